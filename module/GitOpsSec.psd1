@@ -1,0 +1,25 @@
+@{
+    RootModule           = 'GitOpsSec.dll'
+    ModuleVersion        = '0.0.0-version-from-build'
+    GUID                 = '5b0f3f1e-7c1a-4f0e-9a55-2f6d3c1a9e41'
+    Author               = 'GitOpsSec contributors'
+    CompanyName          = 'GitOpsSec'
+    Copyright            = '(c) GitOpsSec contributors. MIT License.'
+    Description          = 'Audits and hardens GitOps repositories for Kubernetes: manifests, Pod Security Standards, secrets, RBAC, signed commits, Sealed Secrets.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @('GitOpsSec.format.ps1xml')
+    TypesToProcess       = @('GitOpsSec.types.ps1xml')
+    CmdletsToExport      = @(
+        'Test-GitOpsProbe'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('GitOps', 'Kubernetes', 'Security', 'PodSecurityStandards', 'SealedSecrets', 'RBAC')
+            ProjectUri = 'https://example.invalid/gitopssec'
+        }
+    }
+}

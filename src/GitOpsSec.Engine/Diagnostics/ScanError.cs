@@ -1,0 +1,54 @@
+namespace GitOpsSec.Diagnostics;
+
+/// <summary>The kind of failure, mapped 1:1 onto PowerShell's ErrorCategory by the cmdlets.</summary>
+public enum ScanErrorCategory
+{
+    InvalidData,
+    ObjectNotFound,
+    ReadError,
+    LimitsExceeded,
+    InvalidArgument,
+    NotInstalled,
+    InvalidOperation,
+    PermissionDenied,
+}
+
+/// <summary>
+/// One non-terminating problem with one input (a file, a document, a revision). ErrorId is stable
+/// (e.g. <c>GitOpsSec.Manifest.InvalidYaml</c>) so scripts can filter on it.
+/// </summary>
+public sealed record ScanError(
+    string ErrorId,
+    ScanErrorCategory Category,
+    string Message,
+    string? Target,
+    int? Line = null,
+    int? Column = null,
+    Exception? Exception = null)
+{
+    public override string ToString()
+    {
+        string where = Target is null ? string.Empty : Line is null ? $"{Target}: " : $"{Target}:{Line}: ";
+        return $"{where}{Message} ({ErrorId})";
+    }
+}
+
+/// <summary>The stable error ids the engine emits, in one place.</summary>
+public static class ErrorIds
+{
+    public const string PathNotFound = "GitOpsSec.Manifest.PathNotFound";
+    public const string InvalidYaml = "GitOpsSec.Manifest.InvalidYaml";
+    public const string DuplicateKey = "GitOpsSec.Manifest.DuplicateKey";
+    public const string AliasBomb = "GitOpsSec.Manifest.AliasLimitExceeded";
+    public const string TooDeep = "GitOpsSec.Manifest.NestingTooDeep";
+    public const string FileTooLarge = "GitOpsSec.Manifest.FileTooLarge";
+    public const string BinaryFile = "GitOpsSec.Manifest.BinaryFile";
+    public const string InvalidEncoding = "GitOpsSec.Manifest.InvalidEncoding";
+    public const string ReadFailed = "GitOpsSec.Manifest.ReadFailed";
+    public const string KustomizeFailed = "GitOpsSec.Manifest.KustomizeFailed";
+    public const string NotARepository = "GitOpsSec.Git.NotARepository";
+    public const string RevisionNotFound = "GitOpsSec.Git.RevisionNotFound";
+    public const string GitReadFailed = "GitOpsSec.Git.ReadFailed";
+    public const string RuleNotFound = "GitOpsSec.Rule.NotFound";
+    public const string SuppressionWithoutReason = "GitOpsSec.Suppression.MissingReason";
+}

@@ -1,0 +1,99 @@
+using System.Text;
+
+namespace GitOpsSec.Manifests;
+
+/// <summary>
+/// A path to a field inside an object, e.g. <c>spec.template.spec.containers[web].securityContext</c>.
+/// List items are named by their <c>name</c> field where they have one, so the path (and the
+/// fingerprints made from it) survive reordering.
+/// </summary>
+public sealed class FieldPath
+{
+    private readonly Segment[] _segments;
+
+    private FieldPath(Segment[] segments) => _segments = segments;
+
+    public static FieldPath Root { get; } = new(Array.Empty<Segment>());
+
+    public IReadOnlyList<Segment> Segments => _segments;
+
+    public FieldPath Key(string key) => Append(new Segment(key, -1, null));
+
+    /// <summary>Appends a list item; <paramref name="item"/> supplies its name when it is a mapping with one.</summary>
+    public FieldPath Item(int index, YNode? item) =>
+        Append(new Segment(null, index, (item as YMapping)?.Text("name")));
+
+    public FieldPath Keys(params string[] keys)
+    {
+        FieldPath p = this;
+        foreach (string k in keys)
+        {
+            p = p.Key(k);
+        }
+        return p;
+    }
+
+    private FieldPath Append(Segment s)
+    {
+        var next = new Segment[_segments.Length + 1];
+        _segments.CopyTo(next, 0);
+        next[^1] = s;
+        return new FieldPath(next);
+    }
+
+    /// <summary>
+    /// The node to point a person at for this path in <paramref name="root"/>: the key of the deepest
+    /// field that exists (the line where the field is written), or the list item.
+    /// </summary>
+    public YNode Locate(YNode root)
+    {
+        YNode current = root;
+        YNode display = root;
+        foreach (Segment s in _segments)
+        {
+            YNode? next = null;
+            if (s.Key is not null && current is YMapping map && map.KeyNode(s.Key) is YScalar keyNode)
+            {
+                next = map[s.Key];
+                display = keyNode;
+            }
+            else if (s.Key is null && current is YSequence seq)
+            {
+                next = s.Name is not null
+                    ? seq.Items.FirstOrDefault(i => (i as YMapping)?.Text("name") == s.Name)
+                    : s.Index < seq.Items.Count ? seq.Items[s.Index] : null;
+                display = next ?? display;
+            }
+            if (next is null)
+            {
+                break;
+            }
+            current = next;
+        }
+        return display;
+    }
+
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        foreach (Segment s in _segments)
+        {
+            if (s.Key is not null)
+            {
+                if (sb.Length > 0)
+                {
+                    sb.Append('.');
+                }
+                sb.Append(s.Key);
+            }
+            else
+            {
+                sb.Append('[').Append(s.Name ?? s.Index.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(']');
+            }
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>A mapping key, or a list item (index, and name when it has one).</summary>
+    public readonly record struct Segment(string? Key, int Index, string? Name);
+}

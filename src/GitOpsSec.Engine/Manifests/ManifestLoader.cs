@@ -1,0 +1,213 @@
+using GitOpsSec.Diagnostics;
+
+namespace GitOpsSec.Manifests;
+
+/// <summary>Options for <see cref="ManifestLoader"/>.</summary>
+public sealed record ManifestLoadOptions
+{
+    public LoadLimits Limits { get; init; } = LoadLimits.Default;
+
+    /// <summary>Render kustomization folders (true) or read every file as it is (false).</summary>
+    public bool RenderKustomize { get; init; } = true;
+
+    /// <summary>The kustomize runner; null finds kubectl or kustomize on PATH.</summary>
+    public KustomizeRenderer? Renderer { get; init; }
+}
+
+/// <summary>
+/// Reads every Kubernetes object of a tree: .yaml/.yml/.json files, multi-document, List kinds
+/// expanded, kustomization folders rendered (top-level ones only, so a base is not reported once
+/// per overlay) with each rendered object traced back to the file and line it was written at.
+/// Helm charts are skipped with a warning: their templates are not YAML until rendered.
+/// </summary>
+public sealed class ManifestLoader
+{
+    private static readonly string[] ManifestExtensions = { ".yaml", ".yml", ".json" };
+    private static readonly string[] KustomizationNames = { "kustomization.yaml", "kustomization.yml", "Kustomization" };
+
+    private readonly ManifestLoadOptions _options;
+    private readonly IScanHost _host;
+
+    public ManifestLoader(ManifestLoadOptions options, IScanHost host)
+    {
+        _options = options;
+        _host = host;
+    }
+
+    public static bool IsManifestFile(string path) =>
+        ManifestExtensions.Any(e => path.EndsWith(e, StringComparison.OrdinalIgnoreCase));
+
+    public static bool IsKustomizationFile(string path) => KustomizationNames.Contains(TreePath.FileName(path));
+
+    /// <summary>Streams the objects of <paramref name="tree"/>, reporting bad input through the host.</summary>
+    public IEnumerable<ManifestObject> Load(IManifestTree tree)
+    {
+        List<string> files = tree.EnumerateFiles(_host).ToList();
+        var plan = new TreePlan(tree, files, _options, _host);
+        int done = 0;
+        foreach (string file in files)
+        {
+            _host.Cancellation.ThrowIfCancellationRequested();
+            if (++done % 50 == 0)
+            {
+                _host.Progress("Reading manifests", file, (int)(100L * done / files.Count));
+            }
+            if (plan.IsInHelmChart(file) || !(IsManifestFile(file) || IsKustomizationFile(file)))
+            {
+                continue;
+            }
+            IEnumerable<ManifestObject> objects;
+            if (IsKustomizationFile(file))
+            {
+                if (!plan.Rendering || !plan.IsRoot(TreePath.DirectoryOf(file)))
+                {
+                    continue;
+                }
+                objects = Render(tree, plan, file);
+            }
+            else if (plan.Rendering && plan.IsOwnedByKustomize(file))
+            {
+                continue;
+            }
+            else
+            {
+                objects = ReadFile(tree, file, _host.Error);
+            }
+            foreach (ManifestObject obj in objects)
+            {
+                obj.Revision = tree.Revision;
+                obj.Root = tree.DisplayRoot;
+                yield return obj;
+            }
+        }
+    }
+
+    /// <summary>Objects of one file as written. Errors go to <paramref name="error"/>.</summary>
+    internal IEnumerable<ManifestObject> ReadFile(IManifestTree tree, string file, Action<ScanError> error)
+    {
+        var host = new ErrorOnlyHost(_host, error);
+        byte[]? bytes = tree.ReadFile(file, _options.Limits, host);
+        if (bytes is null)
+        {
+            return Array.Empty<ManifestObject>();
+        }
+        string? text = YamlDocumentReader.Decode(bytes, file, error);
+        return text is null ? Array.Empty<ManifestObject>() : FromText(text, file, error);
+    }
+
+    private IEnumerable<ManifestObject> FromText(string text, string file, Action<ScanError> error)
+    {
+        foreach (YamlDocument doc in YamlDocumentReader.Read(text, file, _options.Limits, error))
+        {
+            if (doc.Root is not YMapping map || map.Text("apiVersion") is null || map.Text("kind") is null)
+            {
+                _host.Verbose($"{file}: document {doc.Index} is not a Kubernetes object (no apiVersion/kind); skipped.");
+                continue;
+            }
+            string kind = map.Text("kind")!;
+            if (kind.EndsWith("List", StringComparison.Ordinal) && map.Seq("items") is YSequence items)
+            {
+                foreach (YMapping item in items.Items.OfType<YMapping>())
+                {
+                    if (item.Text("kind") is not null)
+                    {
+                        yield return new ManifestObject(item, file, item.Line, doc.Index);
+                    }
+                }
+                continue;
+            }
+            yield return new ManifestObject(map, file, map.Line, doc.Index);
+        }
+    }
+
+    private IEnumerable<ManifestObject> Render(IManifestTree tree, TreePlan plan, string kustomizationFile)
+    {
+        string dir = TreePath.DirectoryOf(kustomizationFile);
+        string? physical = tree.PhysicalDirectory(dir, _host);
+        (string? output, string? failure) = physical is null
+            ? (null, "the folder is not available on disk")
+            : plan.Renderer!.Render(physical, _host.Cancellation);
+        if (output is null)
+        {
+            _host.Error(new ScanError(ErrorIds.KustomizeFailed, ScanErrorCategory.InvalidData,
+                $"kustomize could not render '{dir}': {failure}. Its resource files are read as they are.",
+                kustomizationFile, 1));
+            return plan.Closure(dir).Where(IsManifestFile).SelectMany(f => ReadFile(tree, f, _host.Error)).ToList();
+        }
+
+        // Raw objects of the files this kustomization reaches, to trace rendered objects back to a line.
+        var sources = plan.Closure(dir)
+            .Where(IsManifestFile)
+            .SelectMany(f => ReadFile(tree, f, _ => { }))
+            .ToList();
+        var rendered = new List<ManifestObject>();
+        foreach (ManifestObject obj in FromText(output, kustomizationFile, _host.Error))
+        {
+            ManifestObject? origin = FindOrigin(obj, sources);
+            obj.Source = "Kustomize";
+            obj.RenderedFrom = kustomizationFile;
+            if (origin is not null)
+            {
+                obj.Path = origin.Path;
+                obj.Line = origin.Line;
+                obj.DocumentIndex = origin.DocumentIndex;
+                obj.SourceNode = origin.Node;
+            }
+            else
+            {
+                obj.Line = 1;
+            }
+            rendered.Add(obj);
+        }
+        return rendered;
+    }
+
+    /// <summary>
+    /// The source object a rendered one came from: same kind and the same name, or the longest source
+    /// name that the rendered name contains (kustomize's namePrefix/nameSuffix).
+    /// </summary>
+    private static ManifestObject? FindOrigin(ManifestObject rendered, List<ManifestObject> sources)
+    {
+        if (rendered.Name is null)
+        {
+            return null;
+        }
+        ManifestObject? best = null;
+        foreach (ManifestObject s in sources)
+        {
+            if (s.Kind != rendered.Kind || s.Name is null)
+            {
+                continue;
+            }
+            if (s.Name == rendered.Name)
+            {
+                return s;
+            }
+            if (rendered.Name.Contains(s.Name, StringComparison.Ordinal) && (best is null || s.Name.Length > best.Name!.Length))
+            {
+                best = s;
+            }
+        }
+        return best;
+    }
+
+    /// <summary>Forwards errors to a callback, everything else to the real host.</summary>
+    private sealed class ErrorOnlyHost : IScanHost
+    {
+        private readonly IScanHost _inner;
+        private readonly Action<ScanError> _error;
+
+        public ErrorOnlyHost(IScanHost inner, Action<ScanError> error)
+        {
+            _inner = inner;
+            _error = error;
+        }
+
+        public CancellationToken Cancellation => _inner.Cancellation;
+        public void Error(ScanError error) => _error(error);
+        public void Warning(string message) => _inner.Warning(message);
+        public void Verbose(string message) => _inner.Verbose(message);
+        public void Progress(string activity, string status, int percentComplete) =>
+            _inner.Progress(activity, status, percentComplete);
+    }
+}

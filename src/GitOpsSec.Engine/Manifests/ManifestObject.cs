@@ -1,0 +1,126 @@
+using System.Collections;
+using System.Collections.Specialized;
+
+namespace GitOpsSec.Manifests;
+
+/// <summary>Kind, namespace and name of a Kubernetes object.</summary>
+public sealed record ResourceRef(string Kind, string? Namespace, string? Name)
+{
+    public override string ToString() =>
+        string.IsNullOrEmpty(Namespace) ? $"{Kind}/{Name}" : $"{Kind}/{Namespace}/{Name}";
+}
+
+/// <summary>
+/// One Kubernetes object read from a repository, with where it came from: Path (relative to the
+/// scanned root, forward slashes), Line (1-based, where the object starts) and, for objects that
+/// kustomize rendered, the kustomization that rendered them.
+/// </summary>
+public sealed class ManifestObject
+{
+    private object? _object;
+
+    internal ManifestObject(YMapping node, string path, int line, int documentIndex)
+    {
+        Node = node;
+        Path = path;
+        Line = line;
+        DocumentIndex = documentIndex;
+        ApiVersion = node.Text("apiVersion") ?? string.Empty;
+        Kind = node.Text("kind") ?? string.Empty;
+        YMapping? metadata = node.Map("metadata");
+        Namespace = metadata?.Text("namespace");
+        Name = metadata?.Text("name") ?? metadata?.Text("generateName");
+    }
+
+    public string ApiVersion { get; }
+    public string Kind { get; }
+    public string? Namespace { get; }
+    public string? Name { get; }
+
+    /// <summary>Path of the file, relative to the scanned root, with forward slashes.</summary>
+    public string Path { get; internal set; }
+
+    /// <summary>1-based line where the object starts in <see cref="Path"/>.</summary>
+    public int Line { get; internal set; }
+
+    /// <summary>0-based position of the document in its file.</summary>
+    public int DocumentIndex { get; internal set; }
+
+    /// <summary>File (the files were read as they are on disk) or Kustomize (rendered by kustomize).</summary>
+    public string Source { get; internal set; } = "File";
+
+    /// <summary>For rendered objects: the kustomization file that rendered this object.</summary>
+    public string? RenderedFrom { get; internal set; }
+
+    /// <summary>The git revision the object was read at, when it was read from history.</summary>
+    public string? Revision { get; internal set; }
+
+    /// <summary>Absolute root the Path is relative to (a directory, or repo:subfolder@commit).</summary>
+    public string? Root { get; internal set; }
+
+    public ResourceRef Resource => new(Kind, Namespace, Name);
+
+    /// <summary>
+    /// The object as ordered dictionaries, arrays and typed scalars, so PowerShell can walk it:
+    /// <c>$_.Object.spec.template.spec.containers</c>.
+    /// </summary>
+    public object Object => _object ??= ToPlainObject(Node, new Dictionary<YNode, object?>(ReferenceEqualityComparer.Instance))!;
+
+    /// <summary>The parsed object (after rendering, when kustomize rendered it).</summary>
+    internal YMapping Node { get; }
+
+    /// <summary>The object as written in its source file, where it could be matched: used for line numbers.</summary>
+    internal YMapping? SourceNode { get; set; }
+
+    /// <summary>1-based line of the field at <paramref name="path"/> (or its deepest existing parent).</summary>
+    public int LineOf(FieldPath path)
+    {
+        if (SourceNode is null && Source == "Kustomize")
+        {
+            return Line;
+        }
+        return path.Locate(SourceNode ?? Node).Line;
+    }
+
+    /// <summary>1-based column of the field at <paramref name="path"/> (or its deepest existing parent).</summary>
+    public int ColumnOf(FieldPath path)
+    {
+        if (SourceNode is null && Source == "Kustomize")
+        {
+            return 1;
+        }
+        return path.Locate(SourceNode ?? Node).Column;
+    }
+
+    public override string ToString() => $"{Resource} ({Path}:{Line})";
+
+    private static object? ToPlainObject(YNode node, Dictionary<YNode, object?> seen)
+    {
+        if (node is YScalar scalar)
+        {
+            return ScalarResolver.Resolve(scalar);
+        }
+        if (seen.TryGetValue(node, out object? done))
+        {
+            return done; // a YAML alias: share the converted value like the document shares the node
+        }
+        if (node is YSequence seq)
+        {
+            var array = new object?[seq.Items.Count];
+            seen[node] = array;
+            for (int i = 0; i < array.Length; i++)
+            {
+                array[i] = ToPlainObject(seq.Items[i], seen);
+            }
+            return array;
+        }
+        var map = (YMapping)node;
+        var dict = new OrderedDictionary(map.Entries.Count, StringComparer.Ordinal);
+        seen[node] = dict;
+        foreach (var entry in map.Entries)
+        {
+            dict[entry.Key.Value] = ToPlainObject(entry.Value, seen);
+        }
+        return dict;
+    }
+}

@@ -1,0 +1,177 @@
+using GitOpsSec.Diagnostics;
+
+namespace GitOpsSec.Manifests;
+
+/// <summary>
+/// What to do with each file of a tree: which folders are Helm charts (skipped), which are
+/// kustomizations, which of those are roots (not used by another kustomization) and which files a
+/// kustomization owns (read through rendering rather than on their own).
+/// </summary>
+internal sealed class TreePlan
+{
+    private readonly IManifestTree _tree;
+    private readonly IScanHost _host;
+    private readonly LoadLimits _limits;
+    private readonly List<string> _chartDirs = new();
+    private readonly Dictionary<string, Kustomization?> _kustomizations = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _roots = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _owned = new(StringComparer.Ordinal);
+
+    public TreePlan(IManifestTree tree, IReadOnlyList<string> files, ManifestLoadOptions options, IScanHost host)
+    {
+        _tree = tree;
+        _host = host;
+        _limits = options.Limits;
+        foreach (string file in files.Where(f => TreePath.FileName(f) == "Chart.yaml"))
+        {
+            string chart = TreePath.DirectoryOf(file);
+            _chartDirs.Add(chart);
+            host.Warning($"'{(chart.Length == 0 ? "." : chart)}' is a Helm chart; its templates are not rendered (render them with 'helm template' and scan the output).");
+        }
+
+        var kustomizationDirs = files
+            .Where(f => ManifestLoader.IsKustomizationFile(f) && !IsInHelmChart(f))
+            .Select(TreePath.DirectoryOf)
+            .Distinct()
+            .ToList();
+        if (kustomizationDirs.Count == 0 || !options.RenderKustomize)
+        {
+            return;
+        }
+        Renderer = options.Renderer ?? KustomizeRenderer.Discover();
+        if (Renderer is null)
+        {
+            host.Warning("Neither kubectl nor kustomize is on PATH, so kustomization folders are not rendered; " +
+                         "their files are read as they are. Install kubectl (kubectl kustomize) or kustomize to render overlays.");
+            return;
+        }
+
+        var referenced = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string dir in kustomizationDirs)
+        {
+            Kustomization? k = Get(dir);
+            if (k is null)
+            {
+                continue;
+            }
+            foreach (string sub in k.Directories)
+            {
+                referenced.Add(sub);
+            }
+            foreach (string file in k.Files.Concat(k.OtherFiles))
+            {
+                _owned.Add(file);
+            }
+            foreach (string file in files.Where(f => TreePath.DirectoryOf(f) == dir))
+            {
+                _owned.Add(file);
+            }
+        }
+        foreach (string dir in kustomizationDirs.Where(d => !referenced.Contains(d)))
+        {
+            _roots.Add(dir);
+        }
+    }
+
+    public KustomizeRenderer? Renderer { get; }
+
+    public bool Rendering => Renderer is not null && _roots.Count > 0;
+
+    public bool IsRoot(string dir) => _roots.Contains(dir);
+
+    public bool IsOwnedByKustomize(string file) => _owned.Contains(file);
+
+    public bool IsInHelmChart(string file) =>
+        _chartDirs.Any(c => c.Length == 0 || file.StartsWith(c + "/", StringComparison.Ordinal));
+
+    /// <summary>Every resource file a kustomization reaches, through the kustomizations it uses.</summary>
+    public IEnumerable<string> Closure(string dir)
+    {
+        var files = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>();
+        pending.Push(dir);
+        while (pending.Count > 0)
+        {
+            string current = pending.Pop();
+            if (!seen.Add(current) || Get(current) is not Kustomization k)
+            {
+                continue;
+            }
+            files.AddRange(k.Files);
+            foreach (string sub in k.Directories)
+            {
+                pending.Push(sub);
+            }
+        }
+        return files.Distinct(StringComparer.Ordinal);
+    }
+
+    private Kustomization? Get(string dir)
+    {
+        if (_kustomizations.TryGetValue(dir, out Kustomization? cached))
+        {
+            return cached;
+        }
+        _kustomizations[dir] = null; // guards against a kustomization that includes itself
+        string? file = new[] { "kustomization.yaml", "kustomization.yml", "Kustomization" }
+            .Select(n => TreePath.Combine(dir, n))
+            .FirstOrDefault(_tree.FileExists);
+        if (file is null)
+        {
+            return null;
+        }
+        byte[]? bytes = _tree.ReadFile(file, _limits, _host);
+        string? text = bytes is null ? null : YamlDocumentReader.Decode(bytes, file, _host.Error);
+        YMapping? map = text is null
+            ? null
+            : YamlDocumentReader.Read(text, file, _limits, _host.Error).FirstOrDefault()?.Root as YMapping;
+        var k = new Kustomization();
+        if (map is not null)
+        {
+            foreach (string entry in Strings(map, "resources").Concat(Strings(map, "bases")).Concat(Strings(map, "components")).Concat(Strings(map, "crds")))
+            {
+                if (entry.Contains("://", StringComparison.Ordinal) || entry.StartsWith("github.com/", StringComparison.Ordinal) ||
+                    entry.StartsWith("git@", StringComparison.Ordinal))
+                {
+                    continue; // remote bases are rendered by kustomize but have no file here to point at
+                }
+                string path = TreePath.Combine(dir, entry);
+                if (_tree.FileExists(path))
+                {
+                    k.Files.Add(path);
+                }
+                else if (_tree.DirectoryExists(path))
+                {
+                    k.Directories.Add(path);
+                }
+            }
+            foreach (string patch in Strings(map, "patchesStrategicMerge"))
+            {
+                k.OtherFiles.Add(TreePath.Combine(dir, patch));
+            }
+            foreach (string key in new[] { "patches", "patchesJson6902" })
+            {
+                foreach (YMapping p in map.Seq(key)?.Items.OfType<YMapping>() ?? Enumerable.Empty<YMapping>())
+                {
+                    if (p.Text("path") is string patchPath)
+                    {
+                        k.OtherFiles.Add(TreePath.Combine(dir, patchPath));
+                    }
+                }
+            }
+        }
+        _kustomizations[dir] = k;
+        return k;
+    }
+
+    private static IEnumerable<string> Strings(YMapping map, string key) =>
+        map.Seq(key)?.Items.OfType<YScalar>().Where(s => !s.IsNull).Select(s => s.Value) ?? Enumerable.Empty<string>();
+
+    private sealed class Kustomization
+    {
+        public List<string> Files { get; } = new();
+        public List<string> Directories { get; } = new();
+        public List<string> OtherFiles { get; } = new();
+    }
+}
