@@ -11,7 +11,9 @@
     FormatsToProcess     = @('GitOpsSec.format.ps1xml')
     TypesToProcess       = @('GitOpsSec.types.ps1xml')
     CmdletsToExport      = @(
-        'Test-GitOpsProbe'
+        'Get-GitOpsManifest'
+        'Get-GitOpsRule'
+        'Test-GitOpsManifest'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -2,18 +2,15 @@ using GitOpsSec.Diagnostics;
 
 namespace GitOpsSec.Manifests;
 
-/// <summary>A folder on disk (or a single file in it). Symlinked folders are not followed (no loops).</summary>
+/// <summary>A folder on disk. Symlinked folders are not followed (no loops).</summary>
 public sealed class FileSystemTree : IManifestTree
 {
     private readonly string _root;
-    private readonly string? _onlyFile;
 
     /// <param name="root">The folder the paths are relative to.</param>
-    /// <param name="onlyFile">When set, the tree lists just this file (relative to root).</param>
-    public FileSystemTree(string root, string? onlyFile = null)
+    public FileSystemTree(string root)
     {
         _root = Path.GetFullPath(root);
-        _onlyFile = onlyFile;
     }
 
     public string DisplayRoot => _root;
@@ -21,10 +18,6 @@ public sealed class FileSystemTree : IManifestTree
 
     public IEnumerable<string> EnumerateFiles(IScanHost host)
     {
-        if (_onlyFile is not null)
-        {
-            return new[] { _onlyFile };
-        }
         var files = new List<string>();
         var pending = new Stack<string>();
         pending.Push(string.Empty);

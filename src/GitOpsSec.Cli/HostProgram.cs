@@ -1,0 +1,163 @@
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using System.Management.Automation.Runspaces;
+
+namespace GitOpsSec.Cli;
+
+/// <summary>
+/// gitopssec: hosts the PowerShell engine in-process with the GitOpsSec module imported and runs the
+/// pipeline given on the command line, so machines without pwsh can run every cmdlet.
+/// Exit codes: 0 success; 1 the pipeline wrote errors; 2 a terminating error or bad usage.
+/// </summary>
+public static class HostProgram
+{
+    public const string Usage = """
+        usage: gitopssec [--format table|list|json] [--module PATH] '<pipeline>'
+               gitopssec --check-syntax FILE...
+               gitopssec --help
+
+        Runs a PowerShell pipeline with the GitOpsSec module imported, for example:
+          gitopssec 'Test-GitOpsManifest -Path ./examples/insecure-repo'
+          gitopssec --format json 'Get-GitOpsManifest ./examples/hardened-repo -Kind Deployment'
+          gitopssec 'Test-GitOpsManifest ./examples/insecure-repo | Where-Object Severity -ge High'
+
+        Objects are printed as a table (default), a list, or JSON; errors and warnings go to stderr.
+        --check-syntax parses PowerShell files (.ps1, .psm1, .psd1) and reports syntax errors.
+        Exit codes: 0 success, 1 the pipeline wrote errors, 2 a terminating error or bad usage.
+        """;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        string format = "table";
+        string? modulePath = Environment.GetEnvironmentVariable("GITOPSSEC_MODULE_PATH");
+        var rest = new List<string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "-h" or "--help" or "-?":
+                    await stdout.WriteLineAsync(Usage);
+                    return 0;
+                case "--format" when i + 1 < args.Length:
+                    format = args[++i].ToLowerInvariant();
+                    break;
+                case "--module" when i + 1 < args.Length:
+                    modulePath = args[++i];
+                    break;
+                case "--check-syntax":
+                    return SyntaxCheck.Run(args.Skip(i + 1).ToArray(), stdout, stderr);
+                default:
+                    rest.Add(args[i]);
+                    break;
+            }
+        }
+        if (rest.Count == 0 || format is not ("table" or "list" or "json"))
+        {
+            await stderr.WriteLineAsync(Usage);
+            return 2;
+        }
+        modulePath ??= FindModule();
+        if (modulePath is null)
+        {
+            await stderr.WriteLineAsync("gitopssec: the GitOpsSec module was not found; build it (dotnet build GitOpsSec.sln -c Release) or pass --module out/GitOpsSec.");
+            return 2;
+        }
+        return Run(string.Join(' ', rest), Path.GetFullPath(modulePath), format, stdout, stderr);
+    }
+
+    /// <summary>Modules/GitOpsSec beside the executable, else out/GitOpsSec in a parent folder (a source checkout).</summary>
+    internal static string? FindModule()
+    {
+        string beside = Path.Combine(AppContext.BaseDirectory, "Modules", "GitOpsSec");
+        if (File.Exists(Path.Combine(beside, "GitOpsSec.psd1")))
+        {
+            return beside;
+        }
+        for (DirectoryInfo? dir = new(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "out", "GitOpsSec");
+            if (File.Exists(Path.Combine(candidate, "GitOpsSec.psd1")))
+            {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    private static int Run(string script, string modulePath, string format, TextWriter stdout, TextWriter stderr)
+    {
+        using var runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
+        runspace.Open();
+        Runspace.DefaultRunspace = runspace; // script properties of output objects are read on this thread
+        runspace.SessionStateProxy.Path.SetLocation(Directory.GetCurrentDirectory());
+        using (var import = PowerShell.Create())
+        {
+            import.Runspace = runspace;
+            import.AddCommand("Import-Module").AddParameter("Name", modulePath).AddParameter("ErrorAction", "Stop");
+            try
+            {
+                import.Invoke();
+            }
+            catch (RuntimeException e)
+            {
+                stderr.WriteLine("gitopssec: importing the module failed: " + FormatError(e.ErrorRecord));
+                return 2;
+            }
+        }
+        using var ps = PowerShell.Create();
+        ps.Runspace = runspace;
+        ps.AddScript(script);
+
+        var printer = new ObjectPrinter(stdout, format);
+        var output = new PSDataCollection<PSObject>();
+        output.DataAdded += (_, e) => printer.Add(output[e.Index]);
+        int errors = 0;
+        ps.Streams.Error.DataAdded += (_, e) =>
+        {
+            errors++;
+            stderr.WriteLine(FormatError(ps.Streams.Error[e.Index]));
+        };
+        ps.Streams.Warning.DataAdded += (_, e) => stderr.WriteLine("WARNING: " + ps.Streams.Warning[e.Index].Message);
+        using var cancel = new CancelOnCtrlC(ps);
+        try
+        {
+            ps.Invoke(null, output);
+        }
+        catch (ParseException e)
+        {
+            stderr.WriteLine("gitopssec: the pipeline does not parse: " + e.Message);
+            return 2;
+        }
+        catch (RuntimeException e)
+        {
+            printer.Flush();
+            stderr.WriteLine(FormatError(e.ErrorRecord));
+            return 2;
+        }
+        printer.Flush();
+        return errors > 0 ? 1 : 0;
+    }
+
+    internal static string FormatError(ErrorRecord record) =>
+        $"ERROR [{record.FullyQualifiedErrorId}] {record.CategoryInfo.Category}: {record.Exception?.Message ?? record.ToString()}";
+
+    /// <summary>Stops the pipeline on Ctrl+C the way pwsh does (StopProcessing on the cmdlets).</summary>
+    private sealed class CancelOnCtrlC : IDisposable
+    {
+        private readonly PowerShell _ps;
+
+        public CancelOnCtrlC(PowerShell ps)
+        {
+            _ps = ps;
+            Console.CancelKeyPress += OnCancel;
+        }
+
+        private void OnCancel(object? sender, ConsoleCancelEventArgs e)
+        {
+            e.Cancel = true;
+            _ps.BeginStop(null, null);
+        }
+
+        public void Dispose() => Console.CancelKeyPress -= OnCancel;
+    }
+}

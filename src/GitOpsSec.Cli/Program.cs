@@ -1,0 +1,3 @@
+using GitOpsSec.Cli;
+
+return await HostProgram.RunAsync(args, Console.Out, Console.Error);

@@ -1,0 +1,66 @@
+using GitOpsSec.Manifests;
+
+namespace GitOpsSec;
+
+/// <summary>How bad a finding is; ordered so that comparisons (at least High) work.</summary>
+public enum Severity
+{
+    Info = 0,
+    Low = 1,
+    Medium = 2,
+    High = 3,
+    Critical = 4,
+}
+
+/// <summary>The Pod Security Standards profile a rule belongs to (None for rules outside the standard).</summary>
+public enum PodSecurityLevel
+{
+    None = 0,
+    Baseline = 1,
+    Restricted = 2,
+}
+
+/// <summary>One rule violation, located in a file at a line, with a fingerprint stable across runs.</summary>
+public sealed class Finding
+{
+    public required string RuleId { get; init; }
+    public required string RuleName { get; init; }
+    public required Severity Severity { get; init; }
+    public required string Category { get; init; }
+    public required string Message { get; init; }
+    public string? Remediation { get; init; }
+    public ResourceRef? Resource { get; init; }
+
+    /// <summary>File relative to the scanned root, forward slashes.</summary>
+    public string? Path { get; init; }
+
+    /// <summary>1-based line of the offending field (or of the object when the field is absent).</summary>
+    public int Line { get; init; }
+
+    public int Column { get; init; }
+
+    /// <summary>Path:Line, the way editors and CI logs link to a place.</summary>
+    public string Location => Line > 0 ? $"{Path}:{Line}" : Path ?? string.Empty;
+
+    /// <summary>The field the finding is about, e.g. spec.template.spec.containers[web].securityContext.privileged.</summary>
+    public string? Field { get; init; }
+
+    public string? Commit { get; init; }
+    public string? Author { get; init; }
+
+    /// <summary>Stable identity for baselines: rule, object and field, not line numbers.</summary>
+    public required string Fingerprint { get; init; }
+
+    public bool Suppressed { get; init; }
+    public string? SuppressionReason { get; init; }
+
+    /// <summary>What was seen; never a secret value in clear.</summary>
+    public string? Evidence { get; init; }
+
+    /// <summary>For rendered objects: the kustomization that produced the object.</summary>
+    public string? RenderedFrom { get; init; }
+
+    public string? HelpUri { get; init; }
+
+    public override string ToString() => $"{RuleId} {Severity} {Path}:{Line} {Message}";
+}

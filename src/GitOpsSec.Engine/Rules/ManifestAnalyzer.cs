@@ -1,0 +1,164 @@
+using System.Security.Cryptography;
+using System.Text;
+using GitOpsSec.Diagnostics;
+using GitOpsSec.Manifests;
+using GitOpsSec.Rules.PodSecurity;
+
+namespace GitOpsSec.Rules;
+
+/// <summary>Which rules run: a Pod Security Standards level plus include/exclude lists of ids or names.</summary>
+public sealed record RuleSelection
+{
+    /// <summary>Baseline runs the Baseline controls; Restricted runs both (the standard is cumulative).</summary>
+    public PodSecurityLevel Level { get; init; } = PodSecurityLevel.Restricted;
+
+    /// <summary>When set, only these rules (ids or names) run.</summary>
+    public IReadOnlyCollection<string>? Include { get; init; }
+
+    public IReadOnlyCollection<string> Exclude { get; init; } = Array.Empty<string>();
+
+    internal bool Selects(RuleInfo rule)
+    {
+        bool Matches(string s) => string.Equals(s, rule.Id, StringComparison.OrdinalIgnoreCase) ||
+                                  string.Equals(s, rule.Name, StringComparison.OrdinalIgnoreCase);
+        if (Exclude.Any(Matches))
+        {
+            return false;
+        }
+        if (Include is { Count: > 0 } && !Include.Any(Matches))
+        {
+            return false;
+        }
+        return rule.Level == PodSecurityLevel.None || rule.Level <= Level;
+    }
+}
+
+/// <summary>
+/// Runs the selected rules over objects and turns violations into findings: message from the
+/// catalog, line of the field, a fingerprint, and suppressions from annotations
+/// <c>gitopssec.io/suppress.&lt;rule id or name&gt;: &lt;reason&gt;</c> on the object or its pod template.
+/// </summary>
+public sealed class ManifestAnalyzer
+{
+    public const string SuppressionPrefix = "gitopssec.io/suppress.";
+
+    private readonly IScanHost _host;
+    private readonly List<(RuleInfo Info, IManifestRule Rule)> _rules;
+
+    public ManifestAnalyzer(RuleSelection selection, IScanHost host)
+    {
+        _host = host;
+        var byId = RuleCatalog.Implementations.ToDictionary(r => r.Id, StringComparer.Ordinal);
+        _rules = RuleCatalog.Rules
+            .Where(selection.Selects)
+            .Select(info => (info, byId[info.Id]))
+            .ToList();
+        foreach (string name in (selection.Include ?? Array.Empty<string>()).Concat(selection.Exclude))
+        {
+            if (RuleCatalog.Find(name) is null)
+            {
+                host.Error(new ScanError(ErrorIds.RuleNotFound, ScanErrorCategory.InvalidArgument,
+                    $"No rule has the id or name '{name}'. Get-GitOpsRule lists them.", name));
+            }
+        }
+    }
+
+    public IReadOnlyList<RuleInfo> ActiveRules => _rules.Select(r => r.Info).ToList();
+
+    public IEnumerable<Finding> Analyze(ManifestObject obj)
+    {
+        Dictionary<string, string>? suppressions = null;
+        foreach (var (info, rule) in _rules)
+        {
+            foreach (Violation v in rule.Evaluate(obj))
+            {
+                suppressions ??= Suppressions(obj);
+                string field = v.Path.ToString();
+                string shortField = ShortField(v.Path);
+                string? reason = suppressions.TryGetValue(info.Id, out string? byId) ? byId
+                    : suppressions.TryGetValue(info.Name, out string? byName) ? byName : null;
+                yield return new Finding
+                {
+                    RuleId = info.Id,
+                    RuleName = info.Name,
+                    Severity = info.Severity,
+                    Category = info.Category,
+                    Message = info.MessageTemplate
+                        .Replace("{target}", v.Target, StringComparison.Ordinal)
+                        .Replace("{value}", v.Value, StringComparison.Ordinal)
+                        .Replace("{field}", shortField, StringComparison.Ordinal),
+                    Remediation = info.Remediation,
+                    Resource = obj.Resource,
+                    Path = obj.Path,
+                    Line = obj.LineOf(v.Path),
+                    Column = obj.ColumnOf(v.Path),
+                    Field = field,
+                    Commit = obj.Revision,
+                    Fingerprint = Fingerprint(info.Id, obj, field),
+                    Suppressed = reason is not null,
+                    SuppressionReason = reason,
+                    Evidence = v.Evidence ?? $"{shortField}: {v.Value}",
+                    RenderedFrom = obj.RenderedFrom,
+                    HelpUri = info.HelpUri,
+                };
+            }
+        }
+    }
+
+    /// <summary>The field path from the last list item on (securityContext.privileged), for messages.</summary>
+    private static string ShortField(FieldPath path)
+    {
+        var segments = path.Segments;
+        int start = 0;
+        for (int i = 0; i < segments.Count; i++)
+        {
+            if (segments[i].Key is null)
+            {
+                start = i + 1;
+            }
+        }
+        var keys = segments.Skip(start).Select(s => s.Key).ToList();
+        return keys.Count > 0 ? string.Join('.', keys) : path.ToString();
+    }
+
+    /// <summary>SHA-256 of rule, object identity and field; no line numbers, so moving text keeps it.</summary>
+    public static string Fingerprint(string ruleId, ManifestObject obj, string field)
+    {
+        string identity = string.Join('\u001f', ruleId, obj.ApiVersion.Split('/')[0], obj.Kind, obj.Namespace ?? string.Empty,
+            obj.Name ?? string.Empty, field);
+        byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(identity));
+        return Convert.ToHexString(hash, 0, 16).ToLowerInvariant();
+    }
+
+    /// <summary>Suppression annotations of the object and its pod template, keyed by rule id or name.</summary>
+    private Dictionary<string, string> Suppressions(ManifestObject obj)
+    {
+        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var sources = new List<YMapping?> { obj.Node.Map("metadata")?.Map("annotations") };
+        if (PodSpec.Of(obj) is PodSpec pod && !ReferenceEquals(pod.Metadata, obj.Node.Map("metadata")))
+        {
+            sources.Add(pod.Metadata?.Map("annotations"));
+        }
+        foreach (YMapping annotations in sources.OfType<YMapping>())
+        {
+            foreach (var entry in annotations.Entries)
+            {
+                if (!entry.Key.Value.StartsWith(SuppressionPrefix, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+                string rule = entry.Key.Value[SuppressionPrefix.Length..];
+                string reason = (entry.Value as YScalar)?.Value.Trim() ?? string.Empty;
+                if (reason.Length == 0)
+                {
+                    _host.Error(new ScanError(ErrorIds.SuppressionWithoutReason, ScanErrorCategory.InvalidData,
+                        $"The suppression of '{rule}' on {obj.Resource} has no reason, so it is not applied. Write why as the annotation's value.",
+                        obj.Path, obj.LineOf(FieldPath.Root.Keys("metadata", "annotations", entry.Key.Value))));
+                    continue;
+                }
+                result[rule] = reason;
+            }
+        }
+        return result;
+    }
+}

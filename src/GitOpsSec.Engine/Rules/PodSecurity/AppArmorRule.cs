@@ -1,0 +1,57 @@
+using GitOpsSec.Manifests;
+
+namespace GitOpsSec.Rules.PodSecurity;
+
+/// <summary>
+/// GOS1007: appArmorProfile.type (pod, containers) must be RuntimeDefault or Localhost, and the legacy
+/// container.apparmor.security.beta.kubernetes.io/* annotations runtime/default or localhost/*.
+/// </summary>
+internal sealed class AppArmorRule : PodSecurityRule
+{
+    private const string AnnotationPrefix = "container.apparmor.security.beta.kubernetes.io/";
+
+    public override string Id => "GOS1007";
+
+    protected override IEnumerable<Violation> Check(PodSpec pod)
+    {
+        YNode? podType = pod.SecurityContext?.Map("appArmorProfile")?["type"];
+        if (!Allowed(podType))
+        {
+            yield return new Violation(pod.SecurityContextPath.Keys("appArmorProfile", "type"), PodTarget, Field.Show(podType));
+        }
+        foreach (ContainerRef c in pod.Containers)
+        {
+            YNode? type = c.SecurityContext?.Map("appArmorProfile")?["type"];
+            if (!Allowed(type))
+            {
+                yield return new Violation(c.SecurityContextPath.Keys("appArmorProfile", "type"), c.Describe(), Field.Show(type));
+            }
+        }
+        FieldPath annotations = pod.SpecPath.Segments.Count > 1
+            ? TemplateMetadataPath(pod.SpecPath).Key("annotations")
+            : FieldPath.Root.Keys("metadata", "annotations");
+        foreach (var (key, value) in pod.Annotations)
+        {
+            if (key.StartsWith(AnnotationPrefix, StringComparison.Ordinal) &&
+                value != "runtime/default" && !value.StartsWith("localhost/", StringComparison.Ordinal))
+            {
+                yield return new Violation(annotations.Key(key), $"Container '{key[AnnotationPrefix.Length..]}'", value);
+            }
+        }
+    }
+
+    private static bool Allowed(YNode? type) =>
+        Field.IsUnset(type) || Field.Show(type) is "RuntimeDefault" or "Localhost";
+
+    /// <summary>spec.template.spec to spec.template.metadata.</summary>
+    internal static FieldPath TemplateMetadataPath(FieldPath specPath)
+    {
+        FieldPath p = FieldPath.Root;
+        var segments = specPath.Segments;
+        for (int i = 0; i < segments.Count - 1; i++)
+        {
+            p = p.Key(segments[i].Key!);
+        }
+        return p.Key("metadata");
+    }
+}

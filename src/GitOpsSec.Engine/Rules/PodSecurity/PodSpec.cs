@@ -1,0 +1,127 @@
+using GitOpsSec.Manifests;
+
+namespace GitOpsSec.Rules.PodSecurity;
+
+/// <summary>A container of a pod spec: which list it is in, its node and its path.</summary>
+internal sealed record ContainerRef(string ListName, YMapping Node, FieldPath Path)
+{
+    public string Name => Node.Text("name") ?? "(unnamed)";
+
+    public string Describe() => ListName switch
+    {
+        "initContainers" => $"Init container '{Name}'",
+        "ephemeralContainers" => $"Ephemeral container '{Name}'",
+        _ => $"Container '{Name}'",
+    };
+
+    public YMapping? SecurityContext => Node.Map("securityContext");
+    public FieldPath SecurityContextPath => Path.Key("securityContext");
+}
+
+/// <summary>The pod spec inside any pod-bearing object, with the paths to reach it.</summary>
+internal sealed class PodSpec
+{
+    private static readonly string[] ContainerLists = { "containers", "initContainers", "ephemeralContainers" };
+
+    private PodSpec(YMapping spec, FieldPath specPath, YMapping? metadata)
+    {
+        Spec = spec;
+        SpecPath = specPath;
+        Metadata = metadata;
+    }
+
+    public YMapping Spec { get; }
+    public FieldPath SpecPath { get; }
+
+    /// <summary>The pod's (or pod template's) metadata, where pod annotations live.</summary>
+    public YMapping? Metadata { get; }
+
+    public YMapping? SecurityContext => Spec.Map("securityContext");
+    public FieldPath SecurityContextPath => SpecPath.Key("securityContext");
+
+    /// <summary>Pods that declare spec.os.name windows are exempt from some Restricted controls.</summary>
+    public bool IsWindows => Spec.Map("os")?.Text("name") == "windows";
+
+    public IEnumerable<ContainerRef> Containers
+    {
+        get
+        {
+            foreach (string list in ContainerLists)
+            {
+                if (Spec.Seq(list) is not YSequence seq)
+                {
+                    continue;
+                }
+                for (int i = 0; i < seq.Items.Count; i++)
+                {
+                    if (seq.Items[i] is YMapping c)
+                    {
+                        yield return new ContainerRef(list, c, SpecPath.Key(list).Item(i, c));
+                    }
+                }
+            }
+        }
+    }
+
+    public IEnumerable<KeyValuePair<string, string>> Annotations =>
+        Metadata?.Map("annotations")?.Entries
+            .Where(e => e.Value is YScalar)
+            .Select(e => new KeyValuePair<string, string>(e.Key.Value, ((YScalar)e.Value).Value))
+        ?? Enumerable.Empty<KeyValuePair<string, string>>();
+
+    /// <summary>The pod spec of <paramref name="obj"/>, or null when the object carries no pods.</summary>
+    public static PodSpec? Of(ManifestObject obj)
+    {
+        YMapping node = obj.Node;
+        FieldPath root = FieldPath.Root;
+        switch (obj.Kind)
+        {
+            case "Pod":
+                return node.Map("spec") is YMapping podSpec ? new PodSpec(podSpec, root.Key("spec"), node.Map("metadata")) : null;
+            case "PodTemplate":
+                return FromTemplate(node.Map("template"), root.Key("template"));
+            case "CronJob":
+                return FromTemplate(
+                    node.Map("spec")?.Map("jobTemplate")?.Map("spec")?.Map("template"),
+                    root.Keys("spec", "jobTemplate", "spec", "template"));
+            default:
+                // Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, and any
+                // other kind with a pod template at spec.template (Argo Rollouts, for instance).
+                YMapping? template = node.Map("spec")?.Map("template");
+                if (template?.Map("spec")?.Seq("containers") is null && !IsBuiltInWorkload(obj.Kind))
+                {
+                    return null;
+                }
+                return FromTemplate(template, root.Keys("spec", "template"));
+        }
+    }
+
+    private static bool IsBuiltInWorkload(string kind) => kind is "Deployment" or "StatefulSet" or "DaemonSet" or
+        "ReplicaSet" or "ReplicationController" or "Job";
+
+    private static PodSpec? FromTemplate(YMapping? template, FieldPath templatePath) =>
+        template?.Map("spec") is YMapping spec ? new PodSpec(spec, templatePath.Key("spec"), template.Map("metadata")) : null;
+}
+
+/// <summary>Fail-closed readings of fields: anything not provably allowed is a violation.</summary>
+internal static class Field
+{
+    /// <summary>True when the field is set to anything other than false or null.</summary>
+    public static bool IsSetNotFalse(YNode? node) =>
+        node is not null && !(node is YScalar s && (s.IsNull || s.AsBoolean() == false));
+
+    /// <summary>True only when the field is the boolean true.</summary>
+    public static bool IsTrue(YNode? node) => node is YScalar s && s.AsBoolean() == true;
+
+    public static bool IsUnset(YNode? node) => node is null || node is YScalar { IsNull: true };
+
+    /// <summary>The field's text for messages; "unset" when absent.</summary>
+    public static string Show(YNode? node) => node switch
+    {
+        null => "unset",
+        YScalar { IsNull: true } => "null",
+        YScalar s => s.Value,
+        YMapping => "a mapping",
+        _ => "a list",
+    };
+}

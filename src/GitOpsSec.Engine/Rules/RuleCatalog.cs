@@ -1,0 +1,65 @@
+using System.Reflection;
+using GitOpsSec.Diagnostics;
+using GitOpsSec.Manifests;
+
+namespace GitOpsSec.Rules;
+
+/// <summary>The rule catalog (embedded catalog.yaml) joined with the rule implementations.</summary>
+public static class RuleCatalog
+{
+    private static readonly Lazy<IReadOnlyList<RuleInfo>> LazyRules = new(LoadCatalog);
+    private static readonly Lazy<IReadOnlyList<IManifestRule>> LazyImplementations = new(FindImplementations);
+
+    /// <summary>Every rule, in id order.</summary>
+    public static IReadOnlyList<RuleInfo> Rules => LazyRules.Value;
+
+    internal static IReadOnlyList<IManifestRule> Implementations => LazyImplementations.Value;
+
+    /// <summary>The rule with this id or name (case-insensitive), or null.</summary>
+    public static RuleInfo? Find(string idOrName) =>
+        Rules.FirstOrDefault(r => string.Equals(r.Id, idOrName, StringComparison.OrdinalIgnoreCase) ||
+                                  string.Equals(r.Name, idOrName, StringComparison.OrdinalIgnoreCase));
+
+    private static IReadOnlyList<RuleInfo> LoadCatalog()
+    {
+        using Stream stream = typeof(RuleCatalog).Assembly.GetManifestResourceStream("GitOpsSec.Rules.catalog.yaml")
+            ?? throw new InvalidOperationException("The rule catalog resource is missing from GitOpsSec.Engine.");
+        using var reader = new StreamReader(stream);
+        string text = reader.ReadToEnd();
+        var errors = new List<ScanError>();
+        YMapping? root = YamlDocumentReader.Read(text, "catalog.yaml", LoadLimits.Default, errors.Add)
+            .FirstOrDefault()?.Root as YMapping;
+        if (root is null || errors.Count > 0)
+        {
+            throw new InvalidOperationException("The rule catalog is not valid: " + string.Join("; ", errors));
+        }
+        var rules = new List<RuleInfo>();
+        foreach (YMapping r in root.Seq("rules")!.Items.OfType<YMapping>())
+        {
+            rules.Add(new RuleInfo
+            {
+                Id = Required(r, "id"),
+                Name = Required(r, "name"),
+                Title = Required(r, "title"),
+                Severity = Enum.Parse<Severity>(Required(r, "severity")),
+                Category = Required(r, "category"),
+                Level = r.Text("level") is string level ? Enum.Parse<PodSecurityLevel>(level) : PodSecurityLevel.None,
+                Description = Required(r, "description"),
+                Remediation = Required(r, "remediation"),
+                MessageTemplate = Required(r, "message"),
+                References = r.Seq("references")?.Items.OfType<YScalar>().Select(s => s.Value).ToArray() ?? Array.Empty<string>(),
+            });
+        }
+        return rules.OrderBy(r => r.Id, StringComparer.Ordinal).ToArray();
+    }
+
+    private static string Required(YMapping map, string key) =>
+        map.Text(key) ?? throw new InvalidOperationException($"Rule catalog entry at line {map.Line} has no '{key}'.");
+
+    private static IReadOnlyList<IManifestRule> FindImplementations() =>
+        typeof(RuleCatalog).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && typeof(IManifestRule).IsAssignableFrom(t))
+            .Select(t => (IManifestRule)Activator.CreateInstance(t, nonPublic: true)!)
+            .OrderBy(r => r.Id, StringComparer.Ordinal)
+            .ToArray();
+}

@@ -1,0 +1,19 @@
+namespace GitOpsSec;
+
+/// <summary>A rule of the catalog, as Get-GitOpsRule shows it.</summary>
+public sealed class RuleInfo
+{
+    public required string Id { get; init; }
+    public required string Name { get; init; }
+    public required string Title { get; init; }
+    public required Severity Severity { get; init; }
+    public required string Category { get; init; }
+    public PodSecurityLevel Level { get; init; }
+    public required string Description { get; init; }
+    public required string Remediation { get; init; }
+    public required string MessageTemplate { get; init; }
+    public IReadOnlyList<string> References { get; init; } = Array.Empty<string>();
+    public string? HelpUri => References.Count > 0 ? References[0] : null;
+
+    public override string ToString() => $"{Id} {Name}";
+}

@@ -1,0 +1,90 @@
+using System.Management.Automation;
+using GitOpsSec.Diagnostics;
+
+namespace GitOpsSec.Commands.Common;
+
+/// <summary>
+/// Base of every GitOpsSec cmdlet: gives the engine an <see cref="IScanHost"/> (errors become
+/// non-terminating ErrorRecords with the engine's stable ids, warnings, verbose, progress) and
+/// turns Ctrl+C into cancellation of the engine.
+/// </summary>
+/// <remarks>
+/// Cmdlet classes must not derive from, implement or hold value-type fields of engine types:
+/// PowerShell loads them while scanning GitOpsSec.dll, before the module's load context is hooked
+/// up, and a type that needs GitOpsSec.Engine at that moment is silently dropped from the module.
+/// </remarks>
+public abstract class GitOpsCmdlet : PSCmdlet
+{
+    private readonly CancellationTokenSource _stop = new();
+    private object? _host;
+
+    protected override void StopProcessing() => _stop.Cancel();
+
+    /// <summary>The engine's view of this cmdlet. Use only on the pipeline thread.</summary>
+    internal IScanHost ScanHost => (IScanHost)(_host ??= new CmdletScanHost(this, _stop.Token));
+
+    private sealed class CmdletScanHost : IScanHost
+    {
+        private readonly GitOpsCmdlet _cmdlet;
+
+        public CmdletScanHost(GitOpsCmdlet cmdlet, CancellationToken cancellation)
+        {
+            _cmdlet = cmdlet;
+            Cancellation = cancellation;
+        }
+
+        public CancellationToken Cancellation { get; }
+
+        public void Error(ScanError error) => _cmdlet.WriteError(ToErrorRecord(error));
+
+        public void Warning(string message) => _cmdlet.WriteWarning(message);
+
+        public void Verbose(string message) => _cmdlet.WriteVerbose(message);
+
+        public void Progress(string activity, string status, int percentComplete) =>
+            _cmdlet.WriteProgress(new ProgressRecord(1, activity, status) { PercentComplete = Math.Clamp(percentComplete, 0, 100) });
+    }
+
+    internal static ErrorRecord ToErrorRecord(ScanError error)
+    {
+        var exception = new GitOpsSecException(error);
+        var record = new ErrorRecord(exception, error.ErrorId, Map(error.Category), error.Target);
+        return record;
+    }
+
+    private static ErrorCategory Map(ScanErrorCategory category) => category switch
+    {
+        ScanErrorCategory.InvalidData => ErrorCategory.InvalidData,
+        ScanErrorCategory.ObjectNotFound => ErrorCategory.ObjectNotFound,
+        ScanErrorCategory.ReadError => ErrorCategory.ReadError,
+        ScanErrorCategory.LimitsExceeded => ErrorCategory.LimitsExceeded,
+        ScanErrorCategory.InvalidArgument => ErrorCategory.InvalidArgument,
+        ScanErrorCategory.NotInstalled => ErrorCategory.NotInstalled,
+        ScanErrorCategory.PermissionDenied => ErrorCategory.PermissionDenied,
+        _ => ErrorCategory.InvalidOperation,
+    };
+
+    /// <summary>Runs engine work, ending quietly when the user pressed Ctrl+C.</summary>
+    protected void RunCancellable(Action work)
+    {
+        try
+        {
+            work();
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // StopProcessing was called: PowerShell stops the pipeline itself.
+        }
+    }
+}
+
+/// <summary>The exception inside a GitOpsSec ErrorRecord; <see cref="Error"/> has the file and line.</summary>
+public sealed class GitOpsSecException : Exception
+{
+    public GitOpsSecException(ScanError error) : base(error.ToString(), error.Exception)
+    {
+        Error = error;
+    }
+
+    public ScanError Error { get; }
+}

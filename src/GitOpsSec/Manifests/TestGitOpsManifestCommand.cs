@@ -1,0 +1,74 @@
+using System.Management.Automation;
+using GitOpsSec.Commands.Common;
+using GitOpsSec.Manifests;
+using GitOpsSec.Rules;
+
+namespace GitOpsSec.Commands.Manifests;
+
+/// <summary>
+/// Test-GitOpsManifest: runs the rule catalog (Pod Security Standards and more) over manifests read
+/// from paths or piped in from Get-GitOpsManifest, and emits one Finding per violation.
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "GitOpsManifest", DefaultParameterSetName = PathSet)]
+[OutputType(typeof(Finding))]
+public sealed class TestGitOpsManifestCommand : ManifestInputCmdlet
+{
+    private const string InputObjectSet = "InputObject";
+    private ManifestAnalyzer? _analyzer;
+
+    /// <summary>Objects from Get-GitOpsManifest.</summary>
+    [Parameter(ParameterSetName = InputObjectSet, Mandatory = true, ValueFromPipeline = true)]
+    public ManifestObject[]? InputObject { get; set; }
+
+    /// <summary>Pod Security Standards profile: Baseline, or Restricted (which includes Baseline; the default).</summary>
+    [Parameter]
+    [ValidateSet("Baseline", "Restricted")]
+    public string Level { get; set; } = "Restricted";
+
+    /// <summary>Run only these rules (ids or names).</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(RuleCompleter))]
+    public string[]? Rule { get; set; }
+
+    /// <summary>Do not run these rules (ids or names).</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(RuleCompleter))]
+    public string[]? ExcludeRule { get; set; }
+
+    /// <summary>Only findings at or above this severity (Info, Low, Medium, High, Critical).</summary>
+    /// <remarks>A string, not the engine's Severity enum: see the remarks on GitOpsCmdlet.</remarks>
+    [Parameter]
+    [ValidateSet("Info", "Low", "Medium", "High", "Critical", IgnoreCase = true)]
+    public string MinimumSeverity { get; set; } = "Info";
+
+    protected override void BeginProcessing()
+    {
+        _analyzer = new ManifestAnalyzer(new RuleSelection
+        {
+            Level = Enum.Parse<PodSecurityLevel>(Level, ignoreCase: true),
+            Include = Rule,
+            Exclude = ExcludeRule ?? Array.Empty<string>(),
+        }, ScanHost);
+    }
+
+    protected override void ProcessRecord()
+    {
+        RunCancellable(() =>
+        {
+            IEnumerable<ManifestObject> objects = ParameterSetName == InputObjectSet
+                ? InputObject ?? Array.Empty<ManifestObject>()
+                : ReadManifests();
+            var minimum = Enum.Parse<Severity>(MinimumSeverity, ignoreCase: true);
+            foreach (ManifestObject obj in objects)
+            {
+                foreach (Finding finding in _analyzer!.Analyze(obj))
+                {
+                    if (finding.Severity >= minimum)
+                    {
+                        WriteObject(finding);
+                    }
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,51 @@
+using System.Management.Automation;
+using GitOpsSec.Commands.Common;
+using GitOpsSec.Diagnostics;
+using GitOpsSec.Rules;
+
+namespace GitOpsSec.Commands.Rules;
+
+/// <summary>Get-GitOpsRule: the rule catalog, filtered by id or name, level, category or severity.</summary>
+[Cmdlet(VerbsCommon.Get, "GitOpsRule")]
+[OutputType(typeof(RuleInfo))]
+public sealed class GetGitOpsRuleCommand : GitOpsCmdlet
+{
+    /// <summary>Rule ids or names (wildcards allowed).</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Name", "RuleId")]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(RuleCompleter))]
+    public string[]? Id { get; set; }
+
+    /// <summary>Only rules of this Pod Security Standards level (None for rules outside the standard).</summary>
+    [Parameter]
+    public PodSecurityLevel[]? Level { get; set; }
+
+    [Parameter]
+    [SupportsWildcards]
+    public string[]? Category { get; set; }
+
+    [Parameter]
+    public Severity[]? Severity { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        foreach (string pattern in Id is { Length: > 0 } ? Id : new[] { "*" })
+        {
+            var wildcard = new WildcardPattern(pattern, WildcardOptions.IgnoreCase);
+            var matches = RuleCatalog.Rules
+                .Where(r => wildcard.IsMatch(r.Id) || wildcard.IsMatch(r.Name))
+                .Where(r => Level is null || Level.Contains(r.Level))
+                .Where(r => Category is null || Category.Any(c => new WildcardPattern(c, WildcardOptions.IgnoreCase).IsMatch(r.Category)))
+                .Where(r => Severity is null || Severity.Contains(r.Severity))
+                .ToList();
+            if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(pattern))
+            {
+                WriteError(ToErrorRecord(new ScanError(ErrorIds.RuleNotFound, ScanErrorCategory.ObjectNotFound,
+                    $"No rule has the id or name '{pattern}'.", pattern)));
+                continue;
+            }
+            WriteObject(matches, enumerateCollection: true);
+        }
+    }
+}
