@@ -45,10 +45,13 @@ public sealed class FieldPath
     /// The node to point a person at for this path in <paramref name="root"/>: the key of the deepest
     /// field that exists (the line where the field is written), or the list item.
     /// </summary>
-    public YNode Locate(YNode root)
+    public YNode Locate(YNode root) => TryLocate(root, out YNode display) ? display : display;
+
+    /// <summary>True when the whole path exists in <paramref name="root"/>; <paramref name="display"/> as in <see cref="Locate"/>.</summary>
+    public bool TryLocate(YNode root, out YNode display)
     {
         YNode current = root;
-        YNode display = root;
+        display = root;
         foreach (Segment s in _segments)
         {
             YNode? next = null;
@@ -66,11 +69,11 @@ public sealed class FieldPath
             }
             if (next is null)
             {
-                break;
+                return false;
             }
             current = next;
         }
-        return display;
+        return true;
     }
 
     public override string ToString()

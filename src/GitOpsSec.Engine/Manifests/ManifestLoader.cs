@@ -140,10 +140,16 @@ public sealed class ManifestLoader
             .Where(IsManifestFile)
             .SelectMany(f => ReadFile(tree, f, _ => { }))
             .ToList();
+        var patches = plan.PatchClosure(dir)
+            .Where(IsManifestFile)
+            .SelectMany(f => ReadFile(tree, f, _ => { }))
+            .ToList();
         var rendered = new List<ManifestObject>();
         foreach (ManifestObject obj in FromText(output, kustomizationFile, _host.Error))
         {
             ManifestObject? origin = FindOrigin(obj, sources);
+            obj.Patches.AddRange(patches.Where(p => p.Kind == obj.Kind && p.Name is not null && obj.Name is not null &&
+                                                    obj.Name.Contains(p.Name, StringComparison.Ordinal)));
             obj.Source = "Kustomize";
             obj.RenderedFrom = kustomizationFile;
             if (origin is not null)

@@ -3,6 +3,9 @@ using System.Collections.Specialized;
 
 namespace GitOpsSec.Manifests;
 
+/// <summary>A place in a file: path relative to the scanned root, 1-based line and column.</summary>
+public readonly record struct SourceLocation(string Path, int Line, int Column);
+
 /// <summary>Kind, namespace and name of a Kubernetes object.</summary>
 public sealed record ResourceRef(string Kind, string? Namespace, string? Name)
 {
@@ -72,24 +75,30 @@ public sealed class ManifestObject
     /// <summary>The object as written in its source file, where it could be matched: used for line numbers.</summary>
     internal YMapping? SourceNode { get; set; }
 
-    /// <summary>1-based line of the field at <paramref name="path"/> (or its deepest existing parent).</summary>
-    public int LineOf(FieldPath path)
-    {
-        if (SourceNode is null && Source == "Kustomize")
-        {
-            return Line;
-        }
-        return path.Locate(SourceNode ?? Node).Line;
-    }
+    /// <summary>Patches (kustomize overlays) that were applied to this object, for pointing at patched fields.</summary>
+    internal List<ManifestObject> Patches { get; } = new();
 
-    /// <summary>1-based column of the field at <paramref name="path"/> (or its deepest existing parent).</summary>
-    public int ColumnOf(FieldPath path)
+    /// <summary>
+    /// Where a person should look for the field at <paramref name="path"/>: the source file where the
+    /// field is written; for a rendered object whose field came from an overlay, the patch file; else
+    /// the deepest parent of the field that exists (or the object itself).
+    /// </summary>
+    public SourceLocation Locate(FieldPath path)
     {
-        if (SourceNode is null && Source == "Kustomize")
+        YNode? root = SourceNode ?? (Source == "Kustomize" ? null : Node);
+        YNode? display = null;
+        if (root is not null && path.TryLocate(root, out display))
         {
-            return 1;
+            return new SourceLocation(Path, display.Line, display.Column);
         }
-        return path.Locate(SourceNode ?? Node).Column;
+        foreach (ManifestObject patch in Patches)
+        {
+            if (path.TryLocate(patch.Node, out YNode inPatch))
+            {
+                return new SourceLocation(patch.Path, inPatch.Line, inPatch.Column);
+            }
+        }
+        return display is null ? new SourceLocation(Path, Line, 1) : new SourceLocation(Path, display.Line, display.Column);
     }
 
     public override string ToString() => $"{Resource} ({Path}:{Line})";

@@ -85,7 +85,12 @@ internal sealed class TreePlan
         _chartDirs.Any(c => c.Length == 0 || file.StartsWith(c + "/", StringComparison.Ordinal));
 
     /// <summary>Every resource file a kustomization reaches, through the kustomizations it uses.</summary>
-    public IEnumerable<string> Closure(string dir)
+    public IEnumerable<string> Closure(string dir) => Walk(dir, k => k.Files);
+
+    /// <summary>Every patch file of a kustomization and of the kustomizations it uses.</summary>
+    public IEnumerable<string> PatchClosure(string dir) => Walk(dir, k => k.OtherFiles);
+
+    private IEnumerable<string> Walk(string dir, Func<Kustomization, List<string>> select)
     {
         var files = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -98,7 +103,7 @@ internal sealed class TreePlan
             {
                 continue;
             }
-            files.AddRange(k.Files);
+            files.AddRange(select(k));
             foreach (string sub in k.Directories)
             {
                 pending.Push(sub);

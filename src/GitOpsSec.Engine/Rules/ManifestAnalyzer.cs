@@ -75,6 +75,7 @@ public sealed class ManifestAnalyzer
                 suppressions ??= Suppressions(obj);
                 string field = v.Path.ToString();
                 string shortField = ShortField(v.Path);
+                SourceLocation location = obj.Locate(v.Path);
                 string? reason = suppressions.TryGetValue(info.Id, out string? byId) ? byId
                     : suppressions.TryGetValue(info.Name, out string? byName) ? byName : null;
                 yield return new Finding
@@ -89,9 +90,9 @@ public sealed class ManifestAnalyzer
                         .Replace("{field}", shortField, StringComparison.Ordinal),
                     Remediation = info.Remediation,
                     Resource = obj.Resource,
-                    Path = obj.Path,
-                    Line = obj.LineOf(v.Path),
-                    Column = obj.ColumnOf(v.Path),
+                    Path = location.Path,
+                    Line = location.Line,
+                    Column = location.Column,
                     Field = field,
                     Commit = obj.Revision,
                     Fingerprint = Fingerprint(info.Id, obj, field),
@@ -153,7 +154,7 @@ public sealed class ManifestAnalyzer
                 {
                     _host.Error(new ScanError(ErrorIds.SuppressionWithoutReason, ScanErrorCategory.InvalidData,
                         $"The suppression of '{rule}' on {obj.Resource} has no reason, so it is not applied. Write why as the annotation's value.",
-                        obj.Path, obj.LineOf(FieldPath.Root.Keys("metadata", "annotations", entry.Key.Value))));
+                        obj.Path, entry.Key.Line));
                     continue;
                 }
                 result[rule] = reason;
