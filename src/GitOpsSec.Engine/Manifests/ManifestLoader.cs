@@ -10,8 +10,11 @@ public sealed record ManifestLoadOptions
     /// <summary>Render kustomization folders (true) or read every file as it is (false).</summary>
     public bool RenderKustomize { get; init; } = true;
 
-    /// <summary>The kustomize runner; null finds kubectl or kustomize on PATH.</summary>
+    /// <summary>The kustomize runner; null finds one with <see cref="DiscoverRenderer"/>.</summary>
     public KustomizeRenderer? Renderer { get; init; }
+
+    /// <summary>Finds kubectl or kustomize on PATH; tests replace it to simulate a machine without them.</summary>
+    public Func<KustomizeRenderer?> DiscoverRenderer { get; init; } = KustomizeRenderer.Discover;
 }
 
 /// <summary>

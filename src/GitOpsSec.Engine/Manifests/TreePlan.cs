@@ -38,7 +38,7 @@ internal sealed class TreePlan
         {
             return;
         }
-        Renderer = options.Renderer ?? KustomizeRenderer.Discover();
+        Renderer = options.Renderer ?? options.DiscoverRenderer();
         if (Renderer is null)
         {
             host.Warning("Neither kubectl nor kustomize is on PATH, so kustomization folders are not rendered; " +

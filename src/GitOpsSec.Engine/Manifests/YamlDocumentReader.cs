@@ -111,6 +111,14 @@ public static class YamlDocumentReader
                     $"Invalid YAML: {FirstLine(e.Message)}", target, (int)e.Start.Line, (int)e.Start.Column, e));
                 yield break;
             }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or
+                                          IndexOutOfRangeException or OverflowException)
+            {
+                // YamlDotNet reports some malformed input with these instead of a YamlException.
+                error(new ScanError(ErrorIds.InvalidYaml, ScanErrorCategory.InvalidData,
+                    $"Invalid YAML near line {builder.LastLine}: {FirstLine(e.Message)}", target, builder.LastLine, null, e));
+                yield break;
+            }
             if (!more)
             {
                 yield break;
@@ -122,7 +130,7 @@ public static class YamlDocumentReader
                     root?.Line));
                 yield break;
             }
-            if (root is not null)
+            if (root is not null and not YScalar { IsNull: true })
             {
                 yield return new YamlDocument(root, index);
             }
@@ -142,6 +150,9 @@ public static class YamlDocumentReader
         private readonly string _target;
         private readonly LoadLimits _limits;
         private readonly Action<ScanError> _error;
+
+        /// <summary>Line of the last event read, for errors the parser reports without a position.</summary>
+        public int LastLine { get; private set; } = 1;
 
         public DocumentBuilder(string target, LoadLimits limits, Action<ScanError> error)
         {
@@ -192,6 +203,7 @@ public static class YamlDocumentReader
             while (parser.MoveNext())
             {
                 ParsingEvent ev = parser.Current!;
+                LastLine = (int)ev.End.Line;
                 if (ev is DocumentEnd)
                 {
                     break;
