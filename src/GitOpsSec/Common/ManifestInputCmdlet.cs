@@ -14,9 +14,9 @@ public abstract class ManifestInputCmdlet : GitOpsCmdlet
     [SupportsWildcards]
     public string[]? Path { get; set; }
 
-    /// <summary>Files or folders, taken literally; binds FileInfo/DirectoryInfo from Get-ChildItem.</summary>
+    /// <summary>Files or folders, taken literally; binds Get-ChildItem output (PSPath) and .NET FileInfo (FullName).</summary>
     [Parameter(ParameterSetName = LiteralPathSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "LP")]
+    [Alias("PSPath", "LP", "FullName")]
     public string[]? LiteralPath { get; set; }
 
     /// <summary>Read the manifests as they are at this commit, branch or tag (no checkout).</summary>

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Management.Automation.Language;
+using GitOpsSec.Tests.Shared;
+
+namespace GitOpsSec.Module.Tests;
+
+/// <summary>The gitopssec executable (the no-pwsh host) and the repository's PowerShell scripts.</summary>
+public class HostAndScriptTests
+{
+    private static string HostExecutable()
+    {
+        string bin = Path.Combine(TestPaths.RepoRoot, "src", "GitOpsSec.Cli", "bin");
+        string? exe = Directory.GetFiles(bin, OperatingSystem.IsWindows() ? "gitopssec.exe" : "gitopssec", SearchOption.AllDirectories)
+            .OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault();
+        return exe ?? throw new InvalidOperationException("gitopssec was not built under " + bin);
+    }
+
+    private static (int Exit, string Out, string Err) RunHost(params string[] args)
+    {
+        var start = new ProcessStartInfo(HostExecutable())
+        {
+            WorkingDirectory = TestPaths.RepoRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (string a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+        using var p = Process.Start(start)!;
+        Task<string> err = p.StandardError.ReadToEndAsync();
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, output, err.Result);
+    }
+
+    [Fact]
+    public void The_host_runs_the_main_job_on_the_example_and_prints_a_table()
+    {
+        var (exit, output, error) = RunHost("Test-GitOpsManifest -Path ./examples/insecure-repo");
+        Assert.Equal(0, exit);
+        Assert.Equal(string.Empty, error.Trim());
+        Assert.Contains("Severity", output, StringComparison.Ordinal);
+        Assert.Contains("GOS1003", output, StringComparison.Ordinal);
+        Assert.Contains("apps/payments/base/deployment.yaml:25", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_host_prints_json_and_reports_errors_with_their_id_and_exit_code_1()
+    {
+        var (exit, output, error) = RunHost("--format", "json", "Get-GitOpsManifest ./examples/hardened-repo/jobs, ./missing");
+        Assert.Equal(1, exit);
+        Assert.Contains("[GitOpsSec.Manifest.PathNotFound", error, StringComparison.Ordinal);
+        using var doc = System.Text.Json.JsonDocument.Parse(output);
+        Assert.Equal("nightly-report", doc.RootElement[0].GetProperty("Name").GetString());
+    }
+
+    [Fact]
+    public void The_host_exits_2_on_a_terminating_error()
+    {
+        var (exit, _, error) = RunHost("throw 'boom'");
+        Assert.Equal(2, exit);
+        Assert.Contains("boom", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_host_syntax_check_fails_on_a_broken_script()
+    {
+        using var dir = new TempDir();
+        string bad = dir.Write("bad.ps1", "function f { if ($true) { 'x' \n");
+        string good = dir.Write("good.ps1", "function f { 'x' }\n");
+        var (exit, output, error) = RunHost("--check-syntax", good, bad);
+        Assert.Equal(1, exit);
+        Assert.Contains("1 passed, 1 failed", output, StringComparison.Ordinal);
+        Assert.Contains("bad.ps1:", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_PowerShell_file_in_the_repository_parses()
+    {
+        var files = Directory.GetFiles(TestPaths.RepoRoot, "*.*", SearchOption.AllDirectories)
+            .Where(f => f.EndsWith(".ps1", StringComparison.Ordinal) || f.EndsWith(".psm1", StringComparison.Ordinal) || f.EndsWith(".psd1", StringComparison.Ordinal))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal) &&
+                        !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal) &&
+                        !f.Contains($"{Path.DirectorySeparatorChar}out{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .ToList();
+        Assert.Contains(files, f => f.EndsWith("build.ps1", StringComparison.Ordinal));
+        Assert.Contains(files, f => f.Contains("Pester", StringComparison.Ordinal));
+        foreach (string file in files)
+        {
+            Parser.ParseFile(file, out _, out ParseError[] errors);
+            Assert.True(errors.Length == 0, $"{file}: {string.Join("; ", errors.Select(e => $"{e.Extent.StartLineNumber}: {e.Message}"))}");
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using System.Collections.ObjectModel;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using GitOpsSec.Tests.Shared;
+
+namespace GitOpsSec.Module.Tests;
+
+/// <summary>What a pipeline produced: output objects and every stream.</summary>
+public sealed record PipelineResult(
+    IReadOnlyList<PSObject> Output,
+    IReadOnlyList<ErrorRecord> Errors,
+    IReadOnlyList<WarningRecord> Warnings,
+    IReadOnlyList<VerboseRecord> Verbose)
+{
+    public IEnumerable<string> ErrorIds => Errors.Select(e => e.FullyQualifiedErrorId.Split(',')[0]);
+
+    public dynamic Single() => Assert.Single(Output);
+
+    public object SingleValue() => Assert.Single(Output).BaseObject;
+
+    public void AssertNoErrors() =>
+        Assert.True(Errors.Count == 0, "errors: " + string.Join(" | ", Errors.Select(e => $"{e.FullyQualifiedErrorId}: {e}")));
+
+    /// <summary>
+    /// Output objects read through their properties. The tests never cast to engine types: those live
+    /// in the module's own load context, which is exactly what the isolation is for.
+    /// </summary>
+    public List<FindingView> Findings() => Output.Select(FindingView.From).ToList();
+
+    public List<RuleView> Rules() => Output.Select(RuleView.From).ToList();
+}
+
+/// <summary>A GitOpsSec.Finding as seen from PowerShell.</summary>
+public sealed record FindingView(string TypeName, string RuleId, string Severity, string? Path, int Line, bool Suppressed,
+    string? SuppressionReason, string Fingerprint, string Kind, string? Name)
+{
+    public static FindingView From(PSObject o)
+    {
+        T P<T>(string name) => (T)o.Properties[name].Value;
+        PSObject resource = PSObject.AsPSObject(o.Properties["Resource"].Value);
+        return new FindingView(o.TypeNames[0], P<string>("RuleId"), o.Properties["Severity"].Value.ToString()!, P<string?>("Path"),
+            P<int>("Line"), P<bool>("Suppressed"), P<string?>("SuppressionReason"), P<string>("Fingerprint"),
+            (string)resource.Properties["Kind"].Value, (string?)resource.Properties["Name"].Value);
+    }
+}
+
+/// <summary>A GitOpsSec.RuleInfo as seen from PowerShell.</summary>
+public sealed record RuleView(string Id, string Name, string Severity, string Level)
+{
+    public static RuleView From(PSObject o) => new((string)o.Properties["Id"].Value, (string)o.Properties["Name"].Value,
+        o.Properties["Severity"].Value.ToString()!, o.Properties["Level"].Value.ToString()!);
+}
+
+/// <summary>
+/// A real PowerShell runspace (the engine pwsh runs on, hosted in-process) with the built module
+/// imported from out/GitOpsSec, exactly as a user would: Import-Module on the folder.
+/// </summary>
+public sealed class PowerShellSession : IDisposable
+{
+    private readonly Runspace _runspace;
+
+    public PowerShellSession(string? location = null)
+    {
+        _runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
+        _runspace.Open();
+        _runspace.SessionStateProxy.Path.SetLocation(location ?? TestPaths.RepoRoot);
+        PipelineResult import = Run("Import-Module $args[0] -ErrorAction Stop", TestPaths.Module);
+        import.AssertNoErrors();
+    }
+
+    /// <summary>Runs a script; arguments are available as $args.</summary>
+    public PipelineResult Run(string script, params object?[] args)
+    {
+        using var ps = PowerShell.Create();
+        ps.Runspace = _runspace;
+        ps.AddScript(script);
+        foreach (object? a in args)
+        {
+            ps.AddArgument(a);
+        }
+        Collection<PSObject> output = ps.Invoke();
+        return new PipelineResult(output.ToList(), ps.Streams.Error.ToList(), ps.Streams.Warning.ToList(), ps.Streams.Verbose.ToList());
+    }
+
+    public void Dispose() => _runspace.Dispose();
+}

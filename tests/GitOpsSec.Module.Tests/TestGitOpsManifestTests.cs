@@ -1,0 +1,110 @@
+using GitOpsSec.Tests.Shared;
+
+namespace GitOpsSec.Module.Tests;
+
+public class TestGitOpsManifestTests
+{
+    public static IEnumerable<object[]> Cases() => TestPaths.RuleFixtureCases();
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Every_pod_security_control_fails_and_passes_its_fixtures_through_the_cmdlet(string ruleId, string file)
+    {
+        string path = Path.Combine(TestPaths.RuleFixtures, ruleId, file);
+        using var session = new PowerShellSession();
+        var result = session.Run("Test-GitOpsManifest -LiteralPath $args[0] | Where-Object RuleId -eq $args[1]", path, ruleId);
+        result.AssertNoErrors();
+        var findings = result.Findings();
+        if (file.StartsWith("pass", StringComparison.Ordinal))
+        {
+            Assert.Empty(findings);
+            return;
+        }
+        Assert.Equal(TestPaths.MarkedLines(path, ruleId), new SortedSet<int>(findings.Select(f => f.Line)));
+        Assert.All(findings, f => Assert.Equal(file, f.Path));
+    }
+
+    [Fact]
+    public void Manifests_piped_from_Get_GitOpsManifest_give_the_same_findings_as_a_path()
+    {
+        using var session = new PowerShellSession();
+        var piped = session.Run("Get-GitOpsManifest ./examples/insecure-repo | Test-GitOpsManifest").Findings();
+        var direct = session.Run("Test-GitOpsManifest ./examples/insecure-repo").Findings();
+        Assert.NotEmpty(direct);
+        Assert.Equal(direct.Select(f => f.Fingerprint + f.Line), piped.Select(f => f.Fingerprint + f.Line));
+    }
+
+    [Fact]
+    public void Findings_compose_with_Where_Object_and_Sort_Object_on_typed_properties()
+    {
+        using var session = new PowerShellSession();
+        var result = session.Run(
+            "Test-GitOpsManifest ./examples/insecure-repo | Where-Object { $_.Severity -ge 'High' -and -not $_.Suppressed } | ForEach-Object RuleId");
+        result.AssertNoErrors();
+        var rules = result.Output.Select(o => (string)o.BaseObject).Distinct().OrderBy(x => x).ToList();
+        Assert.Equal(new[] { "GOS1002", "GOS1003", "GOS1004", "GOS1005", "GOS1104" }, rules);
+    }
+
+    [Fact]
+    public void Annotation_suppressions_are_reported_as_suppressed_with_their_reason()
+    {
+        using var session = new PowerShellSession();
+        var findings = session.Run("Test-GitOpsManifest ./examples/insecure-repo/infrastructure/monitoring -Rule GOS1002").Findings();
+        Assert.Equal(2, findings.Count);
+        Assert.All(findings, f =>
+        {
+            Assert.True(f.Suppressed);
+            Assert.Contains("SEC-142", f.SuppressionReason, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public void A_suppression_without_a_reason_is_an_error_and_does_not_suppress()
+    {
+        using var dir = new TempDir();
+        dir.Write("p.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    gitopssec.io/suppress.GOS1003: \"\"\nspec:\n  containers: [{name: c, image: i, securityContext: {privileged: true}}]\n");
+        using var session = new PowerShellSession();
+        var result = session.Run("Test-GitOpsManifest $args[0] -Rule GOS1003", dir.Path);
+        Assert.Equal(new[] { "GitOpsSec.Suppression.MissingReason" }, result.ErrorIds);
+        Assert.False(Assert.Single(result.Findings()).Suppressed);
+    }
+
+    [Fact]
+    public void Level_Baseline_MinimumSeverity_and_ExcludeRule_narrow_the_findings()
+    {
+        using var session = new PowerShellSession();
+        var baseline = session.Run("Test-GitOpsManifest ./examples/insecure-repo -Level Baseline").Findings();
+        Assert.NotEmpty(baseline);
+        Assert.DoesNotContain(baseline, f => f.RuleId.StartsWith("GOS11", StringComparison.Ordinal));
+
+        var critical = session.Run("Test-GitOpsManifest ./examples/insecure-repo -MinimumSeverity Critical").Findings();
+        Assert.All(critical, f => Assert.Equal("Critical", f.Severity));
+        Assert.NotEmpty(critical);
+
+        var excluded = session.Run("Test-GitOpsManifest ./examples/insecure-repo -ExcludeRule privileged-container,GOS1102").Findings();
+        Assert.DoesNotContain(excluded, f => f.RuleId is "GOS1003" or "GOS1102");
+
+        var unknown = session.Run("Test-GitOpsManifest ./examples/hardened-repo -Rule GOS9999");
+        Assert.Equal(new[] { "GitOpsSec.Rule.NotFound" }, unknown.ErrorIds);
+    }
+
+    [Fact]
+    public void The_hardened_example_passes_restricted_and_findings_point_at_real_lines()
+    {
+        using var session = new PowerShellSession();
+        var hardened = session.Run("Test-GitOpsManifest ./examples/hardened-repo");
+        hardened.AssertNoErrors();
+        Assert.Empty(hardened.Output);
+
+        var insecure = session.Run("Test-GitOpsManifest ./examples/insecure-repo").Findings();
+        foreach (FindingView f in insecure)
+        {
+            string[] lines = File.ReadAllLines(Path.Combine(TestPaths.Examples, "insecure-repo", f.Path!));
+            Assert.InRange(f.Line, 1, lines.Length);
+        }
+        FindingView privileged = insecure.Single(f => f.RuleId == "GOS1003" && f.Kind == "Deployment");
+        Assert.Equal("privileged: true", File.ReadAllLines(Path.Combine(TestPaths.Examples, "insecure-repo", privileged.Path!))[privileged.Line - 1].Trim());
+        FindingView patched = insecure.Single(f => f.RuleId == "GOS1002" && f.Kind == "Deployment");
+        Assert.Equal("apps/payments/overlays/production/replicas-patch.yaml", patched.Path);
+    }
+}

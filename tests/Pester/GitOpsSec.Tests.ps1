@@ -1,0 +1,48 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+# Pester tests for users who have pwsh and Pester. CI (which has neither) parses this file with the
+# PowerShell parser; the same behaviour is tested in-process by tests/GitOpsSec.Module.Tests.
+
+BeforeAll {
+    $root = Resolve-Path (Join-Path $PSScriptRoot '../..')
+    Import-Module (Join-Path $root 'out/GitOpsSec') -Force
+    $examples = Join-Path $root 'examples'
+}
+
+Describe 'GitOpsSec module' {
+    It 'exports its cmdlets' {
+        (Get-Command -Module GitOpsSec).Name | Should -Contain 'Test-GitOpsManifest'
+    }
+}
+
+Describe 'Get-GitOpsManifest' {
+    It 'reads objects with path and line' {
+        $pod = Get-GitOpsManifest -Path (Join-Path $examples 'insecure-repo/jobs/debug-pod.yaml')
+        $pod.Kind | Should -Be 'Pod'
+        $pod.Line | Should -Be 2
+        $pod.Object.spec.containers[0].name | Should -Be 'shell'
+    }
+
+    It 'reports a missing path as a non-terminating error' {
+        Get-GitOpsManifest -Path ./does-not-exist -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'GitOpsSec.Manifest.PathNotFound*'
+    }
+}
+
+Describe 'Test-GitOpsManifest' {
+    It 'passes the hardened example at the Restricted level' {
+        Test-GitOpsManifest -Path (Join-Path $examples 'hardened-repo') | Should -BeNullOrEmpty
+    }
+
+    It 'finds privileged containers in the insecure example' {
+        $findings = Test-GitOpsManifest -Path (Join-Path $examples 'insecure-repo')
+        $findings.RuleId | Should -Contain 'GOS1003'
+        ($findings | Where-Object Suppressed).Count | Should -BeGreaterThan 0
+    }
+}
+
+Describe 'Get-GitOpsRule' {
+    It 'lists the Pod Security Standards controls' {
+        (Get-GitOpsRule -Level Baseline).Count | Should -Be 11
+        (Get-GitOpsRule -Level Restricted).Count | Should -Be 6
+    }
+}
