@@ -122,3 +122,22 @@ public class RuleFixtureTests
         Assert.True(rules.Count >= 14, "insecure-repo should break most controls, broke: " + string.Join(",", rules));
     }
 }
+
+public class DocumentationTests
+{
+    [Fact]
+    public void The_rule_reference_documents_every_rule()
+    {
+        string doc = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "docs", "rules.md"));
+        Assert.All(RuleCatalog.Rules, r => Assert.Contains($"## {r.Id} {r.Name}", doc, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Every_exported_cmdlet_has_a_page()
+    {
+        string psd1 = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "module", "GitOpsSec.psd1"));
+        var cmdlets = System.Text.RegularExpressions.Regex.Matches(psd1, "'([A-Z][a-z]+-[A-Za-z]+)'").Select(m => m.Groups[1].Value).ToList();
+        Assert.NotEmpty(cmdlets);
+        Assert.All(cmdlets, c => Assert.True(File.Exists(Path.Combine(TestPaths.RepoRoot, "docs", c + ".md")), c));
+    }
+}
