@@ -20,8 +20,10 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer
     public void OnImport() => Register();
 
     /// <summary>Runs when GitOpsSec.dll is first used, whoever loads it (a host that skips OnImport too).</summary>
+#pragma warning disable CA2255 // Intended: a library that must hook assembly resolution before first use.
     [ModuleInitializer]
     internal static void InitializeOnLoad() => Register();
+#pragma warning restore CA2255
 
     internal static ModuleLoadContext Context
     {
