@@ -11,9 +11,15 @@
     FormatsToProcess     = @('GitOpsSec.format.ps1xml')
     TypesToProcess       = @('GitOpsSec.types.ps1xml')
     CmdletsToExport      = @(
+        'ConvertTo-SealedSecret'
         'Get-GitOpsManifest'
         'Get-GitOpsRule'
+        'Get-SealedSecretCertificate'
+        'New-SealedSecretManifest'
+        'Protect-SealedSecretValue'
         'Test-GitOpsManifest'
+        'Unprotect-SealedSecret'
+        'Update-SealedSecret'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

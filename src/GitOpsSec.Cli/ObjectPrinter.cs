@@ -38,7 +38,7 @@ internal sealed class ObjectPrinter
                 _out.Write(JsonSerializer.Serialize(ToPlain(obj, 0)));
                 break;
             case "list" when obj.BaseObject is string or ValueType:
-                _out.WriteLine(Show(obj.BaseObject));
+                _out.WriteLine(obj.BaseObject is string text ? text.TrimEnd('\n') : Show(obj.BaseObject));
                 break;
             case "list":
                 foreach (string name in DisplayProperties(obj))
@@ -76,7 +76,8 @@ internal sealed class ObjectPrinter
         {
             foreach (PSObject o in _batch)
             {
-                _out.WriteLine(Show(o.BaseObject));
+                // Strings as they are (a YAML manifest keeps its lines); other scalars formatted.
+                _out.WriteLine(o.BaseObject is string text ? text.TrimEnd('\n') : Show(o.BaseObject));
             }
             _batch.Clear();
             return;

@@ -51,4 +51,16 @@ public static class ErrorIds
     public const string GitReadFailed = "GitOpsSec.Git.ReadFailed";
     public const string RuleNotFound = "GitOpsSec.Rule.NotFound";
     public const string SuppressionWithoutReason = "GitOpsSec.Suppression.MissingReason";
+    public const string CertificateInvalid = "GitOpsSec.SealedSecret.InvalidCertificate";
+    public const string CertificateNotRsa = "GitOpsSec.SealedSecret.CertificateNotRsa";
+    public const string CertificateIsPrivateKey = "GitOpsSec.SealedSecret.PrivateKeyNotCertificate";
+    public const string CertificateUnreachable = "GitOpsSec.SealedSecret.CertificateUnreachable";
+    public const string PrivateKeyInvalid = "GitOpsSec.SealedSecret.InvalidPrivateKey";
+    public const string NotASealedSecret = "GitOpsSec.SealedSecret.NotASealedSecret";
+    public const string NotASecret = "GitOpsSec.SealedSecret.NotASecret";
+    public const string InvalidCiphertext = "GitOpsSec.SealedSecret.InvalidCiphertext";
+    public const string DecryptFailed = "GitOpsSec.SealedSecret.DecryptFailed";
+    public const string NamespaceRequired = "GitOpsSec.SealedSecret.NamespaceRequired";
+    public const string InvalidSecretData = "GitOpsSec.SealedSecret.InvalidSecretData";
+    public const string WriteFailed = "GitOpsSec.SealedSecret.WriteFailed";
 }

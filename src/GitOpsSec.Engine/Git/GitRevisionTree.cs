@@ -157,6 +157,8 @@ public sealed class GitRevisionTree : IManifestTree
         }
     }
 
+    public string? FullPath(string relativePath) => null;
+
     /// <summary>Exports the commit's files once to a temporary folder (deleted on Dispose) for kustomize.</summary>
     public string? PhysicalDirectory(string relativeDirectory, IScanHost host)
     {

@@ -96,6 +96,8 @@ public sealed class FileSystemTree : IManifestTree
         }
     }
 
+    public string? FullPath(string relativePath) => Physical(relativePath);
+
     public string? PhysicalDirectory(string relativeDirectory, IScanHost host) => Physical(relativeDirectory);
 
     public void Dispose() { }

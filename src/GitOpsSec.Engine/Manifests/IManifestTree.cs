@@ -25,6 +25,9 @@ public interface IManifestTree : IDisposable
     /// <summary>The file's bytes, or null after reporting why they could not be read.</summary>
     byte[]? ReadFile(string relativePath, LoadLimits limits, IScanHost host);
 
+    /// <summary>The file's path on disk, or null when the tree is not on disk (a git revision).</summary>
+    string? FullPath(string relativePath);
+
     /// <summary>A directory on disk holding <paramref name="relativeDirectory"/>, for tools such as kustomize.</summary>
     string? PhysicalDirectory(string relativeDirectory, IScanHost host);
 }

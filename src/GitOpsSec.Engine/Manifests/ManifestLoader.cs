@@ -80,6 +80,7 @@ public sealed class ManifestLoader
             {
                 obj.Revision = tree.Revision;
                 obj.Root = tree.DisplayRoot;
+                obj.FullPath = tree.FullPath(obj.Path);
                 yield return obj;
             }
         }

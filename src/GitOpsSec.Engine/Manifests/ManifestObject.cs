@@ -58,6 +58,9 @@ public sealed class ManifestObject
     /// <summary>The git revision the object was read at, when it was read from history.</summary>
     public string? Revision { get; internal set; }
 
+    /// <summary>The file on disk, or null when the object was read from a git revision.</summary>
+    public string? FullPath { get; internal set; }
+
     /// <summary>Absolute root the Path is relative to (a directory, or repo:subfolder@commit).</summary>
     public string? Root { get; internal set; }
 

@@ -20,6 +20,7 @@ public sealed class SingleFileTree : IManifestTree
     public bool FileExists(string relativePath) => _inner.FileExists(relativePath);
     public bool DirectoryExists(string relativePath) => _inner.DirectoryExists(relativePath);
     public byte[]? ReadFile(string relativePath, LoadLimits limits, IScanHost host) => _inner.ReadFile(relativePath, limits, host);
+    public string? FullPath(string relativePath) => _inner.FullPath(relativePath);
     public string? PhysicalDirectory(string relativeDirectory, IScanHost host) => _inner.PhysicalDirectory(relativeDirectory, host);
     public void Dispose() => _inner.Dispose();
 }

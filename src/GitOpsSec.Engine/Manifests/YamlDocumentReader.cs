@@ -5,8 +5,11 @@ using YamlDotNet.Core.Events;
 
 namespace GitOpsSec.Manifests;
 
-/// <summary>One YAML document of a file: its root node and its 0-based position in the file.</summary>
-public sealed record YamlDocument(YNode Root, int Index);
+/// <summary>
+/// One YAML document of a file: its root node, its 0-based position in the file, and the character
+/// range its content spans (from the root node's start to its end), for rewriting a document in place.
+/// </summary>
+public sealed record YamlDocument(YNode Root, int Index, int StartOffset = 0, int EndOffset = 0);
 
 /// <summary>
 /// Turns bytes into YAML documents with line numbers, within <see cref="LoadLimits"/>. Problems are
@@ -101,9 +104,10 @@ public static class YamlDocumentReader
         {
             YNode? root;
             bool more;
+            int startOffset, endOffset;
             try
             {
-                more = builder.TryReadDocument(parser, out root);
+                more = builder.TryReadDocument(parser, out root, out startOffset, out endOffset);
             }
             catch (YamlException e)
             {
@@ -132,7 +136,7 @@ public static class YamlDocumentReader
             }
             if (root is not null and not YScalar { IsNull: true })
             {
-                yield return new YamlDocument(root, index);
+                yield return new YamlDocument(root, index, startOffset, endOffset);
             }
             index++;
         }
@@ -171,9 +175,10 @@ public static class YamlDocumentReader
         }
 
         /// <summary>Reads the next document; false at the end of the stream. A null root is an empty or skipped document.</summary>
-        public bool TryReadDocument(IParser parser, out YNode? root)
+        public bool TryReadDocument(IParser parser, out YNode? root, out int startOffset, out int endOffset)
         {
             root = null;
+            startOffset = endOffset = 0;
             while (parser.MoveNext())
             {
                 switch (parser.Current)
@@ -183,15 +188,16 @@ public static class YamlDocumentReader
                     case StreamEnd:
                         return false;
                     case DocumentStart:
-                        root = ReadBody(parser);
+                        root = ReadBody(parser, out startOffset, out endOffset);
                         return true;
                 }
             }
             return false;
         }
 
-        private YNode? ReadBody(IParser parser)
+        private YNode? ReadBody(IParser parser, out int startOffset, out int endOffset)
         {
+            startOffset = endOffset = 0;
             var anchors = new Dictionary<string, YNode>(StringComparer.Ordinal);
             var stack = new Stack<Frame>();
             YNode? root = null;
@@ -211,6 +217,10 @@ public static class YamlDocumentReader
                 if (failure is not null)
                 {
                     continue; // drain the rest of a rejected document without building it
+                }
+                if (stack.Count == 0 && root is null && ev is MappingStart or SequenceStart or Scalar or AnchorAlias)
+                {
+                    startOffset = (int)ev.Start.Index;
                 }
 
                 YNode? completed = null;
@@ -284,6 +294,7 @@ public static class YamlDocumentReader
                 if (stack.Count == 0)
                 {
                     root = completed;
+                    endOffset = (int)ev.End.Index;
                     continue;
                 }
                 Attach(stack.Peek(), completed);

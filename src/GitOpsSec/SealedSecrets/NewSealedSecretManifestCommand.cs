@@ -1,0 +1,156 @@
+using System.Collections;
+using System.Management.Automation;
+using GitOpsSec.Diagnostics;
+using GitOpsSec.Manifests;
+using GitOpsSec.SealedSecrets;
+
+namespace GitOpsSec.Commands.SealedSecrets;
+
+/// <summary>
+/// New-SealedSecretManifest: seals values given as a hashtable and/or files into a SealedSecret
+/// (YAML text by default, -AsObject for an object, -OutFile to write it), or merges them into an
+/// existing SealedSecret file (-MergeInto, like kubeseal --merge-into).
+/// </summary>
+[Cmdlet(VerbsCommon.New, "SealedSecretManifest", DefaultParameterSetName = "New", SupportsShouldProcess = true)]
+[OutputType(typeof(string), typeof(SealedSecret))]
+public sealed class NewSealedSecretManifestCommand : SealedSecretCmdlet
+{
+    [Parameter(ParameterSetName = "New", Mandatory = true, Position = 0)]
+    [ValidatePattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")]
+    public string? Name { get; set; }
+
+    [Parameter(ParameterSetName = "New")]
+    [ValidatePattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    public string? Namespace { get; set; }
+
+    /// <summary>Key to value: strings, byte arrays or SecureStrings.</summary>
+    [Parameter]
+    public Hashtable? Data { get; set; }
+
+    /// <summary>key=path (or just path: the file name is the key), like kubectl create secret --from-file.</summary>
+    [Parameter]
+    public string[]? FromFile { get; set; }
+
+    [Parameter(ParameterSetName = "New")]
+    public string Type { get; set; } = "Opaque";
+
+    [Parameter(ParameterSetName = "New")]
+    public Hashtable? Labels { get; set; }
+
+    [Parameter(ParameterSetName = "New")]
+    public Hashtable? Annotations { get; set; }
+
+    [Parameter(ParameterSetName = "New")]
+    [ValidateSet("Strict", "NamespaceWide", "ClusterWide", IgnoreCase = true)]
+    public string Scope { get; set; } = "Strict";
+
+    /// <summary>An existing SealedSecret file to add these keys to (its name, namespace and scope are kept).</summary>
+    [Parameter(ParameterSetName = "Merge", Mandatory = true)]
+    public string? MergeInto { get; set; }
+
+    [Parameter]
+    public object? Certificate { get; set; }
+
+    [Parameter]
+    public string? CertificatePath { get; set; }
+
+    [Parameter]
+    public Uri? CertificateUri { get; set; }
+
+    [Parameter(ParameterSetName = "New")]
+    public SwitchParameter AsObject { get; set; }
+
+    [Parameter(ParameterSetName = "New")]
+    public string? OutFile { get; set; }
+
+    protected override void EndProcessing()
+    {
+        SortedDictionary<string, byte[]> values;
+        try
+        {
+            values = CollectValues();
+        }
+        catch (GitOpsSecOperationException e)
+        {
+            ThrowOperationError(e);
+            return;
+        }
+        SealedSecretCertificate certificate = ResolveCertificate(Certificate, CertificatePath, CertificateUri);
+        try
+        {
+            if (ParameterSetName == "Merge")
+            {
+                string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(MergeInto!);
+                string text = File.Exists(path) ? File.ReadAllText(path) : throw new GitOpsSecOperationException(ErrorIds.PathNotFound,
+                    ScanErrorCategory.ObjectNotFound, $"'{MergeInto}' does not exist.", MergeInto);
+                var (merged, sealedSecret) = SealedSecretFiles.Merge(text, path, values, certificate);
+                if (ShouldProcess(path, $"Add or replace {string.Join(", ", values.Keys)} in SealedSecret {sealedSecret.Namespace}/{sealedSecret.Name}"))
+                {
+                    AtomicFile.WriteAllText(path, merged);
+                    WriteObject(sealedSecret);
+                }
+                return;
+            }
+
+            var secret = new SecretManifest
+            {
+                Name = Name!,
+                Namespace = Namespace,
+                Type = Type,
+                Labels = Strings(Labels),
+                Annotations = Strings(Annotations),
+                Data = values,
+            };
+            SealedSecret result = SealedSecretSealer.Seal(secret, certificate, ParseScope(Scope)!.Value);
+            if (OutFile is not null)
+            {
+                string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutFile);
+                if (ShouldProcess(path, $"Write SealedSecret {result.Namespace}/{result.Name}"))
+                {
+                    AtomicFile.WriteAllText(path, result.ToYaml());
+                }
+                if (!AsObject)
+                {
+                    return;
+                }
+            }
+            WriteObject(AsObject ? result : result.ToYaml());
+        }
+        catch (GitOpsSecOperationException e)
+        {
+            WriteOperationError(e);
+        }
+    }
+
+    private SortedDictionary<string, byte[]> CollectValues()
+    {
+        var values = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in Data ?? new Hashtable())
+        {
+            string key = entry.Key.ToString()!;
+            values[key] = ValueBytes(entry.Value, key);
+        }
+        foreach (string spec in FromFile ?? Array.Empty<string>())
+        {
+            int eq = spec.IndexOf('=', StringComparison.Ordinal);
+            string file = eq < 0 ? spec : spec[(eq + 1)..];
+            string full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(file);
+            string key = eq < 0 ? System.IO.Path.GetFileName(full) : spec[..eq];
+            try
+            {
+                values[key] = File.ReadAllBytes(full);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new GitOpsSecOperationException(ErrorIds.PathNotFound, ScanErrorCategory.ReadError,
+                    $"-FromFile '{spec}': {e.Message}", file, e);
+            }
+        }
+        if (values.Count == 0)
+        {
+            throw new GitOpsSecOperationException(ErrorIds.InvalidSecretData, ScanErrorCategory.InvalidArgument,
+                "Nothing to seal: give -Data and/or -FromFile.");
+        }
+        return values;
+    }
+}

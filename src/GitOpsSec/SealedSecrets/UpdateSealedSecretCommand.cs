@@ -1,0 +1,103 @@
+using System.Management.Automation;
+using GitOpsSec.Diagnostics;
+using GitOpsSec.Manifests;
+using GitOpsSec.SealedSecrets;
+
+namespace GitOpsSec.Commands.SealedSecrets;
+
+/// <summary>
+/// Update-SealedSecret: re-encrypts SealedSecrets to a new controller certificate with the old private
+/// keys, offline (key rotation). Files given with -Path are rewritten in place, atomically; a
+/// SealedSecret whose values do not all decrypt is left untouched.
+/// </summary>
+[Cmdlet(VerbsData.Update, "SealedSecret", DefaultParameterSetName = "Path", SupportsShouldProcess = true)]
+[OutputType(typeof(SealedSecret), typeof(string))]
+public sealed class UpdateSealedSecretCommand : KeyRingCmdlet
+{
+    [Parameter(ParameterSetName = "Path", Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName", "PSPath")]
+    [SupportsWildcards]
+    public string[]? Path { get; set; }
+
+    /// <summary>SealedSecrets as objects or YAML text: re-encrypted YAML (or objects with -AsObject) is output.</summary>
+    [Parameter(ParameterSetName = "InputObject", Mandatory = true, ValueFromPipeline = true)]
+    public object[]? InputObject { get; set; }
+
+    [Parameter]
+    public object? Certificate { get; set; }
+
+    [Parameter]
+    public string? CertificatePath { get; set; }
+
+    [Parameter]
+    public Uri? CertificateUri { get; set; }
+
+    /// <summary>With -Path: also output the updated SealedSecrets.</summary>
+    [Parameter(ParameterSetName = "Path")]
+    public SwitchParameter PassThru { get; set; }
+
+    [Parameter(ParameterSetName = "InputObject")]
+    public SwitchParameter AsObject { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        Keys();
+        ResolveCertificate(Certificate, CertificatePath, CertificateUri);
+    }
+
+    protected override void ProcessRecord()
+    {
+        SealedSecretCertificate certificate = ResolveCertificate(Certificate, CertificatePath, CertificateUri);
+        if (ParameterSetName == "InputObject")
+        {
+            foreach (InputDocument doc in (InputObject ?? Array.Empty<object>()).SelectMany(Documents))
+            {
+                if (SealedSecretOf(doc) is not SealedSecret sealedSecret)
+                {
+                    continue;
+                }
+                try
+                {
+                    SealedSecret updated = SealedSecretSealer.Reencrypt(sealedSecret, Keys(), certificate);
+                    WriteObject(AsObject ? updated : updated.ToYaml());
+                }
+                catch (GitOpsSecOperationException e)
+                {
+                    WriteOperationError(e);
+                }
+            }
+            return;
+        }
+
+        foreach (string root in ResolvePaths(Path))
+        {
+            var files = FromPath(root).Where(d => d.Node?.Text("kind") == SealedSecret.Kind && d.FullPath is not null)
+                .Select(d => d.FullPath!).Distinct(StringComparer.Ordinal).ToList();
+            foreach (string file in files)
+            {
+                var (rewritten, updated) = SealedSecretFiles.Reencrypt(File.ReadAllText(file), file, Keys(), certificate,
+                    e => WriteError(ToErrorRecord(e)));
+                if (rewritten is null || updated.Count == 0)
+                {
+                    continue;
+                }
+                if (!ShouldProcess(file, $"Re-encrypt {updated.Count} SealedSecret(s) to {certificate.Subject} ({certificate.Thumbprint})"))
+                {
+                    continue;
+                }
+                try
+                {
+                    AtomicFile.WriteAllText(file, rewritten);
+                    if (PassThru)
+                    {
+                        WriteObject(updated, enumerateCollection: true);
+                    }
+                }
+                catch (GitOpsSecOperationException e)
+                {
+                    WriteOperationError(e);
+                }
+            }
+        }
+    }
+}
