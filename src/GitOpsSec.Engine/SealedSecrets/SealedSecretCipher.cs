@@ -23,13 +23,16 @@ public static class SealedSecretCipher
     private const int NonceBytes = 12;
     private const int TagBytes = 16;
 
+    /// <summary>One generator for OAEP seeds: creating a SecureRandom per value costs more than the RSA step.</summary>
+    private static readonly SecureRandom Random = new();
+
     public static byte[] Encrypt(RsaKeyParameters publicKey, ReadOnlySpan<byte> plaintext, byte[] label)
     {
         byte[] sessionKey = RandomNumberGenerator.GetBytes(SessionKeyBytes);
         try
         {
             IAsymmetricBlockCipher rsa = Oaep(label);
-            rsa.Init(true, new ParametersWithRandom(publicKey, new SecureRandom()));
+            rsa.Init(true, new ParametersWithRandom(publicKey, Random));
             byte[] rsaCiphertext = rsa.ProcessBlock(sessionKey, 0, sessionKey.Length);
 
             byte[] output = new byte[2 + rsaCiphertext.Length + plaintext.Length + TagBytes];
