@@ -11,7 +11,7 @@ namespace GitOpsSec.Commands.SealedSecrets;
 /// </summary>
 [Cmdlet(VerbsData.ConvertTo, "SealedSecret", DefaultParameterSetName = "InputObject", SupportsShouldProcess = true)]
 [OutputType(typeof(string), typeof(SealedSecret), typeof(FileInfo))]
-public sealed class ConvertToSealedSecretCommand : SealedSecretCmdlet
+public sealed class ConvertToSealedSecretCommand : SealingCmdlet
 {
     private readonly Dictionary<string, HashSet<int>?> _files = new(StringComparer.Ordinal);
 
@@ -31,15 +31,6 @@ public sealed class ConvertToSealedSecretCommand : SealedSecretCmdlet
     [Parameter]
     public string? Namespace { get; set; }
 
-    [Parameter]
-    public object? Certificate { get; set; }
-
-    [Parameter]
-    public string? CertificatePath { get; set; }
-
-    [Parameter]
-    public Uri? CertificateUri { get; set; }
-
     /// <summary>Rewrite the files the Secrets came from, replacing each Secret by its SealedSecret.</summary>
     [Parameter]
     public SwitchParameter ReplaceInPlace { get; set; }
@@ -50,7 +41,7 @@ public sealed class ConvertToSealedSecretCommand : SealedSecretCmdlet
     [Parameter]
     public SwitchParameter AsObject { get; set; }
 
-    protected override void BeginProcessing() => ResolveCertificate(Certificate, CertificatePath, CertificateUri);
+    protected override void BeginProcessing() => ResolveCertificate();
 
     protected override void ProcessRecord()
     {
@@ -88,7 +79,7 @@ public sealed class ConvertToSealedSecretCommand : SealedSecretCmdlet
             {
                 SecretManifest secret = SecretManifest.FromNode(doc.Node, doc.Target);
                 secret.Namespace ??= Namespace;
-                SealedSecret result = SealedSecretSealer.Seal(secret, ResolveCertificate(Certificate, CertificatePath, CertificateUri),
+                SealedSecret result = SealedSecretSealer.Seal(secret, ResolveCertificate(),
                     SealedSecretFiles.ScopeFor(secret, ParseScope(Scope)));
                 WriteObject(AsObject ? result : result.ToYaml());
             }
@@ -101,7 +92,7 @@ public sealed class ConvertToSealedSecretCommand : SealedSecretCmdlet
 
     protected override void EndProcessing()
     {
-        SealedSecretCertificate certificate = ResolveCertificate(Certificate, CertificatePath, CertificateUri);
+        SealedSecretCertificate certificate = ResolveCertificate();
         foreach (var (file, indexes) in _files)
         {
             string text;

@@ -13,7 +13,7 @@ namespace GitOpsSec.Commands.SealedSecrets;
 /// </summary>
 [Cmdlet(VerbsCommon.New, "SealedSecretManifest", DefaultParameterSetName = "New", SupportsShouldProcess = true)]
 [OutputType(typeof(string), typeof(SealedSecret))]
-public sealed class NewSealedSecretManifestCommand : SealedSecretCmdlet
+public sealed class NewSealedSecretManifestCommand : SealingCmdlet
 {
     [Parameter(ParameterSetName = "New", Mandatory = true, Position = 0)]
     [ValidatePattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")]
@@ -48,15 +48,6 @@ public sealed class NewSealedSecretManifestCommand : SealedSecretCmdlet
     [Parameter(ParameterSetName = "Merge", Mandatory = true)]
     public string? MergeInto { get; set; }
 
-    [Parameter]
-    public object? Certificate { get; set; }
-
-    [Parameter]
-    public string? CertificatePath { get; set; }
-
-    [Parameter]
-    public Uri? CertificateUri { get; set; }
-
     [Parameter(ParameterSetName = "New")]
     public SwitchParameter AsObject { get; set; }
 
@@ -75,7 +66,7 @@ public sealed class NewSealedSecretManifestCommand : SealedSecretCmdlet
             ThrowOperationError(e);
             return;
         }
-        SealedSecretCertificate certificate = ResolveCertificate(Certificate, CertificatePath, CertificateUri);
+        SealedSecretCertificate certificate = ResolveCertificate();
         try
         {
             if (ParameterSetName == "Merge")

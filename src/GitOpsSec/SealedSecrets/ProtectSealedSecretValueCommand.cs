@@ -7,7 +7,7 @@ namespace GitOpsSec.Commands.SealedSecrets;
 /// <summary>Protect-SealedSecretValue: seals one value for a name, namespace and scope (kubeseal --raw); base64 out.</summary>
 [Cmdlet(VerbsSecurity.Protect, "SealedSecretValue")]
 [OutputType(typeof(string))]
-public sealed class ProtectSealedSecretValueCommand : SealedSecretCmdlet
+public sealed class ProtectSealedSecretValueCommand : SealingCmdlet
 {
     /// <summary>A string, SecureString or byte array.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
@@ -25,23 +25,14 @@ public sealed class ProtectSealedSecretValueCommand : SealedSecretCmdlet
     [ValidateSet("Strict", "NamespaceWide", "ClusterWide", IgnoreCase = true)]
     public string Scope { get; set; } = "Strict";
 
-    [Parameter]
-    public object? Certificate { get; set; }
-
-    [Parameter]
-    public string? CertificatePath { get; set; }
-
-    [Parameter]
-    public Uri? CertificateUri { get; set; }
-
-    protected override void BeginProcessing() => ResolveCertificate(Certificate, CertificatePath, CertificateUri);
+    protected override void BeginProcessing() => ResolveCertificate();
 
     protected override void ProcessRecord()
     {
         try
         {
             byte[] bytes = ValueBytes(Value, "Value");
-            WriteObject(SealedSecretSealer.SealValue(bytes, ResolveCertificate(Certificate, CertificatePath, CertificateUri),
+            WriteObject(SealedSecretSealer.SealValue(bytes, ResolveCertificate(),
                 ParseScope(Scope)!.Value, Namespace, Name));
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(bytes);
         }

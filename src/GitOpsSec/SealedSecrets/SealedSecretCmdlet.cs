@@ -10,10 +10,10 @@ using GitOpsSec.SealedSecrets;
 
 namespace GitOpsSec.Commands.SealedSecrets;
 
-/// <summary>Shared by the Sealed Secrets cmdlets: the certificate parameters, inputs and value conversion.</summary>
+/// <summary>Shared by the Sealed Secrets cmdlets: error reporting, key rings, inputs and value conversion.</summary>
 public abstract class SealedSecretCmdlet : GitOpsCmdlet
 {
-    private object? _certificate;
+    private object? _keys;
 
     /// <summary>Reports an engine failure for one input as a non-terminating error.</summary>
     internal void WriteOperationError(GitOpsSecOperationException e) => WriteError(ToErrorRecord(e.ToScanError()));
@@ -21,41 +21,50 @@ public abstract class SealedSecretCmdlet : GitOpsCmdlet
     /// <summary>Stops the command: used only when nothing can go on (no usable certificate or key).</summary>
     internal void ThrowOperationError(GitOpsSecOperationException e) => ThrowTerminatingError(ToErrorRecord(e.ToScanError()));
 
-    /// <summary>The certificate from -Certificate, -CertificatePath or -CertificateUri; terminating when none is usable.</summary>
-    internal SealedSecretCertificate ResolveCertificate(object? certificate, string? path, Uri? uri)
+    /// <summary>Loads every key file; a bad file is an error, and no usable key at all stops the command.</summary>
+    internal SealedSecretKeyRing Keys(string[]? privateKeyPaths)
     {
-        if (_certificate is SealedSecretCertificate cached)
+        if (_keys is SealedSecretKeyRing cached)
         {
             return cached;
         }
-        int given = (certificate is null ? 0 : 1) + (path is null ? 0 : 1) + (uri is null ? 0 : 1);
-        if (given != 1)
+        var ring = new SealedSecretKeyRing();
+        foreach (string path in privateKeyPaths ?? Array.Empty<string>())
         {
-            ThrowOperationError(new GitOpsSecOperationException(ErrorIds.CertificateInvalid, ScanErrorCategory.InvalidArgument,
-                "Give the controller's certificate once: -Certificate (from Get-SealedSecretCertificate), -CertificatePath or -CertificateUri."));
+            try
+            {
+                ring.AddFile(SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
+            }
+            catch (GitOpsSecOperationException e)
+            {
+                WriteOperationError(e);
+            }
+        }
+        if (ring.Count == 0)
+        {
+            ThrowOperationError(new GitOpsSecOperationException(ErrorIds.PrivateKeyInvalid, ScanErrorCategory.InvalidArgument,
+                "None of the -PrivateKeyPath files holds a usable RSA private key."));
+        }
+        WriteVerbose($"{ring.Count} private key(s) loaded from {string.Join(", ", ring.Sources.Distinct())}");
+        _keys = ring;
+        return ring;
+    }
+
+    /// <summary>The SealedSecret of an input document; NotASealedSecret reported otherwise.</summary>
+    internal SealedSecret? SealedSecretOf(InputDocument doc)
+    {
+        if (doc.Model is not null)
+        {
+            return doc.Model;
         }
         try
         {
-            SealedSecretCertificate result = certificate switch
-            {
-                SealedSecretCertificate c => c,
-                PSObject { BaseObject: SealedSecretCertificate c } => c,
-                not null => throw new GitOpsSecOperationException(ErrorIds.CertificateInvalid, ScanErrorCategory.InvalidArgument,
-                    "-Certificate takes the object Get-SealedSecretCertificate returns."),
-                null when path is not null => SealedSecretCertificate.FromFile(SessionState.Path.GetUnresolvedProviderPathFromPSPath(path)),
-                _ => SealedSecretCertificate.FromUriAsync(uri!, TimeSpan.FromSeconds(30), ScanHost.Cancellation).GetAwaiter().GetResult(),
-            };
-            if (result.IsExpired)
-            {
-                WriteWarning($"The sealing certificate {result.Subject} expired on {result.NotAfter:yyyy-MM-dd}; the controller may have rotated its key.");
-            }
-            _certificate = result;
-            return result;
+            return SealedSecret.FromNode(doc.Node!, doc.Target);
         }
         catch (GitOpsSecOperationException e)
         {
-            ThrowOperationError(e);
-            throw; // not reached: ThrowTerminatingError throws
+            WriteOperationError(e);
+            return null;
         }
     }
 

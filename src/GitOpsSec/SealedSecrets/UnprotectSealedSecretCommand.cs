@@ -9,8 +9,13 @@ namespace GitOpsSec.Commands.SealedSecrets;
 /// </summary>
 [Cmdlet(VerbsSecurity.Unprotect, "SealedSecret", DefaultParameterSetName = "InputObject")]
 [OutputType(typeof(RecoveredSecret))]
-public sealed class UnprotectSealedSecretCommand : KeyRingCmdlet
+public sealed class UnprotectSealedSecretCommand : SealedSecretCmdlet
 {
+    /// <summary>PEM private keys or the controller's key backup YAML; every key is tried.</summary>
+    [Parameter(Mandatory = true)]
+    [Alias("RecoveryPrivateKey")]
+    public string[]? PrivateKeyPath { get; set; }
+
     [Parameter(ParameterSetName = "InputObject", Mandatory = true, ValueFromPipeline = true, Position = 0)]
     public object[]? InputObject { get; set; }
 
@@ -22,7 +27,7 @@ public sealed class UnprotectSealedSecretCommand : KeyRingCmdlet
     [Parameter]
     public SwitchParameter AsPlainText { get; set; }
 
-    protected override void BeginProcessing() => Keys();
+    protected override void BeginProcessing() => Keys(PrivateKeyPath);
 
     protected override void ProcessRecord()
     {
@@ -35,7 +40,7 @@ public sealed class UnprotectSealedSecretCommand : KeyRingCmdlet
             {
                 continue;
             }
-            var values = SealedSecretSealer.Unseal(sealedSecret, Keys(), (_, e) => WriteOperationError(e));
+            var values = SealedSecretSealer.Unseal(sealedSecret, Keys(PrivateKeyPath), (_, e) => WriteOperationError(e));
             if (values.Count > 0 || sealedSecret.EncryptedData.Count == 0)
             {
                 WriteObject(new RecoveredSecret(sealedSecret, values, AsPlainText));

@@ -12,7 +12,7 @@ namespace GitOpsSec.Commands.SealedSecrets;
 /// </summary>
 [Cmdlet(VerbsData.Update, "SealedSecret", DefaultParameterSetName = "Path", SupportsShouldProcess = true)]
 [OutputType(typeof(SealedSecret), typeof(string))]
-public sealed class UpdateSealedSecretCommand : KeyRingCmdlet
+public sealed class UpdateSealedSecretCommand : SealingCmdlet
 {
     [Parameter(ParameterSetName = "Path", Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName", "PSPath")]
@@ -20,17 +20,13 @@ public sealed class UpdateSealedSecretCommand : KeyRingCmdlet
     public string[]? Path { get; set; }
 
     /// <summary>SealedSecrets as objects or YAML text: re-encrypted YAML (or objects with -AsObject) is output.</summary>
+    /// <summary>PEM private keys or the controller's key backup YAML; every key is tried.</summary>
+    [Parameter(Mandatory = true)]
+    [Alias("RecoveryPrivateKey")]
+    public string[]? PrivateKeyPath { get; set; }
+
     [Parameter(ParameterSetName = "InputObject", Mandatory = true, ValueFromPipeline = true)]
     public object[]? InputObject { get; set; }
-
-    [Parameter]
-    public object? Certificate { get; set; }
-
-    [Parameter]
-    public string? CertificatePath { get; set; }
-
-    [Parameter]
-    public Uri? CertificateUri { get; set; }
 
     /// <summary>With -Path: also output the updated SealedSecrets.</summary>
     [Parameter(ParameterSetName = "Path")]
@@ -41,13 +37,13 @@ public sealed class UpdateSealedSecretCommand : KeyRingCmdlet
 
     protected override void BeginProcessing()
     {
-        Keys();
-        ResolveCertificate(Certificate, CertificatePath, CertificateUri);
+        Keys(PrivateKeyPath);
+        ResolveCertificate();
     }
 
     protected override void ProcessRecord()
     {
-        SealedSecretCertificate certificate = ResolveCertificate(Certificate, CertificatePath, CertificateUri);
+        SealedSecretCertificate certificate = ResolveCertificate();
         if (ParameterSetName == "InputObject")
         {
             foreach (InputDocument doc in (InputObject ?? Array.Empty<object>()).SelectMany(Documents))
@@ -58,7 +54,7 @@ public sealed class UpdateSealedSecretCommand : KeyRingCmdlet
                 }
                 try
                 {
-                    SealedSecret updated = SealedSecretSealer.Reencrypt(sealedSecret, Keys(), certificate);
+                    SealedSecret updated = SealedSecretSealer.Reencrypt(sealedSecret, Keys(PrivateKeyPath), certificate);
                     WriteObject(AsObject ? updated : updated.ToYaml());
                 }
                 catch (GitOpsSecOperationException e)
@@ -75,7 +71,17 @@ public sealed class UpdateSealedSecretCommand : KeyRingCmdlet
                 .Select(d => d.FullPath!).Distinct(StringComparer.Ordinal).ToList();
             foreach (string file in files)
             {
-                var (rewritten, updated) = SealedSecretFiles.Reencrypt(File.ReadAllText(file), file, Keys(), certificate,
+                string text;
+                try
+                {
+                    text = File.ReadAllText(file);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    WriteOperationError(new GitOpsSecOperationException(ErrorIds.ReadFailed, ScanErrorCategory.ReadError, e.Message, file, e));
+                    continue;
+                }
+                var (rewritten, updated) = SealedSecretFiles.Reencrypt(text, file, Keys(PrivateKeyPath), certificate,
                     e => WriteError(ToErrorRecord(e)));
                 if (rewritten is null || updated.Count == 0)
                 {
