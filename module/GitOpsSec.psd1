@@ -14,10 +14,12 @@
         'ConvertTo-SealedSecret'
         'Get-GitOpsManifest'
         'Get-GitOpsRule'
+        'Get-RbacExposure'
         'Get-SealedSecretCertificate'
         'New-SealedSecretManifest'
         'Protect-SealedSecretValue'
         'Test-GitOpsManifest'
+        'Test-RbacAccess'
         'Unprotect-SealedSecret'
         'Update-SealedSecret'
     )

@@ -19,6 +19,8 @@ internal static class Scan
     {
         var (objects, host) = Load(path);
         var analyzer = new ManifestAnalyzer(selection ?? new RuleSelection(), host);
-        return (objects.SelectMany(analyzer.Analyze).ToList(), host);
+        var findings = objects.SelectMany(analyzer.Analyze).ToList();
+        findings.AddRange(analyzer.AnalyzeRepository());
+        return (findings, host);
     }
 }

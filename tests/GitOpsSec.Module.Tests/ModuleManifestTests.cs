@@ -9,8 +9,9 @@ public class ModuleManifestTests
 {
     private static readonly string[] ExpectedCmdlets =
     {
-        "ConvertTo-SealedSecret", "Get-GitOpsManifest", "Get-GitOpsRule", "Get-SealedSecretCertificate", "New-SealedSecretManifest",
-        "Protect-SealedSecretValue", "Test-GitOpsManifest", "Unprotect-SealedSecret", "Update-SealedSecret",
+        "ConvertTo-SealedSecret", "Get-GitOpsManifest", "Get-GitOpsRule", "Get-RbacExposure", "Get-SealedSecretCertificate",
+        "New-SealedSecretManifest", "Protect-SealedSecretValue", "Test-GitOpsManifest", "Test-RbacAccess", "Unprotect-SealedSecret",
+        "Update-SealedSecret",
     };
 
     [Fact]
@@ -84,6 +85,6 @@ public class ModuleManifestTests
             .Descendants("Type").Elements("Name").Select(e => e.Value).OrderBy(n => n).ToList();
         Assert.Equal(outputTypes, views);
         Assert.Equal(outputTypes, displaySets);
-        Assert.Equal(6, outputTypes.Count);
+        Assert.Equal(8, outputTypes.Count);
     }
 }

@@ -63,4 +63,8 @@ public static class ErrorIds
     public const string NamespaceRequired = "GitOpsSec.SealedSecret.NamespaceRequired";
     public const string InvalidSecretData = "GitOpsSec.SealedSecret.InvalidSecretData";
     public const string WriteFailed = "GitOpsSec.SealedSecret.WriteFailed";
+    public const string RoleNotFound = "GitOpsSec.Rbac.RoleNotFound";
+    public const string UnknownVerb = "GitOpsSec.Rbac.UnknownVerb";
+    public const string MalformedRule = "GitOpsSec.Rbac.MalformedRule";
+    public const string MalformedBinding = "GitOpsSec.Rbac.MalformedBinding";
 }

@@ -2,12 +2,22 @@ using GitOpsSec.Manifests;
 
 namespace GitOpsSec.Rules;
 
-/// <summary>One rule: looks at one object and yields its violations. Wording comes from the catalog.</summary>
-internal interface IManifestRule
+/// <summary>A rule implementation, found by its catalog id.</summary>
+internal interface IRule
 {
     string Id { get; }
+}
 
+/// <summary>One rule: looks at one object and yields its violations. Wording comes from the catalog.</summary>
+internal interface IManifestRule : IRule
+{
     IEnumerable<Violation> Evaluate(ManifestObject obj);
+}
+
+/// <summary>A rule that needs every object of the scan at once (e.g. a binding and the role it references).</summary>
+internal interface IRepositoryRule : IRule
+{
+    IEnumerable<(ManifestObject Object, Violation Violation)> Evaluate(IReadOnlyList<ManifestObject> objects);
 }
 
 /// <summary>

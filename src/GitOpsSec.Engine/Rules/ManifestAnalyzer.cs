@@ -19,8 +19,7 @@ public sealed record RuleSelection
 
     internal bool Selects(RuleInfo rule)
     {
-        bool Matches(string s) => string.Equals(s, rule.Id, StringComparison.OrdinalIgnoreCase) ||
-                                  string.Equals(s, rule.Name, StringComparison.OrdinalIgnoreCase);
+        bool Matches(string s) => NameMatches(s, rule);
         if (Exclude.Any(Matches))
         {
             return false;
@@ -30,6 +29,15 @@ public sealed record RuleSelection
             return false;
         }
         return rule.Level == PodSecurityLevel.None || rule.Level <= Level;
+    }
+
+    /// <summary>An id or name, case-insensitive, with * and ? wildcards (GOS3*, rbac-*).</summary>
+    internal static bool NameMatches(string pattern, RuleInfo rule)
+    {
+        string regex = "^" + System.Text.RegularExpressions.Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal)
+            .Replace("\\?", ".", StringComparison.Ordinal) + "$";
+        return System.Text.RegularExpressions.Regex.IsMatch(rule.Id, regex, System.Text.RegularExpressions.RegexOptions.IgnoreCase) ||
+               System.Text.RegularExpressions.Regex.IsMatch(rule.Name, regex, System.Text.RegularExpressions.RegexOptions.IgnoreCase);
     }
 }
 
@@ -43,7 +51,8 @@ public sealed class ManifestAnalyzer
     public const string SuppressionPrefix = "gitopssec.io/suppress.";
 
     private readonly IScanHost _host;
-    private readonly List<(RuleInfo Info, IManifestRule Rule)> _rules;
+    private readonly List<(RuleInfo Info, IRule Rule)> _rules;
+    private readonly List<ManifestObject> _seen = new();
 
     public ManifestAnalyzer(RuleSelection selection, IScanHost host)
     {
@@ -55,7 +64,7 @@ public sealed class ManifestAnalyzer
             .ToList();
         foreach (string name in (selection.Include ?? Array.Empty<string>()).Concat(selection.Exclude))
         {
-            if (RuleCatalog.Find(name) is null)
+            if (!RuleCatalog.Rules.Any(r => RuleSelection.NameMatches(name, r)))
             {
                 host.Error(new ScanError(ErrorIds.RuleNotFound, ScanErrorCategory.InvalidArgument,
                     $"No rule has the id or name '{name}'. Get-GitOpsRule lists them.", name));
@@ -65,45 +74,80 @@ public sealed class ManifestAnalyzer
 
     public IReadOnlyList<RuleInfo> ActiveRules => _rules.Select(r => r.Info).ToList();
 
+    /// <summary>Findings of the per-object rules; the object is also kept for <see cref="AnalyzeRepository"/>.</summary>
     public IEnumerable<Finding> Analyze(ManifestObject obj)
     {
+        if (_rules.Any(r => r.Rule is IRepositoryRule))
+        {
+            _seen.Add(obj);
+        }
         Dictionary<string, string>? suppressions = null;
         foreach (var (info, rule) in _rules)
         {
-            foreach (Violation v in rule.Evaluate(obj))
+            if (rule is not IManifestRule manifestRule)
+            {
+                continue;
+            }
+            foreach (Violation v in manifestRule.Evaluate(obj))
             {
                 suppressions ??= Suppressions(obj);
-                string field = v.Path.ToString();
-                string shortField = ShortField(v.Path);
-                SourceLocation location = obj.Locate(v.Path);
-                string? reason = suppressions.TryGetValue(info.Id, out string? byId) ? byId
-                    : suppressions.TryGetValue(info.Name, out string? byName) ? byName : null;
-                yield return new Finding
-                {
-                    RuleId = info.Id,
-                    RuleName = info.Name,
-                    Severity = info.Severity,
-                    Category = info.Category,
-                    Message = info.MessageTemplate
-                        .Replace("{target}", v.Target, StringComparison.Ordinal)
-                        .Replace("{value}", v.Value, StringComparison.Ordinal)
-                        .Replace("{field}", shortField, StringComparison.Ordinal),
-                    Remediation = info.Remediation,
-                    Resource = obj.Resource,
-                    Path = location.Path,
-                    Line = location.Line,
-                    Column = location.Column,
-                    Field = field,
-                    Commit = obj.Revision,
-                    Fingerprint = Fingerprint(info.Id, obj, field),
-                    Suppressed = reason is not null,
-                    SuppressionReason = reason,
-                    Evidence = v.Evidence ?? $"{shortField}: {v.Value}",
-                    RenderedFrom = obj.RenderedFrom,
-                    HelpUri = info.HelpUri,
-                };
+                yield return ToFinding(info, obj, v, suppressions);
             }
         }
+    }
+
+    /// <summary>Findings of the rules that look at all objects together; call once, after every Analyze.</summary>
+    public IEnumerable<Finding> AnalyzeRepository()
+    {
+        var suppressions = new Dictionary<ManifestObject, Dictionary<string, string>>(ReferenceEqualityComparer.Instance);
+        foreach (var (info, rule) in _rules)
+        {
+            if (rule is not IRepositoryRule repositoryRule)
+            {
+                continue;
+            }
+            foreach (var (obj, v) in repositoryRule.Evaluate(_seen))
+            {
+                if (!suppressions.TryGetValue(obj, out var forObject))
+                {
+                    suppressions[obj] = forObject = Suppressions(obj);
+                }
+                yield return ToFinding(info, obj, v, forObject);
+            }
+        }
+    }
+
+    private static Finding ToFinding(RuleInfo info, ManifestObject obj, Violation v, Dictionary<string, string> suppressions)
+    {
+        string field = v.Path.ToString();
+        string shortField = ShortField(v.Path);
+        SourceLocation location = obj.Locate(v.Path);
+        string? reason = suppressions.TryGetValue(info.Id, out string? byId) ? byId
+            : suppressions.TryGetValue(info.Name, out string? byName) ? byName : null;
+        return new Finding
+        {
+            RuleId = info.Id,
+            RuleName = info.Name,
+            Severity = info.Severity,
+            Category = info.Category,
+            Message = info.MessageTemplate
+                .Replace("{target}", v.Target, StringComparison.Ordinal)
+                .Replace("{value}", v.Value, StringComparison.Ordinal)
+                .Replace("{field}", shortField, StringComparison.Ordinal),
+            Remediation = info.Remediation,
+            Resource = obj.Resource,
+            Path = location.Path,
+            Line = location.Line,
+            Column = location.Column,
+            Field = field,
+            Commit = obj.Revision,
+            Fingerprint = Fingerprint(info.Id, obj, field),
+            Suppressed = reason is not null,
+            SuppressionReason = reason,
+            Evidence = v.Evidence ?? $"{shortField}: {v.Value}",
+            RenderedFrom = obj.RenderedFrom,
+            HelpUri = info.HelpUri,
+        };
     }
 
     /// <summary>The field path from the last list item on (securityContext.privileged), for messages.</summary>

@@ -8,12 +8,12 @@ namespace GitOpsSec.Rules;
 public static class RuleCatalog
 {
     private static readonly Lazy<IReadOnlyList<RuleInfo>> LazyRules = new(LoadCatalog);
-    private static readonly Lazy<IReadOnlyList<IManifestRule>> LazyImplementations = new(FindImplementations);
+    private static readonly Lazy<IReadOnlyList<IRule>> LazyImplementations = new(FindImplementations);
 
     /// <summary>Every rule, in id order.</summary>
     public static IReadOnlyList<RuleInfo> Rules => LazyRules.Value;
 
-    internal static IReadOnlyList<IManifestRule> Implementations => LazyImplementations.Value;
+    internal static IReadOnlyList<IRule> Implementations => LazyImplementations.Value;
 
     /// <summary>The rule with this id or name (case-insensitive), or null.</summary>
     public static RuleInfo? Find(string idOrName) =>
@@ -56,10 +56,10 @@ public static class RuleCatalog
     private static string Required(YMapping map, string key) =>
         map.Text(key) ?? throw new InvalidOperationException($"Rule catalog entry at line {map.Line} has no '{key}'.");
 
-    private static IReadOnlyList<IManifestRule> FindImplementations() =>
+    private static IReadOnlyList<IRule> FindImplementations() =>
         typeof(RuleCatalog).Assembly.GetTypes()
-            .Where(t => !t.IsAbstract && typeof(IManifestRule).IsAssignableFrom(t))
-            .Select(t => (IManifestRule)Activator.CreateInstance(t, nonPublic: true)!)
+            .Where(t => !t.IsAbstract && !t.IsInterface && typeof(IRule).IsAssignableFrom(t))
+            .Select(t => (IRule)Activator.CreateInstance(t, nonPublic: true)!)
             .OrderBy(r => r.Id, StringComparer.Ordinal)
             .ToArray();
 }

@@ -58,17 +58,25 @@ public sealed class TestGitOpsManifestCommand : ManifestInputCmdlet
             IEnumerable<ManifestObject> objects = ParameterSetName == InputObjectSet
                 ? InputObject ?? Array.Empty<ManifestObject>()
                 : ReadManifests();
-            var minimum = Enum.Parse<Severity>(MinimumSeverity, ignoreCase: true);
             foreach (ManifestObject obj in objects)
             {
-                foreach (Finding finding in _analyzer!.Analyze(obj))
-                {
-                    if (finding.Severity >= minimum)
-                    {
-                        WriteObject(finding);
-                    }
-                }
+                Emit(_analyzer!.Analyze(obj));
             }
         });
+    }
+
+    /// <summary>Rules that look at all objects together (e.g. a binding and its role) run once at the end.</summary>
+    protected override void EndProcessing() => RunCancellable(() => Emit(_analyzer!.AnalyzeRepository()));
+
+    private void Emit(IEnumerable<Finding> findings)
+    {
+        var minimum = Enum.Parse<Severity>(MinimumSeverity, ignoreCase: true);
+        foreach (Finding finding in findings)
+        {
+            if (finding.Severity >= minimum)
+            {
+                WriteObject(finding);
+            }
+        }
     }
 }
