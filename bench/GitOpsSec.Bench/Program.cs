@@ -5,6 +5,26 @@ using GitOpsSec.Diagnostics;
 using GitOpsSec.Manifests;
 using GitOpsSec.Rules;
 
+if (args.Length > 0 && args[0] == "--phases")
+{
+    // Quick phase timing without BenchmarkDotNet, for finding where time goes.
+    var rbac = new RbacBenchmarks();
+    rbac.Setup();
+    var watch = System.Diagnostics.Stopwatch.StartNew();
+    GitOpsSec.Rbac.RbacModel model = GitOpsSec.Rbac.RbacModel.Build(rbac.Objects, new CollectingHost());
+    Console.WriteLine($"model: {watch.ElapsedMilliseconds} ms, {model.Roles.Count} roles, {model.Bindings.Count} bindings");
+    for (int depth = 0; depth <= 2; depth++)
+    {
+        watch.Restart();
+        int rows = new GitOpsSec.Rbac.RbacExposureAnalyzer(model, new GitOpsSec.Rbac.RbacExposureOptions { MaxDepth = depth }).Analyze().Count;
+        Console.WriteLine($"  depth {depth}: {watch.ElapsedMilliseconds} ms, {rows} rows");
+    }
+    watch.Restart();
+    var exposures = new GitOpsSec.Rbac.RbacExposureAnalyzer(model).Analyze();
+    Console.WriteLine($"exposures: {watch.ElapsedMilliseconds} ms, {exposures.Count} rows, {exposures.Count(e => e.Via != "Direct")} derived, GC {GC.GetTotalAllocatedBytes() / 1_000_000} MB allocated");
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(ManifestScanBenchmarks).Assembly).Run(args);
 
 /// <summary>

@@ -160,34 +160,66 @@ public sealed class RbacExposureAnalyzer
     /// </summary>
     private void Derive(Dictionary<(RbacSubject, string, string), RbacExposure> exposures)
     {
+        // Semi-naive evaluation: after the first round, a holder seen before only combines with what the
+        // previous round added, and only new holders combine with everything.
+        HashSet<RbacExposure>? fresh = null;
         for (int depth = 0; depth < _options.MaxDepth; depth++)
         {
             var snapshot = exposures.Values.ToList();
-            var added = new List<RbacExposure>();
+            var bySubject = snapshot.GroupBy(e => e.Subject).ToDictionary(g => g.Key, g => g.ToList());
+            int before = exposures.Count;
+            var addedThisRound = new HashSet<RbacExposure>(ReferenceEqualityComparer.Instance);
+
+            // Only what a subject does not hold yet (in that scope) is derived: the first path found is kept.
+            void Inherit(RbacExposure holder, RbacExposure inherited, string via, Func<string> step)
+            {
+                if (!exposures.ContainsKey((holder.Subject, inherited.Capability, inherited.Scope)))
+                {
+                    RbacExposure derived = Derived(holder, inherited, via, step());
+                    Add(exposures, derived);
+                    addedThisRound.Add(derived);
+                }
+            }
+
+            // What a pod in a namespace can hold, once per (capability, scope): all of it, and what is new.
+            var podPowers = PodPowers(bySubject, null);
+            var freshPodPowers = fresh is null ? podPowers : PodPowers(bySubject, fresh);
+
             foreach (RbacExposure holder in snapshot)
             {
                 switch (holder.Capability)
                 {
                     case "CreateWorkloads":
-                        foreach (RbacSubject sa in ServiceAccountsIn(holder.Scope).Where(sa => sa != holder.Subject))
+                        var offered = fresh is null || fresh.Contains(holder) ? podPowers : freshPodPowers;
+                        foreach (var (sa, inherited) in offered.GetValueOrDefault(holder.Scope)?.Values ??
+                                                        Enumerable.Empty<(RbacSubject, RbacExposure)>())
                         {
-                            foreach (RbacExposure inherited in ExposuresOf(snapshot, sa))
+                            if (sa != holder.Subject)
                             {
-                                added.Add(Derived(holder, inherited, "PodCreation",
-                                    $"{holder.Subject} can create pods in {holder.Scope}, which may run as {sa}"));
+                                Inherit(holder, inherited, "PodCreation", () => $"{holder.Subject} can create pods in {holder.Scope}, which may run as {sa}");
                             }
                         }
                         break;
                     case "Impersonate":
-                        foreach (RbacExposure inherited in snapshot.Where(e => e.Subject != holder.Subject &&
-                                     (holder.LimitedTo.Count == 0 || holder.LimitedTo.Contains(e.Subject.UserName) || holder.LimitedTo.Contains(e.Subject.Name)) &&
-                                     (holder.Scope == "cluster" || e.Subject.Namespace == holder.Scope)))
+                        bool holderIsNew = fresh is null || fresh.Contains(holder);
+                        foreach (var (target, held) in bySubject)
                         {
-                            added.Add(Derived(holder, inherited, "Impersonation", $"{holder.Subject} can impersonate {inherited.Subject}"));
+                            bool named = holder.LimitedTo.Count == 0 || holder.LimitedTo.Contains(target.UserName) || holder.LimitedTo.Contains(target.Name);
+                            if (target == holder.Subject || !named || (holder.Scope != "cluster" && target.Namespace != holder.Scope))
+                            {
+                                continue;
+                            }
+                            foreach (RbacExposure inherited in held)
+                            {
+                                if (holderIsNew || fresh!.Contains(inherited))
+                                {
+                                    Inherit(holder, inherited, "Impersonation", () => $"{holder.Subject} can impersonate {target}");
+                                }
+                            }
                         }
                         break;
                     case "BindRoles" or "EscalateRoles" when holder.LimitedTo.Count == 0:
-                        added.Add(new RbacExposure
+                        AddFresh(new RbacExposure
                         {
                             Subject = holder.Subject, Capability = RbacCapabilities.ClusterAdmin.Name, Severity = Severity.Critical,
                             Scope = holder.Scope, Via = "Escalation",
@@ -199,26 +231,66 @@ public sealed class RbacExposureAnalyzer
                         break;
                 }
             }
-            int before = exposures.Count;
-            foreach (RbacExposure e in added)
-            {
-                Add(exposures, e);
-            }
             if (exposures.Count == before)
             {
                 break;
             }
+            fresh = addedThisRound;
+
+            void AddFresh(RbacExposure e)
+            {
+                if (Add(exposures, e))
+                {
+                    addedThisRound.Add(e);
+                }
+            }
         }
     }
 
-    private IEnumerable<RbacSubject> ServiceAccountsIn(string scope) =>
-        _model.ServiceAccounts.Where(sa => scope == "cluster" || sa.Namespace == scope);
+    /// <summary>Per namespace (and "cluster"), what a pod run as one of its ServiceAccounts can hold.</summary>
+    private Dictionary<string, Dictionary<(string, string), (RbacSubject Account, RbacExposure Exposure)>> PodPowers(
+        Dictionary<RbacSubject, List<RbacExposure>> bySubject, HashSet<RbacExposure>? only)
+    {
+        var podPowers = new Dictionary<string, Dictionary<(string, string), (RbacSubject, RbacExposure)>>(StringComparer.Ordinal);
+        foreach (RbacSubject sa in _model.ServiceAccounts)
+        {
+            foreach (RbacExposure e in ExposuresOf(bySubject, sa))
+            {
+                if (only is not null && !only.Contains(e))
+                {
+                    continue;
+                }
+                foreach (string key in new[] { sa.Namespace ?? string.Empty, "cluster" })
+                {
+                    if (!podPowers.TryGetValue(key, out var powers))
+                    {
+                        podPowers[key] = powers = new Dictionary<(string, string), (RbacSubject, RbacExposure)>();
+                    }
+                    powers.TryAdd((e.Capability, e.Scope), (sa, e));
+                }
+            }
+        }
+        return podPowers;
+    }
 
     /// <summary>What a ServiceAccount holds itself or through the groups every ServiceAccount is in.</summary>
-    private static IEnumerable<RbacExposure> ExposuresOf(List<RbacExposure> all, RbacSubject sa) =>
-        all.Where(e => e.Subject == sa ||
-                       (e.Subject.Kind == RbacSubject.Group && e.Subject.Name is "system:serviceaccounts" ||
-                        e.Subject.Kind == RbacSubject.Group && e.Subject.Name == $"system:serviceaccounts:{sa.Namespace}"));
+    private static IEnumerable<RbacExposure> ExposuresOf(Dictionary<RbacSubject, List<RbacExposure>> bySubject, RbacSubject sa)
+    {
+        foreach (RbacSubject who in new[]
+                 {
+                     sa, new RbacSubject(RbacSubject.Group, "system:serviceaccounts"),
+                     new RbacSubject(RbacSubject.Group, $"system:serviceaccounts:{sa.Namespace}"),
+                 })
+        {
+            if (bySubject.TryGetValue(who, out List<RbacExposure>? held))
+            {
+                foreach (RbacExposure e in held)
+                {
+                    yield return e;
+                }
+            }
+        }
+    }
 
     private static RbacExposure Derived(RbacExposure holder, RbacExposure inherited, string via, string step) => new()
     {

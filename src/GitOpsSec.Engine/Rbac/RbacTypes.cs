@@ -23,6 +23,15 @@ public sealed record PolicyRule(
 /// <summary>A subject of a binding: User, Group or ServiceAccount.</summary>
 public sealed record RbacSubject(string Kind, string Name, string? Namespace = null)
 {
+    private int _hash;
+
+    /// <summary>Cached: subjects are dictionary keys in the exposure analysis, hashed millions of times.</summary>
+    public override int GetHashCode() => _hash != 0 ? _hash : _hash = HashCode.Combine(Kind, Name, Namespace) | 1;
+
+    public bool Equals(RbacSubject? other) =>
+        ReferenceEquals(this, other) || (other is not null && GetHashCode() == other.GetHashCode() && Kind == other.Kind &&
+                                         Name == other.Name && Namespace == other.Namespace);
+
     public const string User = "User";
     public const string Group = "Group";
     public const string ServiceAccount = "ServiceAccount";
