@@ -46,3 +46,39 @@ Describe 'Get-GitOpsRule' {
         (Get-GitOpsRule -Level Restricted).Count | Should -Be 6
     }
 }
+
+Describe 'Sealed Secrets' {
+    BeforeAll {
+        $data = Join-Path $root 'tests/data/sealed-secrets'
+        $cert = Join-Path $data 'test-cert.pem'
+        $key = Join-Path $data 'test-key.pem'
+    }
+
+    It 'round-trips a value through New-SealedSecretManifest and Unprotect-SealedSecret' {
+        $yaml = New-SealedSecretManifest db -Namespace payments -Data @{ password = 's3cr3t' } -CertificatePath $cert
+        $recovered = $yaml | Unprotect-SealedSecret -PrivateKeyPath $key -AsPlainText
+        $recovered.Data.password | Should -Be 's3cr3t'
+    }
+
+    It 'returns SecureStrings unless -AsPlainText' {
+        $recovered = Unprotect-SealedSecret -Path (Join-Path $data 'socialgouv-strict.json') -PrivateKeyPath $key
+        $recovered.Data.password | Should -BeOfType [securestring]
+    }
+
+    It 'does not decrypt with the wrong key' {
+        Unprotect-SealedSecret -Path (Join-Path $data 'socialgouv-strict.json') -PrivateKeyPath (Join-Path $data 'rotated-key.pem') -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'GitOpsSec.SealedSecret.DecryptFailed*'
+    }
+}
+
+Describe 'RBAC' {
+    It 'finds exec rights of the developers group' {
+        $exposure = Get-RbacExposure -Path (Join-Path $examples 'insecure-repo') -Subject payments-developers -Capability ExecIntoPods
+        $exposure.Scope | Should -Be 'payments-prod'
+    }
+
+    It 'answers can-i offline' {
+        $decision = Test-RbacAccess -Path (Join-Path $examples 'insecure-repo') -Subject payments-prod/default -Verb get -Resource secrets -Namespace payments-prod
+        $decision.Allowed | Should -BeTrue
+    }
+}
