@@ -24,23 +24,17 @@ public sealed class GetGitOpsManifestCommand : ManifestInputCmdlet
 
     protected override void ProcessRecord()
     {
-        var kinds = Patterns(Kind);
-        var namespaces = Patterns(Namespace);
+        var kinds = new WildcardFilter(Kind);
+        var namespaces = new WildcardFilter(Namespace);
         RunCancellable(() =>
         {
             foreach (ManifestObject obj in ReadManifests())
             {
-                if (Matches(kinds, obj.Kind) && Matches(namespaces, obj.Namespace ?? string.Empty))
+                if (kinds.Matches(obj.Kind) && namespaces.Matches(obj.Namespace ?? string.Empty))
                 {
                     WriteObject(obj);
                 }
             }
         });
     }
-
-    private static List<WildcardPattern>? Patterns(string[]? values) =>
-        values?.Select(v => new WildcardPattern(v, WildcardOptions.IgnoreCase)).ToList();
-
-    private static bool Matches(List<WildcardPattern>? patterns, string value) =>
-        patterns is null || patterns.Any(p => p.IsMatch(value));
 }

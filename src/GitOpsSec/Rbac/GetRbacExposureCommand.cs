@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using GitOpsSec.Commands.Common;
 using GitOpsSec.Rbac;
 
 namespace GitOpsSec.Commands.Rbac;
@@ -33,14 +34,12 @@ public sealed class GetRbacExposureCommand : RbacInputCmdlet
     {
         RbacModel model = BuildModel();
         var analyzer = new RbacExposureAnalyzer(model, new RbacExposureOptions { IncludeSystem = IncludeSystem, ControllerNamespaces = ControllerNamespace });
-        var subjects = Subject?.Select(s => new WildcardPattern(s, WildcardOptions.IgnoreCase)).ToList();
-        var capabilities = Capability?.Select(s => new WildcardPattern(s, WildcardOptions.IgnoreCase)).ToList();
+        var subjects = new WildcardFilter(Subject);
+        var capabilities = new WildcardFilter(Capability);
         foreach (RbacExposure exposure in analyzer.Analyze())
         {
-            bool subjectOk = subjects is null || subjects.Any(p => p.IsMatch(exposure.Subject.ToString()) || p.IsMatch(exposure.Subject.Name) ||
-                                                                 p.IsMatch(exposure.Subject.UserName) ||
-                                                                 p.IsMatch($"{exposure.Subject.Namespace}/{exposure.Subject.Name}"));
-            if (subjectOk && (capabilities is null || capabilities.Any(p => p.IsMatch(exposure.Capability))))
+            RbacSubject s = exposure.Subject;
+            if (subjects.Matches(s.ToString(), s.Name, s.UserName, $"{s.Namespace}/{s.Name}") && capabilities.Matches(exposure.Capability))
             {
                 WriteObject(exposure);
             }

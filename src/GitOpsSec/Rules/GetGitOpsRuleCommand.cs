@@ -30,13 +30,14 @@ public sealed class GetGitOpsRuleCommand : GitOpsCmdlet
 
     protected override void ProcessRecord()
     {
+        var categories = new WildcardFilter(Category);
         foreach (string pattern in Id is { Length: > 0 } ? Id : new[] { "*" })
         {
             var wildcard = new WildcardPattern(pattern, WildcardOptions.IgnoreCase);
             var matches = RuleCatalog.Rules
                 .Where(r => wildcard.IsMatch(r.Id) || wildcard.IsMatch(r.Name))
                 .Where(r => Level is null || Level.Contains(r.Level))
-                .Where(r => Category is null || Category.Any(c => new WildcardPattern(c, WildcardOptions.IgnoreCase).IsMatch(r.Category)))
+                .Where(r => categories.Matches(r.Category))
                 .Where(r => Severity is null || Severity.Contains(r.Severity))
                 .ToList();
             if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(pattern))

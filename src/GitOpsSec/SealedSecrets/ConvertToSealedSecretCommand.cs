@@ -95,14 +95,8 @@ public sealed class ConvertToSealedSecretCommand : SealingCmdlet
         SealedSecretCertificate certificate = ResolveCertificate();
         foreach (var (file, indexes) in _files)
         {
-            string text;
-            try
+            if (ReadTextOrReport(file) is not string text)
             {
-                text = File.ReadAllText(file);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                WriteOperationError(new GitOpsSecOperationException(ErrorIds.ReadFailed, ScanErrorCategory.ReadError, e.Message, file, e));
                 continue;
             }
             var (rewritten, made) = SealedSecretFiles.SealSecrets(text, file, certificate, ParseScope(Scope), Namespace,

@@ -21,6 +21,20 @@ public abstract class SealedSecretCmdlet : GitOpsCmdlet
     /// <summary>Stops the command: used only when nothing can go on (no usable certificate or key).</summary>
     internal void ThrowOperationError(GitOpsSecOperationException e) => ThrowTerminatingError(ToErrorRecord(e.ToScanError()));
 
+    /// <summary>The file's text, or null after reporting ReadFailed for it.</summary>
+    internal string? ReadTextOrReport(string file)
+    {
+        try
+        {
+            return File.ReadAllText(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            WriteOperationError(new GitOpsSecOperationException(ErrorIds.ReadFailed, ScanErrorCategory.ReadError, e.Message, file, e));
+            return null;
+        }
+    }
+
     /// <summary>Loads every key file; a bad file is an error, and no usable key at all stops the command.</summary>
     internal SealedSecretKeyRing Keys(string[]? privateKeyPaths)
     {

@@ -71,14 +71,8 @@ public sealed class UpdateSealedSecretCommand : SealingCmdlet
                 .Select(d => d.FullPath!).Distinct(StringComparer.Ordinal).ToList();
             foreach (string file in files)
             {
-                string text;
-                try
+                if (ReadTextOrReport(file) is not string text)
                 {
-                    text = File.ReadAllText(file);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    WriteOperationError(new GitOpsSecOperationException(ErrorIds.ReadFailed, ScanErrorCategory.ReadError, e.Message, file, e));
                     continue;
                 }
                 var (rewritten, updated) = SealedSecretFiles.Reencrypt(text, file, Keys(PrivateKeyPath), certificate,
