@@ -12,6 +12,8 @@
     TypesToProcess       = @('GitOpsSec.types.ps1xml')
     CmdletsToExport      = @(
         'ConvertTo-SealedSecret'
+        'Export-GitOpsBaseline'
+        'Export-GitOpsReport'
         'Get-GitOpsManifest'
         'Get-GitOpsRule'
         'Get-RbacExposure'
@@ -19,6 +21,7 @@
         'New-SealedSecretManifest'
         'Protect-SealedSecretValue'
         'Test-GitOpsManifest'
+        'Test-GitOpsRepo'
         'Test-RbacAccess'
         'Unprotect-SealedSecret'
         'Update-SealedSecret'

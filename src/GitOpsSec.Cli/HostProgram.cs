@@ -7,7 +7,7 @@ namespace GitOpsSec.Cli;
 /// <summary>
 /// gitopssec: hosts the PowerShell engine in-process with the GitOpsSec module imported and runs the
 /// pipeline given on the command line, so machines without pwsh can run every cmdlet.
-/// Exit codes: 0 success; 1 the pipeline wrote errors; 2 a terminating error or bad usage.
+/// Exit codes: 0 success; 1 the pipeline wrote errors; 2 a terminating error or bad usage; 3 a -FailOn policy failed.
 /// </summary>
 public static class HostProgram
 {
@@ -23,7 +23,7 @@ public static class HostProgram
 
         Objects are printed as a table (default), a list, or JSON; errors and warnings go to stderr.
         --check-syntax parses PowerShell files (.ps1, .psm1, .psd1) and reports syntax errors.
-        Exit codes: 0 success, 1 the pipeline wrote errors, 2 a terminating error or bad usage.
+        Exit codes: 0 success, 1 the pipeline wrote errors, 2 a terminating error or bad usage, 3 Test-GitOpsRepo -FailOn failed.
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
@@ -112,10 +112,13 @@ public static class HostProgram
         var output = new PSDataCollection<PSObject>();
         output.DataAdded += (_, e) => printer.Add(output[e.Index]);
         int errors = 0;
+        bool policyFailed = false;
         ps.Streams.Error.DataAdded += (_, e) =>
         {
             errors++;
-            stderr.WriteLine(FormatError(ps.Streams.Error[e.Index]));
+            ErrorRecord record = ps.Streams.Error[e.Index];
+            policyFailed |= IsPolicyFailure(record);
+            stderr.WriteLine(FormatError(record));
         };
         ps.Streams.Warning.DataAdded += (_, e) => stderr.WriteLine("WARNING: " + ps.Streams.Warning[e.Index].Message);
         using var cancel = new CancelOnCtrlC(ps);
@@ -132,11 +135,14 @@ public static class HostProgram
         {
             printer.Flush();
             stderr.WriteLine(FormatError(e.ErrorRecord));
-            return 2;
+            return IsPolicyFailure(e.ErrorRecord) ? 3 : 2;
         }
         printer.Flush();
-        return errors > 0 ? 1 : 0;
+        return policyFailed ? 3 : errors > 0 ? 1 : 0;
     }
+
+    private static bool IsPolicyFailure(ErrorRecord record) =>
+        record.FullyQualifiedErrorId.StartsWith("GitOpsSec.Policy.Failed", StringComparison.Ordinal);
 
     internal static string FormatError(ErrorRecord record) =>
         $"ERROR [{record.FullyQualifiedErrorId}] {record.CategoryInfo.Category}: {record.Exception?.Message ?? record.ToString()}";

@@ -21,7 +21,7 @@ public enum PodSecurityLevel
 }
 
 /// <summary>One rule violation, located in a file at a line, with a fingerprint stable across runs.</summary>
-public sealed class Finding
+public sealed record Finding
 {
     public required string RuleId { get; init; }
     public required string RuleName { get; init; }
@@ -52,6 +52,12 @@ public sealed class Finding
     public required string Fingerprint { get; init; }
 
     public bool Suppressed { get; init; }
+
+    /// <summary>Known before: its fingerprint is in the baseline the scan was given, so it does not fail a build.</summary>
+    public bool Baselined { get; init; }
+
+    /// <summary>Neither suppressed nor baselined: what -FailOn counts.</summary>
+    public bool IsOpen => !Suppressed && !Baselined;
     public string? SuppressionReason { get; init; }
 
     /// <summary>What was seen; never a secret value in clear.</summary>

@@ -11,7 +11,7 @@ namespace GitOpsSec.Commands.Manifests;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "GitOpsManifest", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(Finding))]
-public sealed class TestGitOpsManifestCommand : ManifestInputCmdlet
+public sealed class TestGitOpsManifestCommand : RuleSelectionCmdlet
 {
     private const string InputObjectSet = "InputObject";
     private ManifestAnalyzer? _analyzer;
@@ -20,36 +20,13 @@ public sealed class TestGitOpsManifestCommand : ManifestInputCmdlet
     [Parameter(ParameterSetName = InputObjectSet, Mandatory = true, ValueFromPipeline = true)]
     public ManifestObject[]? InputObject { get; set; }
 
-    /// <summary>Pod Security Standards profile: Baseline, or Restricted (which includes Baseline; the default).</summary>
-    [Parameter]
-    [ValidateSet("Baseline", "Restricted")]
-    public string Level { get; set; } = "Restricted";
-
-    /// <summary>Run only these rules (ids or names).</summary>
-    [Parameter]
-    [ArgumentCompleter(typeof(RuleCompleter))]
-    public string[]? Rule { get; set; }
-
-    /// <summary>Do not run these rules (ids or names).</summary>
-    [Parameter]
-    [ArgumentCompleter(typeof(RuleCompleter))]
-    public string[]? ExcludeRule { get; set; }
-
     /// <summary>Only findings at or above this severity (Info, Low, Medium, High, Critical).</summary>
     /// <remarks>A string, not the engine's Severity enum: see the remarks on GitOpsCmdlet.</remarks>
     [Parameter]
     [ValidateSet("Info", "Low", "Medium", "High", "Critical", IgnoreCase = true)]
     public string MinimumSeverity { get; set; } = "Info";
 
-    protected override void BeginProcessing()
-    {
-        _analyzer = new ManifestAnalyzer(new RuleSelection
-        {
-            Level = Enum.Parse<PodSecurityLevel>(Level, ignoreCase: true),
-            Include = Rule,
-            Exclude = ExcludeRule ?? Array.Empty<string>(),
-        }, ScanHost);
-    }
+    protected override void BeginProcessing() => _analyzer = CreateAnalyzer();
 
     protected override void ProcessRecord()
     {

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using GitOpsSec.Diagnostics;
+
+namespace GitOpsSec.Reports;
+
+/// <summary>
+/// Fingerprints of accepted findings, so that only new ones fail a build. Fingerprints are rule +
+/// object identity + field path (no line numbers), so moving or reformatting YAML keeps them.
+/// </summary>
+public sealed class Baseline
+{
+    private readonly HashSet<string> _fingerprints;
+
+    private Baseline(HashSet<string> fingerprints) => _fingerprints = fingerprints;
+
+    public int Count => _fingerprints.Count;
+
+    public bool Contains(Finding finding) => _fingerprints.Contains(finding.Fingerprint);
+
+    public Finding Apply(Finding finding) => Contains(finding) ? finding with { Baselined = true } : finding;
+
+    public static string Write(IEnumerable<Finding> findings)
+    {
+        var entries = findings.Where(f => !f.Suppressed)
+            .GroupBy(f => f.Fingerprint).Select(g => g.First())
+            .OrderBy(f => f.RuleId, StringComparer.Ordinal).ThenBy(f => f.Fingerprint, StringComparer.Ordinal)
+            .Select(f => new Dictionary<string, object?>
+            {
+                ["fingerprint"] = f.Fingerprint, ["ruleId"] = f.RuleId, ["resource"] = f.Resource?.ToString(), ["path"] = f.Path,
+            });
+        return JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["tool"] = "GitOpsSec",
+            ["version"] = 1,
+            ["findings"] = entries.ToList(),
+        }, new JsonSerializerOptions { WriteIndented = true }) + "\n";
+    }
+
+    /// <summary>Reads a baseline file; InvalidBaseline (with the reason) when it is not one.</summary>
+    public static Baseline Load(string path)
+    {
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(path));
+            var set = new HashSet<string>(StringComparer.Ordinal);
+            foreach (JsonElement e in doc.RootElement.GetProperty("findings").EnumerateArray())
+            {
+                set.Add(e.GetProperty("fingerprint").GetString() ?? throw new FormatException("a fingerprint is null"));
+            }
+            return new Baseline(set);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException or
+                                      InvalidOperationException or FormatException)
+        {
+            throw new GitOpsSecOperationException("GitOpsSec.Baseline.Invalid", ScanErrorCategory.InvalidData,
+                $"'{path}' is not a GitOpsSec baseline ({e.Message}). Make one with Export-GitOpsBaseline.", path, e);
+        }
+    }
+}
+
+/// <summary>What a repository scan found, by severity and category, and whether it passes the -FailOn policy.</summary>
+public sealed class RepoSummary
+{
+    public required int Total { get; init; }
+    public required int Open { get; init; }
+    public required int Suppressed { get; init; }
+    public required int Baselined { get; init; }
+    public required IReadOnlyDictionary<string, int> OpenBySeverity { get; init; }
+    public required IReadOnlyDictionary<string, int> OpenByCategory { get; init; }
+    public Severity? FailOn { get; init; }
+    public required int Failing { get; init; }
+    public bool Passed => Failing == 0;
+    public string Verdict => Passed ? "Passed" : "Failed";
+
+    public static RepoSummary From(IReadOnlyList<Finding> findings, Severity? failOn)
+    {
+        var open = findings.Where(f => f.IsOpen).ToList();
+        return new RepoSummary
+        {
+            Total = findings.Count,
+            Open = open.Count,
+            Suppressed = findings.Count(f => f.Suppressed),
+            Baselined = findings.Count(f => f.Baselined && !f.Suppressed),
+            OpenBySeverity = new[] { Severity.Critical, Severity.High, Severity.Medium, Severity.Low, Severity.Info }
+                .ToDictionary(s => s.ToString(), s => open.Count(f => f.Severity == s)),
+            OpenByCategory = open.GroupBy(f => f.Category).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
+            FailOn = failOn,
+            Failing = failOn is Severity threshold ? open.Count(f => f.Severity >= threshold) : 0,
+        };
+    }
+
+    public override string ToString() =>
+        $"{Verdict}: {Open} open ({string.Join(", ", OpenBySeverity.Where(p => p.Value > 0).Select(p => $"{p.Value} {p.Key}"))}), {Suppressed} suppressed, {Baselined} baselined";
+}

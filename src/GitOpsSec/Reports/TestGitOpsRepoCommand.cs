@@ -1,0 +1,96 @@
+using System.Management.Automation;
+using GitOpsSec.Commands.Common;
+using GitOpsSec.Diagnostics;
+using GitOpsSec.Manifests;
+using GitOpsSec.Reports;
+using GitOpsSec.Rules;
+
+namespace GitOpsSec.Commands.Reports;
+
+/// <summary>
+/// Test-GitOpsRepo: every analysis over a repository (manifest rules with overlays rendered, Pod
+/// Security Standards, plaintext Secrets, RBAC rules), with baselines, a summary and a -FailOn policy
+/// that makes a CI job or runbook fail.
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "GitOpsRepo", DefaultParameterSetName = PathSet)]
+[OutputType(typeof(Finding), typeof(RepoSummary))]
+public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
+{
+    private readonly List<Finding> _findings = new();
+    private ManifestAnalyzer? _analyzer;
+    private Baseline? _baseline;
+
+    /// <summary>Fail (terminating error GitOpsSec.Policy.Failed) when open findings at or above this severity remain.</summary>
+    [Parameter]
+    [ValidateSet("Info", "Low", "Medium", "High", "Critical", IgnoreCase = true)]
+    public string? FailOn { get; set; }
+
+    /// <summary>Emit one summary object instead of the findings.</summary>
+    [Parameter]
+    public SwitchParameter Summary { get; set; }
+
+    /// <summary>A baseline from Export-GitOpsBaseline: its findings are marked Baselined and do not fail the run.</summary>
+    [Parameter]
+    public string? Baseline { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        _analyzer = CreateAnalyzer();
+        if (Baseline is not null)
+        {
+            try
+            {
+                _baseline = GitOpsSec.Reports.Baseline.Load(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Baseline));
+                WriteVerbose($"Baseline: {_baseline.Count} accepted finding(s)");
+            }
+            catch (GitOpsSecOperationException e)
+            {
+                ThrowTerminatingError(ToErrorRecord(e.ToScanError()));
+            }
+        }
+    }
+
+    protected override void ProcessRecord() => RunCancellable(() =>
+    {
+        int read = 0;
+        foreach (ManifestObject obj in ReadManifests())
+        {
+            if (++read % 100 == 0)
+            {
+                WriteProgress(new ProgressRecord(2, "Test-GitOpsRepo", $"{read} objects checked") { PercentComplete = -1 });
+            }
+            Emit(_analyzer!.Analyze(obj));
+        }
+    });
+
+    protected override void EndProcessing()
+    {
+        RunCancellable(() => Emit(_analyzer!.AnalyzeRepository()));
+        Severity? threshold = FailOn is null ? null : Enum.Parse<Severity>(FailOn, ignoreCase: true);
+        RepoSummary summary = RepoSummary.From(_findings, threshold);
+        if (Summary)
+        {
+            WriteObject(summary);
+        }
+        if (!summary.Passed)
+        {
+            var error = new ErrorRecord(
+                new InvalidOperationException($"{summary.Failing} open finding(s) at or above {threshold}: {summary}"),
+                "GitOpsSec.Policy.Failed", ErrorCategory.SecurityError, summary);
+            ThrowTerminatingError(error);
+        }
+    }
+
+    private void Emit(IEnumerable<Finding> findings)
+    {
+        foreach (Finding raw in findings)
+        {
+            Finding finding = _baseline?.Apply(raw) ?? raw;
+            _findings.Add(finding);
+            if (!Summary)
+            {
+                WriteObject(finding);
+            }
+        }
+    }
+}
