@@ -1,0 +1,107 @@
+using System.Text.Json;
+using System.Xml.Linq;
+using GitOpsSec.Reports;
+using GitOpsSec.Tests.Shared;
+using Xunit;
+
+namespace GitOpsSec.Engine.Tests;
+
+public class ReportTests
+{
+    private static List<Finding> Insecure() => Scan.Analyze(Path.Combine(TestPaths.Examples, "insecure-repo")).Findings;
+
+    [Fact]
+    public void Sarif_has_the_structure_code_scanning_reads()
+    {
+        var findings = Insecure();
+        using JsonDocument doc = JsonDocument.Parse(ReportWriter.Sarif(findings));
+        JsonElement root = doc.RootElement;
+        Assert.Equal("2.1.0", root.GetProperty("version").GetString());
+        JsonElement run = Assert.Single(root.GetProperty("runs").EnumerateArray());
+        JsonElement driver = run.GetProperty("tool").GetProperty("driver");
+        Assert.Equal("GitOpsSec", driver.GetProperty("name").GetString());
+        var rules = driver.GetProperty("rules").EnumerateArray().ToList();
+        var ruleIds = rules.Select(r => r.GetProperty("id").GetString()).ToList();
+        Assert.Equal(ruleIds.Distinct().Count(), ruleIds.Count);
+        Assert.All(rules, r =>
+        {
+            Assert.False(string.IsNullOrEmpty(r.GetProperty("shortDescription").GetProperty("text").GetString()));
+            Assert.Contains(r.GetProperty("defaultConfiguration").GetProperty("level").GetString(), new[] { "error", "warning", "note" });
+            Assert.True(double.Parse(r.GetProperty("properties").GetProperty("security-severity").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > 0);
+        });
+        var results = run.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(findings.Count, results.Count);
+        foreach (JsonElement r in results)
+        {
+            int index = r.GetProperty("ruleIndex").GetInt32();
+            Assert.Equal(r.GetProperty("ruleId").GetString(), ruleIds[index]);
+            JsonElement location = r.GetProperty("locations")[0].GetProperty("physicalLocation");
+            string uri = location.GetProperty("artifactLocation").GetProperty("uri").GetString()!;
+            Assert.False(Path.IsPathRooted(uri), uri);
+            Assert.True(File.Exists(Path.Combine(TestPaths.Examples, "insecure-repo", uri)), uri);
+            Assert.True(location.GetProperty("region").GetProperty("startLine").GetInt32() >= 1);
+            Assert.Matches("^[0-9a-f]{32}$", r.GetProperty("partialFingerprints").GetProperty("gitopssec/v1").GetString());
+        }
+        int suppressed = results.Count(r => r.TryGetProperty("suppressions", out _));
+        Assert.Equal(findings.Count(f => f.Suppressed), suppressed);
+        Assert.True(suppressed > 0);
+    }
+
+    [Fact]
+    public void JUnit_markdown_html_and_csv_carry_the_same_counts_and_no_evidence()
+    {
+        var findings = Insecure();
+        int open = findings.Count(f => !f.Suppressed);
+
+        XDocument junit = XDocument.Parse(ReportWriter.JUnit(findings));
+        Assert.Equal(open, int.Parse(junit.Root!.Attribute("failures")!.Value));
+        Assert.Equal(findings.Count, junit.Descendants("testcase").Count());
+        Assert.Equal(findings.Count(f => f.Suppressed), junit.Descendants("skipped").Count());
+
+        string markdown = ReportWriter.Markdown(findings);
+        Assert.Contains($"**{open} open finding(s)**", markdown, StringComparison.Ordinal);
+        Assert.Equal(open, markdown.Split('\n').Count(l => l.StartsWith("| Critical | GOS", StringComparison.Ordinal) || l.StartsWith("| High | GOS", StringComparison.Ordinal) ||
+                                                         l.StartsWith("| Medium | GOS", StringComparison.Ordinal) || l.StartsWith("| Low | GOS", StringComparison.Ordinal)));
+
+        string html = ReportWriter.Html(findings);
+        Assert.Contains($"id=\"count-Critical\">{findings.Count(f => !f.Suppressed && f.Severity == Severity.Critical)}<", html, StringComparison.Ordinal);
+        string findingsTable = html[html.IndexOf("<table id=\"findings\">", StringComparison.Ordinal)..];
+        Assert.Equal(findings.Count, findingsTable.Split("<tr><td class=").Length - 1);
+
+        string csv = ReportWriter.Csv(findings);
+        Assert.Equal(findings.Count + 1, csv.TrimEnd('\n').Split('\n').Length);
+        foreach (string report in new[] { csv, html, markdown, junit.ToString() })
+        {
+            Assert.DoesNotContain("ZXhhbXBsZS1ub3QtYS1yZWFsLXBhc3N3b3Jk", report, StringComparison.Ordinal); // the example Secret's value
+        }
+    }
+
+    [Fact]
+    public void Fingerprints_survive_moving_reformatting_and_reordering_yaml()
+    {
+        using var dir = new TempDir();
+        string file = dir.Write("d.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: prod}\nspec:\n  template:\n    spec:\n      containers:\n        - name: sidecar\n          image: s\n        - name: web\n          image: w\n          securityContext:\n            privileged: true\n");
+        var before = Scan.Analyze(file).Findings.Select(f => f.Fingerprint).ToHashSet();
+        File.WriteAllText(file, "# moved down by a comment\n\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  namespace: prod\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - {name: web, image: w, securityContext: {privileged: true}}\n      - {name: sidecar, image: s}\n");
+        var after = Scan.Analyze(file).Findings.Select(f => f.Fingerprint).ToHashSet();
+        Assert.NotEmpty(before);
+        Assert.Equal(before, after);
+    }
+
+    [Fact]
+    public void A_baseline_marks_known_findings_and_not_new_ones()
+    {
+        using var dir = new TempDir();
+        var findings = Insecure();
+        string file = dir.Write("baseline.json", Baseline.Write(findings.Take(10)));
+        Baseline baseline = Baseline.Load(file);
+        var applied = findings.Select(baseline.Apply).ToList();
+        Assert.Equal(findings.Take(10).Count(f => !f.Suppressed), applied.Take(10).Count(f => f.Baselined));
+        Assert.DoesNotContain(applied.Skip(10), f => f.Baselined && !findings.Take(10).Any(k => k.Fingerprint == f.Fingerprint));
+        RepoSummary summary = RepoSummary.From(applied, Severity.Critical);
+        Assert.Equal(applied.Count(f => f.IsOpen), summary.Open);
+
+        string bad = dir.Write("bad.json", "{\"nope\": 1}");
+        Assert.Equal("GitOpsSec.Baseline.Invalid", Assert.Throws<GitOpsSec.Diagnostics.GitOpsSecOperationException>(() => Baseline.Load(bad)).ErrorId);
+    }
+}
