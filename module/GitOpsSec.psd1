@@ -14,6 +14,7 @@
         'ConvertTo-SealedSecret'
         'Export-GitOpsBaseline'
         'Export-GitOpsReport'
+        'Get-GitOpsConfig'
         'Get-GitOpsManifest'
         'Get-GitOpsRule'
         'Get-RbacExposure'

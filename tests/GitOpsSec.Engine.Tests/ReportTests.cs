@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Xml.Linq;
 using GitOpsSec.Reports;
+using GitOpsSec.Rules;
 using GitOpsSec.Tests.Shared;
 using Xunit;
 
@@ -103,5 +104,42 @@ public class ReportTests
 
         string bad = dir.Write("bad.json", "{\"nope\": 1}");
         Assert.Equal("GitOpsSec.Baseline.Invalid", Assert.Throws<GitOpsSec.Diagnostics.GitOpsSecOperationException>(() => Baseline.Load(bad)).ErrorId);
+    }
+}
+
+public class ConfigTests
+{
+    [Fact]
+    public void A_config_selects_rules_overrides_severity_and_excludes_paths()
+    {
+        using var dir = new TempDir();
+        string file = dir.Write(".gitopssec.yaml", "level: Baseline\nrules:\n  disabled: [GOS1002, rbac-*]\n  severity:\n    host-port: Low\nexclude: [\"legacy/**\"]\nfailOn: high\nbaseline: b.json\n");
+        GitOpsConfig config = GitOpsConfig.Load(file);
+        Assert.Equal((PodSecurityLevel.Baseline, Severity.High, "b.json"), (config.Level, config.FailOn!.Value, config.Baseline));
+        Assert.Equal(new[] { "GOS1002", "rbac-*" }, config.DisabledRules);
+        Assert.True(config.IsExcluded("legacy/apps/x.yaml"));
+        Assert.False(config.IsExcluded("apps/legacy.yaml"));
+        var finding = Scan.Analyze(Path.Combine(TestPaths.RuleFixtures, "GOS1006", "fail-cronjob.yaml")).Findings.First(f => f.RuleId == "GOS1006");
+        Assert.Equal(Severity.Medium, finding.Severity);
+        Assert.Equal(Severity.Low, config.Apply(finding).Severity);
+    }
+
+    [Theory]
+    [InlineData("levle: Baseline\n", 1, "unknown setting 'levle'")]
+    [InlineData("level: Strictest\n", 1, "level must be one of")]
+    [InlineData("rules:\n  disabled: [GOS9999]\n", 2, "no rule matches 'GOS9999'")]
+    [InlineData("rules:\n  severity:\n    GOS1003: Catastrophic\n", 3, "severity must be one of")]
+    [InlineData("exclude: vendor\n", 1, "'exclude' must be a list")]
+    [InlineData("ticketPattern: '([A-Z'\n", 1, "not a valid regular expression")]
+    [InlineData("failOn: [High]\n", 1, "failOn must be one of")]
+    [InlineData("level: Baseline\nfailOn: High\n  bad: indent\n", 3, "Invalid YAML")]
+    public void A_bad_config_is_an_error_naming_its_line(string yaml, int line, string reason)
+    {
+        using var dir = new TempDir();
+        string file = dir.Write(".gitopssec.yaml", yaml);
+        var e = Assert.Throws<GitOpsSec.Diagnostics.GitOpsSecOperationException>(() => GitOpsConfig.Load(file));
+        Assert.Equal("GitOpsSec.Config.Invalid", e.ErrorId);
+        Assert.Contains($".gitopssec.yaml:{line}:", e.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, e.Message, StringComparison.Ordinal);
     }
 }

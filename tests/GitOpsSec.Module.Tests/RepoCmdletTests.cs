@@ -48,3 +48,32 @@ public class RepoCmdletTests
         Assert.Contains("failures=\"0\"", (string)junit.SingleValue(), StringComparison.Ordinal);
     }
 }
+
+public class ConfigCmdletTests
+{
+    [Fact]
+    public void Test_GitOpsRepo_applies_the_repository_config_and_a_bad_one_stops_it()
+    {
+        using var dir = new TempDir();
+        dir.Write("apps/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n}\nspec:\n  hostNetwork: true\n  containers:\n    - name: c\n      image: i\n      ports: [{containerPort: 80, hostPort: 80}]\n");
+        dir.Write("legacy/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: old, namespace: n}\nspec:\n  containers: [{name: c, image: i, securityContext: {privileged: true}}]\n");
+        dir.Write(".gitopssec.yaml", "level: Baseline\nrules:\n  severity:\n    host-port: Low\nexclude: [\"legacy/**\"]\nfailOn: High\n");
+        using var session = new PowerShellSession();
+
+        var config = session.Run("Get-GitOpsConfig $args[0]", dir.Path);
+        config.AssertNoErrors();
+        Assert.Equal("Baseline", config.Single().Level.ToString());
+
+        var result = session.Run("try { Test-GitOpsRepo $args[0] } catch { $_.FullyQualifiedErrorId }", dir.Path);
+        var findings = result.Output.Where(o => o.BaseObject is not string).Select(FindingView.From).ToList();
+        Assert.Equal(new[] { "GOS1002", "GOS1006" }, findings.Select(f => f.RuleId).OrderBy(x => x));
+        Assert.Equal("Low", findings.Single(f => f.RuleId == "GOS1006").Severity);
+        Assert.DoesNotContain(findings, f => f.Path!.StartsWith("legacy/", StringComparison.Ordinal));
+        Assert.StartsWith("GitOpsSec.Policy.Failed", (string)result.Output.Last().BaseObject, StringComparison.Ordinal);
+
+        dir.Write(".gitopssec.yaml", "level: Baseline\nrulez: {}\n");
+        var bad = session.Run("try { Test-GitOpsRepo $args[0]; 'not reached' } catch { $_.FullyQualifiedErrorId; $_.Exception.Message }", dir.Path);
+        Assert.StartsWith("GitOpsSec.Config.Invalid", (string)bad.Output[0].BaseObject, StringComparison.Ordinal);
+        Assert.Contains(".gitopssec.yaml:2:", (string)bad.Output[1].BaseObject, StringComparison.Ordinal);
+    }
+}

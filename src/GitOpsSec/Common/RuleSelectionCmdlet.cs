@@ -21,10 +21,13 @@ public abstract class RuleSelectionCmdlet : ManifestInputCmdlet
     [ArgumentCompleter(typeof(RuleCompleter))]
     public string[]? ExcludeRule { get; set; }
 
-    internal ManifestAnalyzer CreateAnalyzer() => new(new RuleSelection
+    /// <summary>The analyzer for the parameters; a repository config fills in what the parameters leave unset.</summary>
+    internal ManifestAnalyzer CreateAnalyzer(GitOpsSec.Reports.GitOpsConfig? config = null) => new(new RuleSelection
     {
-        Level = Enum.Parse<PodSecurityLevel>(Level, ignoreCase: true),
-        Include = Rule,
-        Exclude = ExcludeRule ?? Array.Empty<string>(),
+        Level = MyInvocation.BoundParameters.ContainsKey(nameof(Level)) || config is null
+            ? Enum.Parse<PodSecurityLevel>(Level, ignoreCase: true)
+            : config.Level,
+        Include = Rule ?? (config?.EnabledRules is { Count: > 0 } enabled ? enabled.ToArray() : null),
+        Exclude = (ExcludeRule ?? Array.Empty<string>()).Concat(config?.DisabledRules ?? Array.Empty<string>()).ToArray(),
     }, ScanHost);
 }

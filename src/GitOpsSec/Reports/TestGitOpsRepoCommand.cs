@@ -19,6 +19,7 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
     private readonly List<Finding> _findings = new();
     private ManifestAnalyzer? _analyzer;
     private Baseline? _baseline;
+    private GitOpsConfig _config = GitOpsConfig.Default;
 
     /// <summary>Fail (terminating error GitOpsSec.Policy.Failed) when open findings at or above this severity remain.</summary>
     [Parameter]
@@ -33,20 +34,33 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
     [Parameter]
     public string? Baseline { get; set; }
 
+    /// <summary>The configuration file; by default .gitopssec.yaml at the root of the (first) path.</summary>
+    [Parameter]
+    public string? Config { get; set; }
+
     protected override void BeginProcessing()
     {
-        _analyzer = CreateAnalyzer();
-        if (Baseline is not null)
+        try
         {
-            try
+            // A config that cannot be read stops the run: scanning with other rules than the repository asks for would mislead.
+            string root = SessionState.Path.GetUnresolvedProviderPathFromPSPath((ParameterSetName == LiteralPathSet ? LiteralPath : Path)?.FirstOrDefault() ?? ".");
+            _config = Config is not null
+                ? GitOpsConfig.Load(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Config))
+                : GitOpsConfig.ForDirectory(Directory.Exists(root) ? root : System.IO.Path.GetDirectoryName(root) ?? root);
+            WriteVerbose($"Configuration: {_config}");
+            _analyzer = CreateAnalyzer(_config);
+            string? baseline = Baseline is not null ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(Baseline)
+                : _config.Baseline is not null && _config.Source is not null ? System.IO.Path.Combine(System.IO.Path.GetDirectoryName(_config.Source)!, _config.Baseline)
+                : null;
+            if (baseline is not null)
             {
-                _baseline = GitOpsSec.Reports.Baseline.Load(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Baseline));
-                WriteVerbose($"Baseline: {_baseline.Count} accepted finding(s)");
+                _baseline = GitOpsSec.Reports.Baseline.Load(baseline);
+                WriteVerbose($"Baseline {baseline}: {_baseline.Count} accepted finding(s)");
             }
-            catch (GitOpsSecOperationException e)
-            {
-                ThrowTerminatingError(ToErrorRecord(e.ToScanError()));
-            }
+        }
+        catch (GitOpsSecOperationException e)
+        {
+            ThrowTerminatingError(ToErrorRecord(e.ToScanError()));
         }
     }
 
@@ -66,7 +80,7 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
     protected override void EndProcessing()
     {
         RunCancellable(() => Emit(_analyzer!.AnalyzeRepository()));
-        Severity? threshold = FailOn is null ? null : Enum.Parse<Severity>(FailOn, ignoreCase: true);
+        Severity? threshold = FailOn is null ? _config.FailOn : Enum.Parse<Severity>(FailOn, ignoreCase: true);
         RepoSummary summary = RepoSummary.From(_findings, threshold);
         if (Summary)
         {
@@ -85,7 +99,12 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
     {
         foreach (Finding raw in findings)
         {
-            Finding finding = _baseline?.Apply(raw) ?? raw;
+            if (_config.IsExcluded(raw.Path))
+            {
+                continue;
+            }
+            Finding configured = _config.Apply(raw);
+            Finding finding = _baseline?.Apply(configured) ?? configured;
             _findings.Add(finding);
             if (!Summary)
             {

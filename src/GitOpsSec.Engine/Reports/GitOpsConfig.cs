@@ -1,0 +1,175 @@
+using System.Text.RegularExpressions;
+using GitOpsSec.Diagnostics;
+using GitOpsSec.Manifests;
+using GitOpsSec.Rules;
+
+namespace GitOpsSec.Reports;
+
+/// <summary>
+/// The repository's .gitopssec.yaml: which rules run, severity overrides, excluded paths, allowed
+/// registries, ticket pattern, trusted keys, baseline and the -FailOn default. One options class, one
+/// loader; an unknown key or a wrong value is an error naming its line.
+/// </summary>
+public sealed class GitOpsConfig
+{
+    public const string FileName = ".gitopssec.yaml";
+
+    private static readonly HashSet<string> KnownKeys = new(StringComparer.Ordinal)
+    {
+        "level", "rules", "exclude", "allowedRegistries", "ticketPattern", "trustedKeys", "baseline", "failOn",
+    };
+
+    /// <summary>The file the settings came from; null when the defaults apply.</summary>
+    public string? Source { get; private init; }
+    public PodSecurityLevel Level { get; private init; } = PodSecurityLevel.Restricted;
+    public IReadOnlyList<string> EnabledRules { get; private init; } = Array.Empty<string>();
+    public IReadOnlyList<string> DisabledRules { get; private init; } = Array.Empty<string>();
+    public IReadOnlyDictionary<string, Severity> SeverityOverrides { get; private init; } = new Dictionary<string, Severity>();
+    public IReadOnlyList<string> Exclude { get; private init; } = Array.Empty<string>();
+    public IReadOnlyList<string> AllowedRegistries { get; private init; } = Array.Empty<string>();
+    public string TicketPattern { get; private init; } = @"^[A-Z][A-Z0-9]+-\d+:";
+    public string? TrustedKeys { get; private init; }
+    public string? Baseline { get; private init; }
+    public Severity? FailOn { get; private init; }
+
+    public static GitOpsConfig Default { get; } = new();
+
+    /// <summary>The config at the root of <paramref name="directory"/>, or the defaults when there is none.</summary>
+    public static GitOpsConfig ForDirectory(string directory)
+    {
+        string file = Path.Combine(directory, FileName);
+        return File.Exists(file) ? Load(file) : Default;
+    }
+
+    /// <summary>Reads a config file; GitOpsSec.Config.Invalid with the line of the first problem.</summary>
+    public static GitOpsConfig Load(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Invalid(path, 0, $"it could not be read: {e.Message}", e);
+        }
+        var errors = new List<ScanError>();
+        YNode? root = YamlDocumentReader.Read(text, path, LoadLimits.Default, errors.Add).FirstOrDefault()?.Root;
+        if (errors.Count > 0)
+        {
+            throw Invalid(path, errors[0].Line ?? 0, errors[0].Message);
+        }
+        if (root is null)
+        {
+            return new GitOpsConfig { Source = path };
+        }
+        if (root is not YMapping map)
+        {
+            throw Invalid(path, root.Line, "the file must be a mapping of settings");
+        }
+        foreach (var entry in map.Entries.Where(e => !KnownKeys.Contains(e.Key.Value)))
+        {
+            throw Invalid(path, entry.Key.Line, $"unknown setting '{entry.Key.Value}' (known: {string.Join(", ", KnownKeys.Order())})");
+        }
+        YMapping? rules = map["rules"] as YMapping;
+        if (map["rules"] is not null and not YMapping)
+        {
+            throw Invalid(path, map["rules"]!.Line, "'rules' must be a mapping with enabled, disabled and severity");
+        }
+        var overrides = new Dictionary<string, Severity>(StringComparer.OrdinalIgnoreCase);
+        if (rules?["severity"] is YMapping severities)
+        {
+            foreach (var (key, value) in severities.Entries)
+            {
+                RuleInfo rule = RuleCatalog.Find(key.Value) ?? throw Invalid(path, key.Line, $"no rule has the id or name '{key.Value}'");
+                overrides[rule.Id] = ParseEnum<Severity>(value, path, "severity");
+            }
+        }
+        foreach (var entry in rules?.Entries.Where(e => e.Key.Value is not ("enabled" or "disabled" or "severity")) ?? Enumerable.Empty<KeyValuePair<YScalar, YNode>>())
+        {
+            throw Invalid(path, entry.Key.Line, $"unknown setting 'rules.{entry.Key.Value}' (known: enabled, disabled, severity)");
+        }
+        string? ticket = Scalar(map, "ticketPattern", path);
+        if (ticket is not null)
+        {
+            try
+            {
+                _ = new Regex(ticket);
+            }
+            catch (ArgumentException e)
+            {
+                throw Invalid(path, map["ticketPattern"]!.Line, $"ticketPattern is not a valid regular expression: {e.Message}");
+            }
+        }
+        return new GitOpsConfig
+        {
+            Source = path,
+            Level = map["level"] is YNode level ? ParseEnum<PodSecurityLevel>(level, path, "level") : PodSecurityLevel.Restricted,
+            EnabledRules = RuleList(rules, "enabled", path),
+            DisabledRules = RuleList(rules, "disabled", path),
+            SeverityOverrides = overrides,
+            Exclude = List(map, "exclude", path),
+            AllowedRegistries = List(map, "allowedRegistries", path),
+            TicketPattern = ticket ?? Default.TicketPattern,
+            TrustedKeys = Scalar(map, "trustedKeys", path),
+            Baseline = Scalar(map, "baseline", path),
+            FailOn = map["failOn"] is YNode failOn ? ParseEnum<Severity>(failOn, path, "failOn") : null,
+        };
+    }
+
+    /// <summary>Whether a path (relative to the repository root) is excluded by a glob (** any depth, * within a folder).</summary>
+    public bool IsExcluded(string? relativePath) =>
+        relativePath is not null && Exclude.Any(glob => GlobToRegex(glob).IsMatch(relativePath));
+
+    /// <summary>A finding with this config's severity override applied.</summary>
+    public Finding Apply(Finding finding) =>
+        SeverityOverrides.TryGetValue(finding.RuleId, out Severity s) && s != finding.Severity ? finding with { Severity = s } : finding;
+
+    public override string ToString() => Source ?? "(defaults)";
+
+    private static Regex GlobToRegex(string glob)
+    {
+        string pattern = Regex.Escape(glob.Replace('\\', '/'))
+            .Replace(@"\*\*/", "(.*/)?", StringComparison.Ordinal)
+            .Replace(@"\*\*", ".*", StringComparison.Ordinal)
+            .Replace(@"\*", "[^/]*", StringComparison.Ordinal)
+            .Replace(@"\?", "[^/]", StringComparison.Ordinal);
+        return new Regex("^" + pattern + "(/.*)?$", RegexOptions.CultureInvariant);
+    }
+
+    private static IReadOnlyList<string> RuleList(YMapping? rules, string key, string path)
+    {
+        var list = List(rules, key, path);
+        foreach (string pattern in list)
+        {
+            if (!RuleCatalog.Rules.Any(r => RuleSelection.NameMatches(pattern, r)))
+            {
+                throw Invalid(path, rules![key]!.Line, $"rules.{key}: no rule matches '{pattern}'");
+            }
+        }
+        return list;
+    }
+
+    private static IReadOnlyList<string> List(YMapping? map, string key, string path) => map?[key] switch
+    {
+        null => Array.Empty<string>(),
+        YSequence seq when seq.Items.All(i => i is YScalar) => seq.Items.Cast<YScalar>().Select(s => s.Value).ToArray(),
+        YNode other => throw Invalid(path, other.Line, $"'{key}' must be a list of strings"),
+    };
+
+    private static string? Scalar(YMapping map, string key, string path) => map[key] switch
+    {
+        null => null,
+        YScalar s => s.Value,
+        YNode other => throw Invalid(path, other.Line, $"'{key}' must be a string"),
+    };
+
+    private static T ParseEnum<T>(YNode node, string path, string what) where T : struct, Enum =>
+        node is YScalar s && Enum.TryParse(s.Value, ignoreCase: true, out T value) && Enum.IsDefined(value)
+            ? value
+            : throw Invalid(path, node.Line, $"{what} must be one of {string.Join(", ", Enum.GetNames<T>())}");
+
+    private static GitOpsSecOperationException Invalid(string path, int line, string message, Exception? inner = null) =>
+        new("GitOpsSec.Config.Invalid", ScanErrorCategory.InvalidData,
+            $"{path}{(line > 0 ? ":" + line : string.Empty)}: {message}", path, inner);
+}
