@@ -12,7 +12,8 @@ namespace GitOpsSec.Cli;
 public static class HostProgram
 {
     public const string Usage = """
-        usage: gitopssec [--format table|list|json] [--module PATH] '<pipeline>'
+        usage: gitopssec [--format table|list|json|jsonl] [--json] [--module PATH] [-Command] '<pipeline>'
+               gitopssec Test-GitOpsRepo -Path . -FailOn High
                gitopssec --check-syntax FILE...
                gitopssec --help
 
@@ -21,7 +22,9 @@ public static class HostProgram
           gitopssec --format json 'Get-GitOpsManifest ./examples/hardened-repo -Kind Deployment'
           gitopssec 'Test-GitOpsManifest ./examples/insecure-repo | Where-Object Severity -ge High'
 
-        Objects are printed as a table (default), a list, or JSON; errors and warnings go to stderr.
+        Objects are printed as a table (default), a list, a JSON array, or JSON lines (--json: one object per
+        line, streamed); errors and warnings go to stderr. Words after the options form the pipeline, so
+        quoting it is optional; -Command (or -c) may stand before it, as with pwsh.
         --check-syntax parses PowerShell files (.ps1, .psm1, .psd1) and reports syntax errors.
         Exit codes: 0 success, 1 the pipeline wrote errors, 2 a terminating error or bad usage, 3 Test-GitOpsRepo -FailOn failed.
         """;
@@ -41,6 +44,11 @@ public static class HostProgram
                 case "--format" when i + 1 < args.Length:
                     format = args[++i].ToLowerInvariant();
                     break;
+                case "--json":
+                    format = "jsonl";
+                    break;
+                case "-Command" or "-command" or "-c" or "--command" when rest.Count == 0:
+                    break;
                 case "--module" when i + 1 < args.Length:
                     modulePath = args[++i];
                     break;
@@ -51,7 +59,7 @@ public static class HostProgram
                     break;
             }
         }
-        if (rest.Count == 0 || format is not ("table" or "list" or "json"))
+        if (rest.Count == 0 || format is not ("table" or "list" or "json" or "jsonl"))
         {
             await stderr.WriteLineAsync(Usage);
             return 2;

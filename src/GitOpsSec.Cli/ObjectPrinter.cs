@@ -37,6 +37,10 @@ internal sealed class ObjectPrinter
                 _firstJson = false;
                 _out.Write(JsonSerializer.Serialize(ToPlain(obj, 0)));
                 break;
+            case "jsonl":
+                _out.WriteLine(JsonSerializer.Serialize(ToPlain(obj, 0)));
+                _out.Flush();
+                break;
             case "list" when obj.BaseObject is string or ValueType:
                 _out.WriteLine(obj.BaseObject is string text ? text.TrimEnd('\n') : Show(obj.BaseObject));
                 break;
@@ -61,6 +65,10 @@ internal sealed class ObjectPrinter
 
     public void Flush()
     {
+        if (_format == "jsonl")
+        {
+            return;
+        }
         if (_format == "json")
         {
             _out.WriteLine(_firstJson ? "]" : "\n]");

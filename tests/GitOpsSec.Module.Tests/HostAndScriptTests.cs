@@ -15,7 +15,7 @@ public class HostAndScriptTests
         return exe ?? throw new InvalidOperationException("gitopssec was not built under " + bin);
     }
 
-    private static (int Exit, string Out, string Err) RunHost(params string[] args)
+    internal static (int Exit, string Out, string Err) RunHost(params string[] args)
     {
         var start = new ProcessStartInfo(HostExecutable())
         {
@@ -91,5 +91,24 @@ public class HostAndScriptTests
             Parser.ParseFile(file, out _, out ParseError[] errors);
             Assert.True(errors.Length == 0, $"{file}: {string.Join("; ", errors.Select(e => $"{e.Extent.StartLineNumber}: {e.Message}"))}");
         }
+    }
+}
+
+public class HostOptionTests
+{
+    private static (int, string, string) Run(params string[] args) => HostAndScriptTests.RunHost(args);
+
+    [Fact]
+    public void Unquoted_commands_json_lines_and_the_policy_exit_code()
+    {
+        var (exit, output, _) = Run("--json", "-Command", "Test-GitOpsRepo", "-Path", "./examples/insecure-repo", "-FailOn", "High");
+        Assert.Equal(3, exit);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length > 40);
+        Assert.All(lines, l => Assert.StartsWith("GOS", System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("RuleId").GetString(), StringComparison.Ordinal));
+
+        var (passExit, _, passErr) = Run("Test-GitOpsRepo", "-Path", "./examples/hardened-repo", "-FailOn", "Low");
+        Assert.Equal(0, passExit);
+        Assert.Equal(string.Empty, passErr.Trim());
     }
 }
