@@ -143,3 +143,36 @@ public class ConfigTests
         Assert.Contains(reason, e.Message, StringComparison.Ordinal);
     }
 }
+
+public class SarifSchemaTests
+{
+    private static readonly Lazy<Json.Schema.JsonSchema> Schema = new(() =>
+        Json.Schema.JsonSchema.FromText(File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "tests", "data", "sarif", "sarif-schema-2.1.0.json"))));
+
+    private static Json.Schema.EvaluationResults Validate(string sarif) =>
+        Schema.Value.Evaluate(JsonDocument.Parse(sarif).RootElement, new Json.Schema.EvaluationOptions { OutputFormat = Json.Schema.OutputFormat.List });
+
+    private static bool IsValid(System.Text.Json.Nodes.JsonNode node) => Validate(node.ToJsonString()).IsValid;
+
+    [Fact]
+    public void Sarif_output_is_valid_against_the_official_schema()
+    {
+        var findings = Scan.Analyze(Path.Combine(TestPaths.Examples, "insecure-repo")).Findings;
+        var result = Validate(ReportWriter.Sarif(findings));
+        Assert.True(result.IsValid, string.Join("\n", (result.Details ?? new List<Json.Schema.EvaluationResults>())
+            .Where(d => d.Errors is { Count: > 0 }).Take(10).Select(d => $"{d.InstanceLocation}: {string.Join("; ", d.Errors!.Values)}")));
+        Assert.True(Validate(ReportWriter.Sarif(Array.Empty<Finding>())).IsValid);
+    }
+
+    [Fact]
+    public void The_schema_check_rejects_a_broken_log()
+    {
+        var findings = Scan.Analyze(Path.Combine(TestPaths.Examples, "insecure-repo")).Findings;
+        var node = System.Text.Json.Nodes.JsonNode.Parse(ReportWriter.Sarif(findings))!;
+        node["runs"]![0]!["results"]![0]!["level"] = "severe";
+        Assert.False(IsValid(node));
+        node = System.Text.Json.Nodes.JsonNode.Parse(ReportWriter.Sarif(findings))!;
+        node["runs"]![0]!["results"]![0]!["locations"]![0]!["physicalLocation"]!["region"]!["startLine"] = 0;
+        Assert.False(IsValid(node));
+    }
+}
