@@ -1,7 +1,4 @@
 using System.Management.Automation;
-using GitOpsSec.Commands.Common;
-using GitOpsSec.Diagnostics;
-using GitOpsSec.Manifests;
 using GitOpsSec.Reports;
 
 namespace GitOpsSec.Commands.Reports;
@@ -9,13 +6,8 @@ namespace GitOpsSec.Commands.Reports;
 /// <summary>Export-GitOpsReport: findings as SARIF 2.1.0, JUnit XML, Markdown, HTML or CSV, to a file or the pipeline.</summary>
 [Cmdlet(VerbsData.Export, "GitOpsReport", SupportsShouldProcess = true)]
 [OutputType(typeof(string), typeof(FileInfo))]
-public sealed class ExportGitOpsReportCommand : GitOpsCmdlet
+public sealed class ExportGitOpsReportCommand : FindingsExportCmdlet
 {
-    private readonly List<Finding> _findings = new();
-
-    [Parameter(Mandatory = true, ValueFromPipeline = true)]
-    public Finding[]? InputObject { get; set; }
-
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateSet("Sarif", "JUnit", "Markdown", "Html", "Csv", IgnoreCase = true)]
     public string? Format { get; set; }
@@ -24,28 +16,14 @@ public sealed class ExportGitOpsReportCommand : GitOpsCmdlet
     [Parameter(Position = 1)]
     public string? Path { get; set; }
 
-    protected override void ProcessRecord() => _findings.AddRange(InputObject ?? Array.Empty<Finding>());
-
     protected override void EndProcessing()
     {
-        string report = ReportWriter.Write(Enum.Parse<ReportFormat>(Format!, ignoreCase: true), _findings);
+        string report = ReportWriter.Write(Enum.Parse<ReportFormat>(Format!, ignoreCase: true), Findings);
         if (Path is null)
         {
             WriteObject(report);
             return;
         }
-        string file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
-        if (ShouldProcess(file, $"Write a {Format} report of {_findings.Count} finding(s)"))
-        {
-            try
-            {
-                AtomicFile.WriteAllText(file, report);
-                WriteObject(new FileInfo(file));
-            }
-            catch (GitOpsSecOperationException e)
-            {
-                WriteError(ToErrorRecord(e.ToScanError()));
-            }
-        }
+        WriteFile(Path, report, $"Write a {Format} report of {Findings.Count} finding(s)");
     }
 }

@@ -1,0 +1,37 @@
+using System.Management.Automation;
+using GitOpsSec.Commands.Common;
+using GitOpsSec.Diagnostics;
+using GitOpsSec.Manifests;
+
+namespace GitOpsSec.Commands.Reports;
+
+/// <summary>Cmdlets that collect piped findings and write one file from them (atomically, with ShouldProcess).</summary>
+public abstract class FindingsExportCmdlet : GitOpsCmdlet
+{
+    /// <summary>Findings from Test-GitOpsRepo or Test-GitOpsManifest.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    public Finding[]? InputObject { get; set; }
+
+    internal List<Finding> Findings { get; } = new();
+
+    protected override void ProcessRecord() => Findings.AddRange(InputObject ?? Array.Empty<Finding>());
+
+    /// <summary>Writes <paramref name="content"/> to <paramref name="path"/> and outputs the file; errors are non-terminating.</summary>
+    internal void WriteFile(string path, string content, string action)
+    {
+        string file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+        if (!ShouldProcess(file, action))
+        {
+            return;
+        }
+        try
+        {
+            AtomicFile.WriteAllText(file, content);
+            WriteObject(new FileInfo(file));
+        }
+        catch (GitOpsSecOperationException e)
+        {
+            WriteError(ToErrorRecord(e.ToScanError()));
+        }
+    }
+}
