@@ -42,7 +42,7 @@ public class TestGitOpsManifestTests
             "Test-GitOpsManifest ./examples/insecure-repo | Where-Object { $_.Severity -ge 'High' -and -not $_.Suppressed } | ForEach-Object RuleId");
         result.AssertNoErrors();
         var rules = result.Output.Select(o => (string)o.BaseObject).Distinct().OrderBy(x => x).ToList();
-        Assert.Equal(new[] { "GOS1002", "GOS1003", "GOS1004", "GOS1005", "GOS1104", "GOS2001", "GOS3005" }, rules);
+        Assert.Equal(new[] { "GOS1002", "GOS1003", "GOS1004", "GOS1005", "GOS1104", "GOS2001", "GOS3005", "GOS3100" }, rules);
     }
 
     [Fact]

@@ -36,6 +36,9 @@ public sealed class RbacExposure
     public string? SourcePath { get; init; }
     public int SourceLine { get; init; }
 
+    /// <summary>The binding that starts the path (null for bootstrap bindings).</summary>
+    internal RbacBinding? BindingObject { get; init; }
+
     /// <summary>Other grants that give the same capability in the same scope.</summary>
     public List<string> OtherGrants { get; } = new();
 
@@ -93,6 +96,7 @@ public sealed class RbacExposureAnalyzer
                         Subject = subject, Capability = capability.Name, Severity = capability.Severity, Scope = scope, Via = "Direct",
                         Description = capability.Description, LimitedTo = names, Binding = binding.ToString(), Role = role.ToString(),
                         Rule = rule.ToString(), Path = new[] { chain }, SourcePath = binding.Source?.Path, SourceLine = binding.Source?.Line ?? 0,
+                        BindingObject = binding,
                     });
                 }
             }
@@ -226,7 +230,7 @@ public sealed class RbacExposureAnalyzer
                             Description = $"Can grant itself any permission {(holder.Scope == "cluster" ? "in the cluster" : "in namespace " + holder.Scope)} through {holder.Capability}.",
                             Binding = holder.Binding, Role = holder.Role, Rule = holder.Rule,
                             Path = holder.Path.Append($"{holder.Capability} lets {holder.Subject} bind or write a role with any permission").ToArray(),
-                            SourcePath = holder.SourcePath, SourceLine = holder.SourceLine,
+                            SourcePath = holder.SourcePath, SourceLine = holder.SourceLine, BindingObject = holder.BindingObject,
                         });
                         break;
                 }
@@ -297,5 +301,6 @@ public sealed class RbacExposureAnalyzer
         Subject = holder.Subject, Capability = inherited.Capability, Severity = inherited.Severity, Scope = inherited.Scope, Via = via,
         Description = inherited.Description, LimitedTo = inherited.LimitedTo, Binding = holder.Binding, Role = holder.Role, Rule = holder.Rule,
         Path = holder.Path.Append(step).Concat(inherited.Path).ToArray(), SourcePath = holder.SourcePath, SourceLine = holder.SourceLine,
+        BindingObject = holder.BindingObject,
     };
 }

@@ -24,4 +24,4 @@ internal interface IRepositoryRule : IRule
 /// A violation: where (a field path inside the object), the values for the message placeholders,
 /// and the annotations that can suppress it (the object's and, for workloads, the pod template's).
 /// </summary>
-internal sealed record Violation(FieldPath Path, string Target, string Value, string? Evidence = null);
+internal sealed record Violation(FieldPath Path, string Target, string Value, string? Evidence = null, Severity? Severity = null);

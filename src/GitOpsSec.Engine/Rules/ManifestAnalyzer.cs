@@ -128,7 +128,7 @@ public sealed class ManifestAnalyzer
         {
             RuleId = info.Id,
             RuleName = info.Name,
-            Severity = info.Severity,
+            Severity = v.Severity ?? info.Severity,
             Category = info.Category,
             Message = info.MessageTemplate
                 .Replace("{target}", v.Target, StringComparison.Ordinal)
