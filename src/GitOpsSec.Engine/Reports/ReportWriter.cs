@@ -264,7 +264,9 @@ public static class ReportWriter
           .Append("body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;margin:1rem 0}")
           .Append("td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left;vertical-align:top}th{background:#f3f3f3}")
           .Append(".Critical{background:#7a0019;color:#fff}.High{background:#d1242f;color:#fff}.Medium{background:#fb8f44}.Low{background:#fff8c5}.Info{background:#ddf4ff}")
-          .Append(".counts td{font-size:1.4rem;text-align:center;min-width:5rem}</style></head><body>\n");
+          .Append(".counts td{font-size:1.4rem;text-align:center;min-width:5rem}#findings{width:100%;table-layout:fixed}")
+          .Append("#findings td{overflow-wrap:anywhere}#findings th:nth-child(1){width:6rem}#findings th:nth-child(2){width:10rem}")
+          .Append("#findings th:nth-child(7){width:12rem}</style></head><body>\n");
         sb.Append($"<h1>GitOpsSec report</h1><p>{open.Count} open finding(s), {findings.Count - open.Count} suppressed. GitOpsSec {E(ToolVersion)}.</p>\n");
         sb.Append("<table class=\"counts\"><tr>");
         foreach (Severity s in SeveritiesHighFirst)
