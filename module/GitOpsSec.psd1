@@ -17,6 +17,7 @@
         'Get-GitOpsConfig'
         'Get-GitOpsManifest'
         'Get-GitOpsRule'
+        'Get-NetworkPolicyCoverage'
         'Get-RbacExposure'
         'Get-SealedSecretCertificate'
         'New-SealedSecretManifest'

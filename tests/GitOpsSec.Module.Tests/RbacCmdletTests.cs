@@ -53,3 +53,25 @@ public class RbacCmdletTests
         Assert.Equal("ns", (string)result.Single().Scope);
     }
 }
+
+public class NetworkCmdletTests
+{
+    [Fact]
+    public void Coverage_per_namespace_and_per_workload_on_the_examples()
+    {
+        using var session = new PowerShellSession();
+        var hardened = session.Run("Get-NetworkPolicyCoverage ./examples/hardened-repo -ByNamespace | ForEach-Object { \"$($_.Namespace)|$($_.DefaultDenyIngress)|$($_.DefaultDenyEgress)|$($_.Workloads)|$($_.IngressRestricted)\" }");
+        hardened.AssertNoErrors();
+        Assert.Equal(new[] { "data|True|True|1|1", "web-prod|True|True|2|2" }, hardened.Output.Select(o => (string)o.BaseObject));
+
+        var web = session.Run("Get-NetworkPolicyCoverage ./examples/hardened-repo | Where-Object Name -eq 'web'");
+        Assert.Equal(new[] { "default-deny", "web-from-ingress" }, ((string[])web.Single().Policies).OrderBy(p => p));
+
+        var insecure = session.Run("Get-NetworkPolicyCoverage ./examples/insecure-repo | Where-Object { -not $_.IngressRestricted } | ForEach-Object Name");
+        Assert.Contains("prod-payments-api", insecure.Output.Select(o => (string)o.BaseObject));
+        // One GOS5001 finding per namespace with workloads and no default deny; the message names the namespace.
+        var namespaces = session.Run("Test-GitOpsManifest ./examples/insecure-repo -Rule GOS5001 | ForEach-Object { $_.Message.Split(' ')[1] }");
+        namespaces.AssertNoErrors();
+        Assert.Equal(new[] { "default", "logging", "monitoring", "payments-prod" }, namespaces.Output.Select(o => (string)o.BaseObject).OrderBy(x => x));
+    }
+}

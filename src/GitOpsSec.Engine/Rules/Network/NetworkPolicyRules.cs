@@ -1,0 +1,40 @@
+using GitOpsSec.Manifests;
+using GitOpsSec.Network;
+
+namespace GitOpsSec.Rules.Network;
+
+/// <summary>GOS5001: a namespace with workloads and no default-deny ingress NetworkPolicy.</summary>
+internal sealed class NamespaceWithoutDefaultDenyRule : IRepositoryRule
+{
+    public string Id => "GOS5001";
+
+    public IEnumerable<(ManifestObject, Violation)> Evaluate(IReadOnlyList<ManifestObject> objects)
+    {
+        var analyzer = new NetworkPolicyAnalyzer(objects);
+        foreach (NamespaceNetworkCoverage ns in analyzer.Namespaces().Where(n => n.Workloads > 0 && !n.DefaultDenyIngress))
+        {
+            ManifestObject? where = objects.FirstOrDefault(o => o.Kind == "Namespace" && o.Name == ns.Namespace) ?? analyzer.FirstWorkload(ns.Namespace);
+            if (where is not null)
+            {
+                string missing = ns.DefaultDenyEgress ? "ingress" : "ingress or egress";
+                yield return (where, new Violation(FieldPath.Root.Key("metadata").Key("namespace"), ns.Namespace,
+                    $"{ns.Workloads} workload(s); no default-deny {missing} policy"));
+            }
+        }
+    }
+}
+
+/// <summary>GOS5002: a workload whose ingress no NetworkPolicy restricts (not selected, or a policy allows all).</summary>
+internal sealed class WorkloadIngressNotRestrictedRule : IRepositoryRule
+{
+    public string Id => "GOS5002";
+
+    public IEnumerable<(ManifestObject, Violation)> Evaluate(IReadOnlyList<ManifestObject> objects)
+    {
+        foreach (WorkloadNetworkCoverage w in new NetworkPolicyAnalyzer(objects).Workloads().Where(w => !w.IngressRestricted))
+        {
+            string why = w.IngressIsolated ? $"policy {string.Join(", ", w.Policies)} allows all sources" : "no NetworkPolicy selects its pods";
+            yield return (w.Source, new Violation(FieldPath.Root.Keys("spec"), $"{w.Kind} {w.Namespace}/{w.Name}", why));
+        }
+    }
+}
