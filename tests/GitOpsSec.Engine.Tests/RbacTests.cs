@@ -131,20 +131,13 @@ public class RbacTests
 
     private static readonly RbacSubject Alice = new(RbacSubject.User, "alice");
 
+    /// <summary>The bootstrap roles plus one RoleBinding of <paramref name="clusterRole"/> to alice in <paramref name="ns"/>.</summary>
     private static RbacAuthorizer BootstrapWith(string clusterRole, string ns = "team")
     {
-        var host = new CollectingHost();
-        var (objects, _) = Scan.Load(WriteBinding(clusterRole, ns));
-        return new RbacAuthorizer(RbacModel.Build(objects, host));
-    }
-
-    private static string WriteBinding(string clusterRole, string ns)
-    {
-        string dir = Path.Combine(Path.GetTempPath(), "gos-rbac-" + clusterRole);
-        Directory.CreateDirectory(dir);
-        string file = Path.Combine(dir, "b.yaml");
-        File.WriteAllText(file, $"apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {{name: b, namespace: {ns}}}\nroleRef: {{kind: ClusterRole, name: {clusterRole}}}\nsubjects: [{{kind: User, name: alice}}]\n");
-        return file;
+        using var dir = new TempDir();
+        string file = dir.Write("b.yaml", $"apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {{name: b, namespace: {ns}}}\nroleRef: {{kind: ClusterRole, name: {clusterRole}}}\nsubjects: [{{kind: User, name: alice}}]\n");
+        var (objects, _) = Scan.Load(file);
+        return new RbacAuthorizer(RbacModel.Build(objects, new CollectingHost()));
     }
 
     [Fact]
