@@ -27,9 +27,7 @@ internal sealed class AppArmorRule : PodSecurityRule
                 yield return new Violation(c.SecurityContextPath.Keys("appArmorProfile", "type"), c.Describe(), Field.Show(type));
             }
         }
-        FieldPath annotations = pod.SpecPath.Segments.Count > 1
-            ? TemplateMetadataPath(pod.SpecPath).Key("annotations")
-            : FieldPath.Root.Keys("metadata", "annotations");
+        FieldPath annotations = pod.AnnotationsPath;
         foreach (var (key, value) in pod.Annotations)
         {
             if (key.StartsWith(AnnotationPrefix, StringComparison.Ordinal) &&
@@ -42,16 +40,4 @@ internal sealed class AppArmorRule : PodSecurityRule
 
     private static bool Allowed(YNode? type) =>
         Field.IsUnset(type) || Field.Show(type) is "RuntimeDefault" or "Localhost";
-
-    /// <summary>spec.template.spec to spec.template.metadata.</summary>
-    internal static FieldPath TemplateMetadataPath(FieldPath specPath)
-    {
-        FieldPath p = FieldPath.Root;
-        var segments = specPath.Segments;
-        for (int i = 0; i < segments.Count - 1; i++)
-        {
-            p = p.Key(segments[i].Key!);
-        }
-        return p.Key("metadata");
-    }
 }

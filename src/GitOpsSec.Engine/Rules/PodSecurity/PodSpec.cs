@@ -23,11 +23,12 @@ internal sealed class PodSpec
 {
     private static readonly string[] ContainerLists = { "containers", "initContainers", "ephemeralContainers" };
 
-    private PodSpec(YMapping spec, FieldPath specPath, YMapping? metadata)
+    private PodSpec(YMapping spec, FieldPath specPath, YMapping? metadata, FieldPath metadataPath)
     {
         Spec = spec;
         SpecPath = specPath;
         Metadata = metadata;
+        AnnotationsPath = metadataPath.Key("annotations");
     }
 
     public YMapping Spec { get; }
@@ -35,6 +36,9 @@ internal sealed class PodSpec
 
     /// <summary>The pod's (or pod template's) metadata, where pod annotations live.</summary>
     public YMapping? Metadata { get; }
+
+    /// <summary>Path to the pod's (or pod template's) annotations.</summary>
+    public FieldPath AnnotationsPath { get; }
 
     public YMapping? SecurityContext => Spec.Map("securityContext");
     public FieldPath SecurityContextPath => SpecPath.Key("securityContext");
@@ -77,7 +81,7 @@ internal sealed class PodSpec
         switch (obj.Kind)
         {
             case "Pod":
-                return node.Map("spec") is YMapping podSpec ? new PodSpec(podSpec, root.Key("spec"), node.Map("metadata")) : null;
+                return node.Map("spec") is YMapping podSpec ? new PodSpec(podSpec, root.Key("spec"), node.Map("metadata"), root.Key("metadata")) : null;
             case "PodTemplate":
                 return FromTemplate(node.Map("template"), root.Key("template"));
             case "CronJob":
@@ -100,7 +104,7 @@ internal sealed class PodSpec
         "ReplicaSet" or "ReplicationController" or "Job";
 
     private static PodSpec? FromTemplate(YMapping? template, FieldPath templatePath) =>
-        template?.Map("spec") is YMapping spec ? new PodSpec(spec, templatePath.Key("spec"), template.Map("metadata")) : null;
+        template?.Map("spec") is YMapping spec ? new PodSpec(spec, templatePath.Key("spec"), template.Map("metadata"), templatePath.Key("metadata")) : null;
 }
 
 /// <summary>Fail-closed readings of fields: anything not provably allowed is a violation.</summary>

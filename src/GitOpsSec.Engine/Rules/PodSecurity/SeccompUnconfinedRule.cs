@@ -27,9 +27,7 @@ internal sealed class SeccompUnconfinedRule : PodSecurityRule
                 yield return new Violation(c.SecurityContextPath.Keys("seccompProfile", "type"), c.Describe(), Field.Show(type));
             }
         }
-        FieldPath annotations = pod.SpecPath.Segments.Count > 1
-            ? AppArmorRule.TemplateMetadataPath(pod.SpecPath).Key("annotations")
-            : FieldPath.Root.Keys("metadata", "annotations");
+        FieldPath annotations = pod.AnnotationsPath;
         foreach (var (key, value) in pod.Annotations)
         {
             bool seccompAnnotation = key == "seccomp.security.alpha.kubernetes.io/pod" ||
