@@ -111,6 +111,24 @@ public sealed class YMapping : YNode
     }
 }
 
+/// <summary>Readings of YAML maps shared by the models (labels, annotations, data).</summary>
+public static class YMappingExtensions
+{
+    /// <summary>The scalar entries of a map (labels, annotations, data) by key; empty when the map is absent.</summary>
+    public static SortedDictionary<string, string> StringValues(this YMapping? map)
+    {
+        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in map?.Entries ?? Enumerable.Empty<KeyValuePair<YScalar, YNode>>())
+        {
+            if (entry.Value is YScalar s)
+            {
+                result[entry.Key.Value] = s.Value;
+            }
+        }
+        return result;
+    }
+}
+
 /// <summary>
 /// Resolves plain scalars the way the Kubernetes YAML decoder (YAML 1.1 rules of go-yaml v2) does,
 /// so that <c>privileged: yes</c> is read as true, as the API server would.

@@ -66,7 +66,7 @@ public sealed class NetworkPolicyAnalyzer
             }
             else if (obj.Kind != "PodTemplate" && PodSpec.Of(obj) is PodSpec pod && obj.Namespace is string ns)
             {
-                _workloads.Add((obj, ns, SealedSecrets.SecretManifest.Strings(pod.Metadata?.Map("labels"))));
+                _workloads.Add((obj, ns, (pod.Metadata?.Map("labels")).StringValues()));
             }
         }
     }

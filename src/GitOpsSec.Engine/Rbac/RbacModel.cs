@@ -92,7 +92,7 @@ public sealed class RbacModel
                     Namespace = kind == "Role" ? ns ?? "default" : null,
                     Name = name,
                     Source = source,
-                    Labels = SealedSecrets.SecretManifest.Strings(metadata!.Map("labels")),
+                    Labels = metadata!.Map("labels").StringValues(),
                 };
                 foreach (YMapping selector in node.Map("aggregationRule")?.Seq("clusterRoleSelectors")?.Items.OfType<YMapping>() ?? Enumerable.Empty<YMapping>())
                 {

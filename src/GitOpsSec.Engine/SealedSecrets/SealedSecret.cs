@@ -73,13 +73,13 @@ public sealed class SealedSecret
             Name = metadata?.Text("name") ?? throw new GitOpsSecOperationException(ErrorIds.NotASealedSecret,
                 ScanErrorCategory.InvalidData, $"The SealedSecret in {target} has no metadata.name.", target),
             Namespace = metadata.Text("namespace"),
-            Labels = SecretManifest.Strings(metadata.Map("labels")),
-            Annotations = SecretManifest.Strings(metadata.Map("annotations")),
-            EncryptedData = SecretManifest.Strings(spec?.Map("encryptedData")),
+            Labels = metadata.Map("labels").StringValues(),
+            Annotations = metadata.Map("annotations").StringValues(),
+            EncryptedData = (spec?.Map("encryptedData")).StringValues(),
             TemplateType = template?.Text("type") ?? "Opaque",
             TemplateImmutable = template?.Scalar("immutable")?.AsBoolean(),
-            TemplateLabels = SecretManifest.Strings(template?.Map("metadata")?.Map("labels")),
-            TemplateAnnotations = SecretManifest.Strings(template?.Map("metadata")?.Map("annotations")),
+            TemplateLabels = (template?.Map("metadata")?.Map("labels")).StringValues(),
+            TemplateAnnotations = (template?.Map("metadata")?.Map("annotations")).StringValues(),
             OriginalTemplate = template,
         };
         sealedSecret.Scope = SealingScopes.FromAnnotations(sealedSecret.Annotations);
@@ -105,7 +105,7 @@ public sealed class SealedSecret
         var template = new YamlMap();
         if (OriginalTemplate?.Map("data") is YMapping plainData)
         {
-            template.Add("data", YamlMap.From(SecretManifest.Strings(plainData)));
+            template.Add("data", YamlMap.From(plainData.StringValues()));
         }
         if (TemplateImmutable is bool immutable)
         {

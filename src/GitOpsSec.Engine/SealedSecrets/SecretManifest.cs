@@ -37,8 +37,8 @@ public sealed class SecretManifest
             Namespace = metadata.Text("namespace"),
             Type = node.Text("type") ?? "Opaque",
             Immutable = node.Scalar("immutable")?.AsBoolean(),
-            Labels = Strings(metadata.Map("labels")),
-            Annotations = Strings(metadata.Map("annotations")),
+            Labels = metadata.Map("labels").StringValues(),
+            Annotations = metadata.Map("annotations").StringValues(),
         };
         secret.Annotations.Remove(LastApplied);
         foreach (var entry in node.Map("data")?.Entries ?? Enumerable.Empty<KeyValuePair<YScalar, YNode>>())
@@ -59,18 +59,5 @@ public sealed class SecretManifest
             secret.Data[entry.Key.Value] = Encoding.UTF8.GetBytes((entry.Value as YScalar)?.Value ?? string.Empty);
         }
         return secret;
-    }
-
-    internal static SortedDictionary<string, string> Strings(YMapping? map)
-    {
-        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var entry in map?.Entries ?? Enumerable.Empty<KeyValuePair<YScalar, YNode>>())
-        {
-            if (entry.Value is YScalar s)
-            {
-                result[entry.Key.Value] = s.Value;
-            }
-        }
-        return result;
     }
 }
