@@ -45,7 +45,11 @@ public sealed class FieldPath
     /// The node to point a person at for this path in <paramref name="root"/>: the key of the deepest
     /// field that exists (the line where the field is written), or the list item.
     /// </summary>
-    public YNode Locate(YNode root) => TryLocate(root, out YNode display) ? display : display;
+    public YNode Locate(YNode root)
+    {
+        TryLocate(root, out YNode display);
+        return display;
+    }
 
     /// <summary>True when the whole path exists in <paramref name="root"/>; <paramref name="display"/> as in <see cref="Locate"/>.</summary>
     public bool TryLocate(YNode root, out YNode display)

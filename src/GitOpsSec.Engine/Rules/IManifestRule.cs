@@ -17,7 +17,31 @@ internal interface IManifestRule : IRule
 /// <summary>A rule that needs every object of the scan at once (e.g. a binding and the role it references).</summary>
 internal interface IRepositoryRule : IRule
 {
-    IEnumerable<(ManifestObject Object, Violation Violation)> Evaluate(IReadOnlyList<ManifestObject> objects);
+    IEnumerable<(ManifestObject Object, Violation Violation)> Evaluate(RepositoryContext repository);
+}
+
+/// <summary>
+/// Every object of one scan, and the models built from them once for all repository rules
+/// (several rules read the same RBAC model or network policy coverage).
+/// </summary>
+internal sealed class RepositoryContext
+{
+    private readonly Lazy<GitOpsSec.Rbac.RbacModel> _rbac;
+    private readonly Lazy<GitOpsSec.Network.NetworkPolicyAnalyzer> _network;
+
+    public RepositoryContext(IReadOnlyList<ManifestObject> objects)
+    {
+        Objects = objects;
+        _rbac = new(() => GitOpsSec.Rbac.RbacModel.Build(objects, new GitOpsSec.Diagnostics.CollectingHost()));
+        _network = new(() => new GitOpsSec.Network.NetworkPolicyAnalyzer(objects));
+    }
+
+    public IReadOnlyList<ManifestObject> Objects { get; }
+
+    /// <summary>The RBAC model with the bootstrap roles; its input errors are reported by the RBAC cmdlets, not here.</summary>
+    public GitOpsSec.Rbac.RbacModel Rbac => _rbac.Value;
+
+    public GitOpsSec.Network.NetworkPolicyAnalyzer Network => _network.Value;
 }
 
 /// <summary>

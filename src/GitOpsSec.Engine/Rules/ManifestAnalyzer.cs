@@ -100,13 +100,14 @@ public sealed class ManifestAnalyzer
     public IEnumerable<Finding> AnalyzeRepository()
     {
         var suppressions = new Dictionary<ManifestObject, Dictionary<string, string>>(ReferenceEqualityComparer.Instance);
+        var repository = new RepositoryContext(_seen);
         foreach (var (info, rule) in _rules)
         {
             if (rule is not IRepositoryRule repositoryRule)
             {
                 continue;
             }
-            foreach (var (obj, v) in repositoryRule.Evaluate(_seen))
+            foreach (var (obj, v) in repositoryRule.Evaluate(repository))
             {
                 if (!suppressions.TryGetValue(obj, out var forObject))
                 {

@@ -8,12 +8,12 @@ internal sealed class NamespaceWithoutDefaultDenyRule : IRepositoryRule
 {
     public string Id => "GOS5001";
 
-    public IEnumerable<(ManifestObject, Violation)> Evaluate(IReadOnlyList<ManifestObject> objects)
+    public IEnumerable<(ManifestObject, Violation)> Evaluate(RepositoryContext repository)
     {
-        var analyzer = new NetworkPolicyAnalyzer(objects);
+        NetworkPolicyAnalyzer analyzer = repository.Network;
         foreach (NamespaceNetworkCoverage ns in analyzer.Namespaces().Where(n => n.Workloads > 0 && !n.DefaultDenyIngress))
         {
-            ManifestObject? where = objects.FirstOrDefault(o => o.Kind == "Namespace" && o.Name == ns.Namespace) ?? analyzer.FirstWorkload(ns.Namespace);
+            ManifestObject? where = repository.Objects.FirstOrDefault(o => o.Kind == "Namespace" && o.Name == ns.Namespace) ?? analyzer.FirstWorkload(ns.Namespace);
             if (where is not null)
             {
                 string missing = ns.DefaultDenyEgress ? "ingress" : "ingress or egress";
@@ -29,9 +29,9 @@ internal sealed class WorkloadIngressNotRestrictedRule : IRepositoryRule
 {
     public string Id => "GOS5002";
 
-    public IEnumerable<(ManifestObject, Violation)> Evaluate(IReadOnlyList<ManifestObject> objects)
+    public IEnumerable<(ManifestObject, Violation)> Evaluate(RepositoryContext repository)
     {
-        foreach (WorkloadNetworkCoverage w in new NetworkPolicyAnalyzer(objects).Workloads().Where(w => !w.IngressRestricted))
+        foreach (WorkloadNetworkCoverage w in repository.Network.Workloads().Where(w => !w.IngressRestricted))
         {
             string why = w.IngressIsolated ? $"policy {string.Join(", ", w.Policies)} allows all sources" : "no NetworkPolicy selects its pods";
             yield return (w.Source, new Violation(FieldPath.Root.Keys("spec"), $"{w.Kind} {w.Namespace}/{w.Name}", why));

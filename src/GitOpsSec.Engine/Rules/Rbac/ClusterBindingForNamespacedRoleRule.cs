@@ -1,4 +1,3 @@
-using GitOpsSec.Diagnostics;
 using GitOpsSec.Manifests;
 using GitOpsSec.Rbac;
 
@@ -24,9 +23,9 @@ internal sealed class ClusterBindingForNamespacedRoleRule : IRepositoryRule
 
     public string Id => "GOS3001";
 
-    public IEnumerable<(ManifestObject, Violation)> Evaluate(IReadOnlyList<ManifestObject> objects)
+    public IEnumerable<(ManifestObject, Violation)> Evaluate(RepositoryContext repository)
     {
-        RbacModel model = RbacModel.Build(objects, new CollectingHost());
+        RbacModel model = repository.Rbac;
         foreach (RbacBinding binding in model.Bindings.Where(b => b.IsClusterWide && b.Source is not null))
         {
             if (model.RoleOf(binding) is not RbacRole role || role.Rules.Count == 0)

@@ -1,4 +1,3 @@
-using GitOpsSec.Diagnostics;
 using GitOpsSec.Manifests;
 using GitOpsSec.Rbac;
 
@@ -12,9 +11,9 @@ internal sealed class DangerousCapabilityRule : IRepositoryRule
 {
     public string Id => "GOS3100";
 
-    public IEnumerable<(ManifestObject, Violation)> Evaluate(IReadOnlyList<ManifestObject> objects)
+    public IEnumerable<(ManifestObject, Violation)> Evaluate(RepositoryContext repository)
     {
-        RbacModel model = RbacModel.Build(objects, new CollectingHost());
+        RbacModel model = repository.Rbac;
         foreach (RbacExposure e in new RbacExposureAnalyzer(model).Analyze())
         {
             if (e.BindingObject?.Source is not ManifestObject binding || binding.Node.Seq("subjects") is not YSequence subjects)
