@@ -58,7 +58,7 @@ public sealed class ManifestAnalyzer
     {
         _host = host;
         var byId = RuleCatalog.Implementations.ToDictionary(r => r.Id, StringComparer.Ordinal);
-        _rules = RuleCatalog.Rules
+        _rules = RuleCatalog.ManifestRules
             .Where(selection.Selects)
             .Select(info => (info, byId[info.Id]))
             .ToList();

@@ -7,11 +7,17 @@ namespace GitOpsSec.Rules;
 /// <summary>The rule catalog (embedded catalog.yaml) joined with the rule implementations.</summary>
 public static class RuleCatalog
 {
-    private static readonly Lazy<IReadOnlyList<RuleInfo>> LazyRules = new(LoadCatalog);
+    private static readonly Lazy<IReadOnlyList<RuleInfo>> LazyManifestRules = new(LoadCatalog);
+    private static readonly Lazy<IReadOnlyList<RuleInfo>> LazyRules = new(() =>
+        LazyManifestRules.Value.Concat(GitOpsSec.Secrets.SecretDetectorCatalog.Detectors.Select(d => d.Info))
+            .OrderBy(r => r.Id, StringComparer.Ordinal).ToArray());
     private static readonly Lazy<IReadOnlyList<IRule>> LazyImplementations = new(FindImplementations);
 
-    /// <summary>Every rule, in id order.</summary>
+    /// <summary>Every rule, in id order: the manifest rules and the secret detectors.</summary>
     public static IReadOnlyList<RuleInfo> Rules => LazyRules.Value;
+
+    /// <summary>The rules of catalog.yaml, which the manifest analyzer runs (each has one IRule implementation).</summary>
+    public static IReadOnlyList<RuleInfo> ManifestRules => LazyManifestRules.Value;
 
     internal static IReadOnlyList<IRule> Implementations => LazyImplementations.Value;
 

@@ -13,6 +13,9 @@ public sealed class RuleInfo
     public required string Remediation { get; init; }
     public required string MessageTemplate { get; init; }
     public IReadOnlyList<string> References { get; init; } = Array.Empty<string>();
+
+    /// <summary>For secret detectors: whose credential it finds (AWS, GitHub, ...); null for manifest rules.</summary>
+    public string? Provider { get; init; }
     public string? HelpUri => References.Count > 0 ? References[0] : null;
 
     public override string ToString() => $"{Id} {Name}";

@@ -1,0 +1,291 @@
+using System.Text.RegularExpressions;
+using GitOpsSec.Diagnostics;
+using GitOpsSec.Manifests;
+
+namespace GitOpsSec.Secrets;
+
+/// <summary>One credential found in one text, before it is tied to a file, commit or baseline.</summary>
+public sealed record SecretHit
+{
+    public required SecretDetector Detector { get; init; }
+    public required int Line { get; init; }
+    public required int Column { get; init; }
+
+    /// <summary>The credential itself (decoded for Kubernetes Secret data). Never printed; see <see cref="SecretText.Redact"/>.</summary>
+    public required string Secret { get; init; }
+
+    public double Entropy { get; init; }
+    public SecretConfidence Confidence { get; init; }
+
+    /// <summary>Where in a structure it was: e.g. "Secret prod/db data.password (base64-decoded)".</summary>
+    public string? Context { get; init; }
+
+    public bool Suppressed { get; init; }
+    public string? SuppressionReason { get; init; }
+}
+
+/// <summary>
+/// Finds credentials in text. Per detector: a keyword prefilter over the lower-cased text, then the
+/// regex, then placeholder, entropy and format checks. Kubernetes Secrets are read as YAML: data values
+/// are base64-decoded and scanned, every remaining plaintext value is a finding of its own, and a
+/// SealedSecret's ciphertext is ignored. Thread-safe: one scanner serves every worker of a scan.
+/// </summary>
+public sealed class SecretScanner
+{
+    public const string InlineAllow = "gitopssec:allow";
+    private const string GitleaksAllow = "gitleaks:allow";
+
+    private static readonly string[] IgnoredKeySuffixes =
+    {
+        "name", "ref", "path", "file", "url", "uri", "type", "mode", "version", "length", "id", "enabled", "policy",
+        "ttl", "timeout", "expiry", "expiration", "count", "format", "size", "provider", "store", "selector", "source",
+        "prefix", "suffix", "header", "field", "env", "class", "kind", "template", "keys", "refs", "names", "endpoint", "location",
+    };
+
+    private static readonly string[] ReferencePrefixes = { "arn:", "vault:", "ref+", "sm://", "akv://", "op://", "projects/", "secretref", "file:", "@microsoft.keyvault" };
+    private static readonly Regex Identifier = new(@"^(?:[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+|[a-z]+(?:[A-Z][a-z0-9]+)+)$", RegexOptions.CultureInvariant);
+
+    private readonly SecretDetector[] _specific;
+    private readonly SecretDetector[] _generic;
+    private readonly SecretDetector? _kubernetesValue;
+
+    public SecretScanner(IEnumerable<SecretDetector> detectors)
+    {
+        var list = detectors.ToList();
+        _specific = list.Where(d => !d.IsStructural && !d.IsGeneric).ToArray();
+        _generic = list.Where(d => !d.IsStructural && d.IsGeneric).ToArray();
+        _kubernetesValue = list.FirstOrDefault(d => d.Id == SecretDetectorCatalog.KubernetesSecretValueId);
+        Detectors = list;
+    }
+
+    public static SecretScanner Default { get; } = new(SecretDetectorCatalog.Detectors);
+
+    public IReadOnlyList<SecretDetector> Detectors { get; }
+
+    private readonly record struct Candidate(int Priority, int Start, int End, SecretDetector Detector, string Secret, SecretConfidence Confidence, string? Context, int ReportAt);
+
+    /// <summary>Every credential in <paramref name="text"/>; <paramref name="path"/> decides whether it is read as YAML.</summary>
+    /// <exception cref="RegexMatchTimeoutException">A pattern ran past its time limit on this text.</exception>
+    public IReadOnlyList<SecretHit> Scan(string text, string? path = null)
+    {
+        if (text.Length == 0)
+        {
+            return Array.Empty<SecretHit>();
+        }
+        string lower = text.ToLowerInvariant();
+        var candidates = new List<Candidate>();
+        var ignored = new List<(int Start, int End)>();
+        Match(text, lower, _specific, 0, candidates);
+        if (IsManifestPath(path) && text.Contains("Secret", StringComparison.Ordinal) && lower.Contains("kind", StringComparison.Ordinal))
+        {
+            KubernetesSecrets(text, path ?? "text", candidates, ignored);
+        }
+        Match(text, lower, _generic, 2, candidates);
+        if (candidates.Count == 0)
+        {
+            return Array.Empty<SecretHit>();
+        }
+
+        var accepted = new List<Candidate>();
+        foreach (Candidate c in candidates.OrderBy(c => c.Priority).ThenBy(c => c.Start))
+        {
+            if (ignored.Any(r => c.Start < r.End && r.Start < c.End) || accepted.Any(a => c.Start < a.End && a.Start < c.End))
+            {
+                continue;
+            }
+            accepted.Add(c);
+        }
+        int[] lineStarts = SecretText.LineStarts(text);
+        return accepted.OrderBy(c => c.ReportAt).Select(c =>
+        {
+            var (line, column) = SecretText.Position(lineStarts, c.ReportAt);
+            int lineEnd = line < lineStarts.Length ? lineStarts[line] : text.Length;
+            string lineText = text[lineStarts[line - 1]..lineEnd];
+            bool allowed = lineText.Contains(InlineAllow, StringComparison.OrdinalIgnoreCase) || lineText.Contains(GitleaksAllow, StringComparison.OrdinalIgnoreCase);
+            return new SecretHit
+            {
+                Detector = c.Detector,
+                Line = line,
+                Column = column,
+                Secret = c.Secret,
+                Entropy = Math.Round(SecretText.Entropy(c.Secret), 2),
+                Confidence = c.Confidence,
+                Context = c.Context,
+                Suppressed = allowed,
+                SuppressionReason = allowed ? "inline " + InlineAllow + " comment" : null,
+            };
+        }).ToList();
+    }
+
+    private static bool IsManifestPath(string? path) =>
+        path is null || path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) ||
+        path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+
+    private static bool Applies(SecretDetector d, string lower) =>
+        (d.Keywords.Count == 0 || d.Keywords.Any(k => lower.Contains(k, StringComparison.Ordinal))) &&
+        d.Context.All(k => lower.Contains(k, StringComparison.Ordinal));
+
+    private void Match(string text, string lower, IEnumerable<SecretDetector> detectors, int priority, List<Candidate> into)
+    {
+        foreach (SecretDetector d in detectors)
+        {
+            if (!Applies(d, lower))
+            {
+                continue;
+            }
+            for (System.Text.RegularExpressions.Match m = d.Pattern!.Match(text); m.Success; m = m.NextMatch())
+            {
+                Group g = m.Groups["secret"];
+                if (!g.Success || Accept(d, g.Value, m) is not (string secret, SecretConfidence confidence))
+                {
+                    continue;
+                }
+                into.Add(new Candidate(priority, g.Index, g.Index + Math.Max(1, g.Length), d, secret, confidence, null, g.Index));
+            }
+        }
+    }
+
+    /// <summary>The secret (normalised) and confidence when a match survives the detector's checks; null to drop it.</summary>
+    private (string, SecretConfidence)? Accept(SecretDetector d, string raw, System.Text.RegularExpressions.Match m)
+    {
+        string secret = raw;
+        if (d.Allow.Contains(raw))
+        {
+            return null;
+        }
+        switch (d.Validate)
+        {
+            case "crc32-base62" when !SecretText.HasValidCrc32Checksum(raw):
+            case "jwt" when !SecretText.IsJwt(raw):
+            case "basic-auth-base64" when !SecretText.IsBasicAuth(raw):
+            case "base64-private-key" when !SecretText.IsBase64PrivateKey(raw):
+                return null;
+            case "pem-body":
+                if (SecretText.PemBody(raw) is not string body)
+                {
+                    return null;
+                }
+                secret = body;
+                break;
+        }
+        if (d.Validate is null && SecretText.IsPlaceholder(secret))
+        {
+            return null;
+        }
+        if (d.MinEntropy > 0 && SecretText.Entropy(secret) < d.MinEntropy)
+        {
+            return null;
+        }
+        if (d.IsGeneric && (!LooksLikeCredentialAssignment(m.Groups["key"].Value, secret) || FailsProviderChecksum(secret)))
+        {
+            return null;
+        }
+        return (secret, d.Confidence);
+    }
+
+    /// <summary>A value in a checksummed provider format whose checksum is wrong is a made-up token, not a credential.</summary>
+    private bool FailsProviderChecksum(string value) =>
+        _specific.Any(d => d.Validate == "crc32-base62" && d.Pattern!.Match(value) is { Success: true } m && m.Length == value.Length);
+
+    private static bool LooksLikeCredentialAssignment(string key, string value)
+    {
+        string k = key.ToLowerInvariant().TrimEnd('-', '_', '.');
+        bool vaultSecretId = k.EndsWith("secret_id", StringComparison.Ordinal) || k.EndsWith("secretid", StringComparison.Ordinal);
+        if (!vaultSecretId && IgnoredKeySuffixes.Any(s => k.EndsWith(s, StringComparison.Ordinal)))
+        {
+            return false;
+        }
+        string v = value.Trim();
+        if (v.Contains("://", StringComparison.Ordinal) || v[0] is '/' or '~' or '.' || Identifier.IsMatch(v) ||
+            ReferencePrefixes.Any(p => v.StartsWith(p, StringComparison.OrdinalIgnoreCase)) ||
+            v.All(c => char.IsDigit(c) || c is '.' or '-' or ':') || bool.TryParse(v, out _))
+        {
+            return false;
+        }
+        return v.Any(char.IsDigit) || v.Any(c => !char.IsLetterOrDigit(c)) || (v.Any(char.IsUpper) && v.Any(char.IsLower));
+    }
+
+    /// <summary>Kubernetes Secrets (decode data, flag plaintext values) and SealedSecrets (ignore their ciphertext).</summary>
+    private void KubernetesSecrets(string text, string path, List<Candidate> candidates, List<(int, int)> ignored)
+    {
+        int[] lineStarts = SecretText.LineStarts(text);
+        var errors = new List<ScanError>();
+        List<YamlDocument> docs;
+        try
+        {
+            docs = YamlDocumentReader.Read(text, path, LoadLimits.Default, errors.Add).ToList();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return; // not YAML we can read: the text patterns above still ran over it
+        }
+        foreach (YamlDocument doc in docs)
+        {
+            if (doc.Root is not YMapping root)
+            {
+                continue;
+            }
+            string? kind = root.Text("kind");
+            if (kind == "SealedSecret")
+            {
+                foreach (var (_, value) in root.Map("spec")?.Map("encryptedData")?.Entries ?? Enumerable.Empty<KeyValuePair<YScalar, YNode>>())
+                {
+                    int start = SecretText.Offset(lineStarts, value.Line, value.Column);
+                    ignored.Add((start, start + Math.Max(1, (value as YScalar)?.Value.Length ?? 1) + 2));
+                }
+                continue;
+            }
+            if (kind != "Secret" || root.Text("apiVersion") is not (null or "v1"))
+            {
+                continue;
+            }
+            YMapping? metadata = root.Map("metadata");
+            string name = (metadata?.Text("namespace") is string ns ? ns + "/" : string.Empty) + (metadata?.Text("name") ?? "(unnamed)");
+            foreach (string field in new[] { "data", "stringData" })
+            {
+                foreach (var (key, node) in root.Map(field)?.Entries ?? Enumerable.Empty<KeyValuePair<YScalar, YNode>>())
+                {
+                    if (node is not YScalar value || value.IsNull)
+                    {
+                        continue;
+                    }
+                    string? plain = field == "data" ? SecretText.Base64Text(value.Value) : value.Value;
+                    if (plain is null || SecretText.IsPlaceholder(plain) || IsPublicMaterial(key.Value, plain))
+                    {
+                        continue;
+                    }
+                    int start = SecretText.Offset(lineStarts, value.Line, value.Column);
+                    int end = start + Math.Max(1, value.Value.Length);
+                    int reportAt = SecretText.Offset(lineStarts, key.Line, key.Column);
+                    string context = $"Secret {name} {field}.{key.Value}{(field == "data" ? " (base64-decoded)" : string.Empty)}";
+                    if (field == "data")
+                    {
+                        // Base64 hides provider formats from the text patterns: look inside.
+                        var inner = new List<Candidate>();
+                        string innerLower = plain.ToLowerInvariant();
+                        Match(plain, innerLower, _specific, 0, inner);
+                        if (inner.Count > 0)
+                        {
+                            foreach (Candidate c in inner.OrderBy(c => c.Start).Take(1))
+                            {
+                                candidates.Add(c with { Start = start, End = end, Context = context, ReportAt = reportAt });
+                            }
+                            continue;
+                        }
+                    }
+                    if (_kubernetesValue is not null)
+                    {
+                        candidates.Add(new Candidate(1, start, end, _kubernetesValue, plain, SecretText.Entropy(plain) >= 3 ? SecretConfidence.High : SecretConfidence.Medium, context, reportAt));
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Certificates and public keys in a Secret (tls.crt, ca.crt) are not secrets.</summary>
+    private static bool IsPublicMaterial(string key, string value) =>
+        value.TrimStart().StartsWith("-----BEGIN CERTIFICATE", StringComparison.Ordinal) ||
+        value.TrimStart().StartsWith("-----BEGIN PUBLIC KEY", StringComparison.Ordinal) ||
+        value.TrimStart().StartsWith("ssh-", StringComparison.Ordinal) && key.EndsWith(".pub", StringComparison.Ordinal) ||
+        key is "known_hosts" or "ssh_known_hosts";
+}

@@ -1,0 +1,1 @@
+do_token = "dop_v1_0d81bc8f300619d3f275b7101ee95a069eb822e495af16e2b152aa3abcd942cd"

@@ -1,0 +1,3 @@
+def login(password):
+    token = session.get_token(password)
+    return token
