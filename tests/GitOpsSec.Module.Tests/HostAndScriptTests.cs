@@ -7,7 +7,7 @@ namespace GitOpsSec.Module.Tests;
 /// <summary>The gitopssec executable (the no-pwsh host) and the repository's PowerShell scripts.</summary>
 public class HostAndScriptTests
 {
-    private static string HostExecutable()
+    internal static string HostExecutable()
     {
         string bin = Path.Combine(TestPaths.RepoRoot, "src", "GitOpsSec.Cli", "bin");
         string? exe = Directory.GetFiles(bin, OperatingSystem.IsWindows() ? "gitopssec.exe" : "gitopssec", SearchOption.AllDirectories)

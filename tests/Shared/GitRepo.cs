@@ -29,7 +29,21 @@ public sealed class GitRepo : IDisposable
         return Git("rev-parse", "HEAD").Trim();
     }
 
+    /// <summary>Extra environment for every git command (e.g. GITOPSSEC_HOST for hooks).</summary>
+    public Dictionary<string, string> Environment { get; } = new();
+
     public string Git(params string[] args)
+    {
+        var (exit, output, error) = TryGit(args);
+        if (exit != 0)
+        {
+            throw new InvalidOperationException($"git {string.Join(' ', args)} failed: {error}");
+        }
+        return output;
+    }
+
+    /// <summary>Runs git and returns its exit code, standard output and standard error.</summary>
+    public (int Exit, string Output, string Error) TryGit(params string[] args)
     {
         var start = new ProcessStartInfo("git") { WorkingDirectory = Path, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string a in args)
@@ -37,15 +51,15 @@ public sealed class GitRepo : IDisposable
             start.ArgumentList.Add(a);
         }
         start.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
-        using var p = Process.Start(start)!;
-        string output = p.StandardOutput.ReadToEnd();
-        string error = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0)
+        foreach (var (key, value) in Environment)
         {
-            throw new InvalidOperationException($"git {string.Join(' ', args)} failed: {error}");
+            start.Environment[key] = value;
         }
-        return output;
+        using var p = Process.Start(start)!;
+        Task<string> error = p.StandardError.ReadToEndAsync();
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, output, error.Result);
     }
 
     public void Dispose() => _dir.Dispose();

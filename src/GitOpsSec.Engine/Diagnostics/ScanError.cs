@@ -67,4 +67,8 @@ public static class ErrorIds
     public const string UnknownVerb = "GitOpsSec.Rbac.UnknownVerb";
     public const string MalformedRule = "GitOpsSec.Rbac.MalformedRule";
     public const string MalformedBinding = "GitOpsSec.Rbac.MalformedBinding";
+    public const string SecretFileTooLarge = "GitOpsSec.Secrets.FileTooLarge";
+    public const string SecretInvalidEncoding = "GitOpsSec.Secrets.InvalidEncoding";
+    public const string SecretReadFailed = "GitOpsSec.Secrets.ReadFailed";
+    public const string SecretScanTimeout = "GitOpsSec.Secrets.ScanTimeout";
 }

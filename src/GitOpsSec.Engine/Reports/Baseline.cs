@@ -17,6 +17,8 @@ public sealed class Baseline
 
     public bool Contains(Finding finding) => _fingerprints.Contains(finding.Fingerprint);
 
+    public bool Contains(string fingerprint) => _fingerprints.Contains(fingerprint);
+
     public Finding Apply(Finding finding) => Contains(finding) ? finding with { Baselined = true } : finding;
 
     public static string Write(IEnumerable<Finding> findings)

@@ -75,10 +75,11 @@ public sealed class SecretScanner
         string lower = text.ToLowerInvariant();
         var candidates = new List<Candidate>();
         var ignored = new List<(int Start, int End)>();
+        var judged = new List<(int Start, int End)>(); // Secret values the Kubernetes pass decided on: not for the generic detector
         Match(text, lower, _specific, 0, candidates);
         if (IsManifestPath(path) && text.Contains("Secret", StringComparison.Ordinal) && lower.Contains("kind", StringComparison.Ordinal))
         {
-            KubernetesSecrets(text, path ?? "text", candidates, ignored);
+            KubernetesSecrets(text, path ?? "text", candidates, ignored, judged);
         }
         Match(text, lower, _generic, 2, candidates);
         if (candidates.Count == 0)
@@ -89,7 +90,8 @@ public sealed class SecretScanner
         var accepted = new List<Candidate>();
         foreach (Candidate c in candidates.OrderBy(c => c.Priority).ThenBy(c => c.Start))
         {
-            if (ignored.Any(r => c.Start < r.End && r.Start < c.End) || accepted.Any(a => c.Start < a.End && a.Start < c.End))
+            if (ignored.Any(r => c.Start < r.End && r.Start < c.End) || accepted.Any(a => c.Start < a.End && a.Start < c.End) ||
+                (c.Detector.IsGeneric && judged.Any(r => c.Start < r.End && r.Start < c.End)))
             {
                 continue;
             }
@@ -202,11 +204,16 @@ public sealed class SecretScanner
         {
             return false;
         }
-        return v.Any(char.IsDigit) || v.Any(c => !char.IsLetterOrDigit(c)) || (v.Any(char.IsUpper) && v.Any(char.IsLower));
+        // Letters and separators only (SecretManifest.FromNode, GitOpsSec.Secrets.FileTooLarge): code, not a credential.
+        if (v.All(c => char.IsLetter(c) || c is '.' or '_' or '-'))
+        {
+            return false;
+        }
+        return true;
     }
 
     /// <summary>Kubernetes Secrets (decode data, flag plaintext values) and SealedSecrets (ignore their ciphertext).</summary>
-    private void KubernetesSecrets(string text, string path, List<Candidate> candidates, List<(int, int)> ignored)
+    private void KubernetesSecrets(string text, string path, List<Candidate> candidates, List<(int, int)> ignored, List<(int, int)> judged)
     {
         int[] lineStarts = SecretText.LineStarts(text);
         var errors = new List<ScanError>();
@@ -249,6 +256,8 @@ public sealed class SecretScanner
                     {
                         continue;
                     }
+                    int valueStart = SecretText.Offset(lineStarts, value.Line, value.Column);
+                    judged.Add((valueStart, valueStart + Math.Max(1, value.Value.Length) + 2));
                     string? plain = field == "data" ? SecretText.Base64Text(value.Value) : value.Value;
                     if (plain is null || SecretText.IsPlaceholder(plain) || IsPublicMaterial(key.Value, plain))
                     {

@@ -8,13 +8,31 @@ namespace GitOpsSec.Commands.Reports;
 /// <summary>Cmdlets that collect piped findings and write one file from them (atomically, with ShouldProcess).</summary>
 public abstract class FindingsExportCmdlet : GitOpsCmdlet
 {
-    /// <summary>Findings from Test-GitOpsRepo or Test-GitOpsManifest.</summary>
+    /// <summary>Findings from Test-GitOpsRepo, Test-GitOpsManifest or Find-GitOpsSecret.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
-    public Finding[]? InputObject { get; set; }
+    public PSObject[]? InputObject { get; set; }
 
     internal List<Finding> Findings { get; } = new();
 
-    protected override void ProcessRecord() => Findings.AddRange(InputObject ?? Array.Empty<Finding>());
+    protected override void ProcessRecord()
+    {
+        foreach (PSObject item in InputObject ?? Array.Empty<PSObject>())
+        {
+            switch (item?.BaseObject)
+            {
+                case Finding finding:
+                    Findings.Add(finding);
+                    break;
+                case GitOpsSec.Secrets.SecretFinding secret:
+                    Findings.Add(secret.ToFinding());
+                    break;
+                default:
+                    WriteError(new ErrorRecord(new ArgumentException($"'{item?.BaseObject?.GetType().Name ?? "null"}' is not a GitOpsSec finding; pipe the output of Test-GitOpsRepo, Test-GitOpsManifest or Find-GitOpsSecret."),
+                        "GitOpsSec.Report.NotAFinding", ErrorCategory.InvalidType, item));
+                    break;
+            }
+        }
+    }
 
     /// <summary>Writes <paramref name="content"/> to <paramref name="path"/> and outputs the file; errors are non-terminating.</summary>
     internal void WriteFile(string path, string content, string action)

@@ -1,0 +1,440 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using GitOpsSec.Diagnostics;
+using GitOpsSec.Git;
+using GitOpsSec.Reports;
+using LibGit2Sharp;
+
+namespace GitOpsSec.Secrets;
+
+/// <summary>Settings of one secret scan.</summary>
+public sealed class SecretScanOptions
+{
+    public const long DefaultMaxFileSize = 10 * 1024 * 1024;
+
+    public SecretScanner Scanner { get; init; } = SecretScanner.Default;
+    public long MaxFileSize { get; init; } = DefaultMaxFileSize;
+    public bool ShowSecret { get; init; }
+    public SecretConfidence MinConfidence { get; init; } = SecretConfidence.Low;
+    public GitOpsConfig Config { get; init; } = GitOpsConfig.Default;
+    public Baseline? Baseline { get; init; }
+    public int Parallelism { get; init; } = Environment.ProcessorCount;
+}
+
+/// <summary>Which commits a history scan reads.</summary>
+public sealed class HistoryOptions
+{
+    /// <summary>A revision range "a..b" (commits reachable from b and not from a).</summary>
+    public string? Range { get; init; }
+
+    /// <summary>Only history reachable from this revision; default: every branch, tag and remote ref.</summary>
+    public string? Revision { get; init; }
+
+    public DateTimeOffset? Since { get; init; }
+    public int? MaxCount { get; init; }
+}
+
+/// <summary>What a scan read and skipped: binary files are skipped and counted, not errors.</summary>
+public sealed class SecretScanStatistics
+{
+    private long _files, _bytes, _binary, _tooLarge, _excluded, _commits, _blobs;
+
+    public long FilesScanned => Interlocked.Read(ref _files);
+    public long BytesScanned => Interlocked.Read(ref _bytes);
+    public long BinarySkipped => Interlocked.Read(ref _binary);
+    public long TooLarge => Interlocked.Read(ref _tooLarge);
+    /// <summary>Files and folders left out by the configuration's exclude globs.</summary>
+    public long Excluded => Interlocked.Read(ref _excluded);
+    public long Commits => Interlocked.Read(ref _commits);
+
+    /// <summary>History: distinct blobs read (each once however many commits carry it).</summary>
+    public long UniqueBlobs => Interlocked.Read(ref _blobs);
+
+    internal void Scanned(long bytes)
+    {
+        Interlocked.Increment(ref _files);
+        Interlocked.Add(ref _bytes, bytes);
+    }
+
+    internal void Binary() => Interlocked.Increment(ref _binary);
+    internal void Large() => Interlocked.Increment(ref _tooLarge);
+    internal void Exclude() => Interlocked.Increment(ref _excluded);
+    internal void Commit() => Interlocked.Increment(ref _commits);
+    internal void Blob() => Interlocked.Increment(ref _blobs);
+
+    public override string ToString() =>
+        $"{FilesScanned} file(s) scanned ({BytesScanned:N0} bytes), {BinarySkipped} binary skipped, {TooLarge} too large, {Excluded} excluded" +
+        (Commits > 0 ? $", {Commits} commit(s), {UniqueBlobs} unique blob(s)" : string.Empty);
+}
+
+/// <summary>
+/// Secret scans of a working tree, of the git index (what the next commit records) and of history
+/// (each unique blob once; findings name the first commit that introduced the content at that path).
+/// Work runs on all cores; results and errors come back in a stable order on the caller's thread.
+/// </summary>
+public static class SecretSearch
+{
+    private sealed record ContentResult(IReadOnlyList<SecretHit> Hits, ScanError? Error);
+
+    private static readonly ContentResult Nothing = new(Array.Empty<SecretHit>(), null);
+
+    /// <summary>Scans files and folders (recursively; .git and symlinks are not followed).</summary>
+    public static IEnumerable<SecretFinding> ScanPaths(IEnumerable<string> paths, SecretScanOptions options, IScanHost host, SecretScanStatistics stats)
+    {
+        var files = new List<(string Full, string Relative)>();
+        foreach (string path in paths)
+        {
+            string full = System.IO.Path.GetFullPath(path);
+            if (File.Exists(full))
+            {
+                files.Add((full, System.IO.Path.GetFileName(full)));
+            }
+            else if (Directory.Exists(full))
+            {
+                Walk(full, full, files, options.Config, host, stats);
+            }
+            else
+            {
+                host.Error(new ScanError(ErrorIds.PathNotFound, ScanErrorCategory.ObjectNotFound, $"'{full}' does not exist.", full));
+            }
+        }
+        host.Verbose($"Scanning {files.Count} file(s) for secrets on {options.Parallelism} thread(s)");
+        var results = files
+            .AsParallel().AsOrdered()
+            .WithDegreeOfParallelism(Math.Max(1, options.Parallelism))
+            .WithCancellation(host.Cancellation)
+            .Select(f => (f.Relative, Result: ScanFile(f.Full, f.Relative, options, stats)));
+        foreach (var (relative, result) in results)
+        {
+            foreach (SecretFinding finding in Report(result, relative, SecretSource.WorkingTree, options, host))
+            {
+                yield return finding;
+            }
+        }
+    }
+
+    private static void Walk(string root, string dir, List<(string, string)> files, GitOpsConfig config, IScanHost host, SecretScanStatistics stats)
+    {
+        var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = false, ReturnSpecialDirectories = false };
+        var stack = new Stack<string>();
+        stack.Push(dir);
+        while (stack.Count > 0)
+        {
+            host.Cancellation.ThrowIfCancellationRequested();
+            string current = stack.Pop();
+            string[] entries, subdirs;
+            try
+            {
+                entries = Directory.GetFiles(current, "*", options);
+                subdirs = Directory.GetDirectories(current, "*", options);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                host.Error(new ScanError(ErrorIds.SecretReadFailed, ScanErrorCategory.ReadError, $"The folder could not be listed: {e.Message}", current, Exception: e));
+                continue;
+            }
+            Array.Sort(entries, StringComparer.Ordinal);
+            foreach (string file in entries)
+            {
+                string relative = System.IO.Path.GetRelativePath(root, file).Replace('\\', '/');
+                if (config.IsExcluded(relative))
+                {
+                    stats.Exclude();
+                    continue;
+                }
+                files.Add((file, relative));
+            }
+            Array.Sort(subdirs, StringComparer.Ordinal);
+            for (int i = subdirs.Length - 1; i >= 0; i--)
+            {
+                string name = System.IO.Path.GetFileName(subdirs[i]);
+                string relative = System.IO.Path.GetRelativePath(root, subdirs[i]).Replace('\\', '/');
+                if (name == ".git")
+                {
+                    continue;
+                }
+                if (config.IsExcluded(relative))
+                {
+                    stats.Exclude();
+                    continue;
+                }
+                stack.Push(subdirs[i]);
+            }
+        }
+    }
+
+    private static ContentResult ScanFile(string full, string relative, SecretScanOptions options, SecretScanStatistics stats)
+    {
+        byte[] bytes;
+        try
+        {
+            long length = new FileInfo(full).Length;
+            if (length > options.MaxFileSize)
+            {
+                stats.Large();
+                return TooLarge(relative, length, options);
+            }
+            bytes = File.ReadAllBytes(full);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new ContentResult(Array.Empty<SecretHit>(),
+                new ScanError(ErrorIds.SecretReadFailed, ScanErrorCategory.ReadError, $"The file could not be read: {e.Message}", relative, Exception: e));
+        }
+        return ScanBytes(bytes, relative, options, stats);
+    }
+
+    private static ContentResult TooLarge(string relative, long length, SecretScanOptions options) =>
+        new(Array.Empty<SecretHit>(), new ScanError(ErrorIds.SecretFileTooLarge, ScanErrorCategory.LimitsExceeded,
+            $"The file has {length:N0} bytes, more than the limit of {options.MaxFileSize:N0} (-MaxFileSize); it was not scanned.", relative));
+
+    private static ContentResult ScanBytes(byte[] bytes, string relative, SecretScanOptions options, SecretScanStatistics stats)
+    {
+        string? text = SecretText.Decode(bytes, out ContentKind kind, out int invalidAt);
+        if (text is null)
+        {
+            stats.Binary();
+            return Nothing;
+        }
+        stats.Scanned(bytes.Length);
+        ScanError? error = kind == ContentKind.InvalidText
+            ? new ScanError(ErrorIds.SecretInvalidEncoding, ScanErrorCategory.InvalidData,
+                $"The file is not valid UTF-8 (invalid byte at offset {invalidAt}); it was scanned with the invalid bytes replaced.", relative)
+            : null;
+        try
+        {
+            return new ContentResult(options.Scanner.Scan(text, relative), error);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return new ContentResult(Array.Empty<SecretHit>(), new ScanError(ErrorIds.SecretScanTimeout, ScanErrorCategory.LimitsExceeded,
+                $"A detector ran past its time limit ({SecretDetector.MatchTimeout.TotalSeconds:0} s per match) on this file; it was not fully scanned.", relative));
+        }
+    }
+
+    private static IEnumerable<SecretFinding> Report(ContentResult result, string path, SecretSource source, SecretScanOptions options, IScanHost host,
+        Commit? commit = null)
+    {
+        if (result.Error is not null)
+        {
+            host.Error(result.Error with { Target = path });
+        }
+        foreach (SecretHit hit in result.Hits)
+        {
+            if (hit.Confidence < options.MinConfidence)
+            {
+                continue;
+            }
+            SecretFinding finding = SecretFinding.From(hit, path, source, options.ShowSecret,
+                commit?.Sha, commit is null ? null : $"{commit.Author.Name} <{commit.Author.Email}>", commit?.Author.When);
+            if (options.Config.SeverityOverrides.TryGetValue(finding.RuleId, out Severity severity))
+            {
+                finding = finding with { Severity = severity };
+            }
+            if (options.Baseline?.Contains(finding.Fingerprint) == true)
+            {
+                finding = finding with { Baselined = true };
+            }
+            yield return finding;
+        }
+    }
+
+    /// <summary>What <c>git commit</c> would record: index entries whose content differs from HEAD.</summary>
+    public static IEnumerable<SecretFinding> ScanIndex(string path, SecretScanOptions options, IScanHost host, SecretScanStatistics stats)
+    {
+        using Repository? repo = OpenRepository(path, host);
+        if (repo is null)
+        {
+            yield break;
+        }
+        Tree? head = repo.Head.Tip?.Tree;
+        var staged = new List<(string Path, ObjectId Id)>();
+        foreach (IndexEntry entry in repo.Index)
+        {
+            if (entry.Mode is Mode.GitLink or Mode.Directory || options.Config.IsExcluded(entry.Path))
+            {
+                continue;
+            }
+            if (head?[entry.Path]?.Target.Id != entry.Id)
+            {
+                staged.Add((entry.Path, entry.Id));
+            }
+        }
+        host.Verbose($"{staged.Count} staged file(s) differ from HEAD");
+        foreach (var (file, id) in staged)
+        {
+            ContentResult result = ReadBlob(repo, id, file, options, stats);
+            foreach (SecretFinding finding in Report(result, file, SecretSource.Index, options, host))
+            {
+                yield return finding;
+            }
+        }
+    }
+
+    /// <summary>Every blob reachable in the selected history, each scanned once.</summary>
+    public static IEnumerable<SecretFinding> ScanHistory(string path, HistoryOptions history, SecretScanOptions options, IScanHost host, SecretScanStatistics stats)
+    {
+        using Repository? repo = OpenRepository(path, host);
+        if (repo is null)
+        {
+            yield break;
+        }
+        List<Commit>? commits = GitHistory.SelectCommits(repo, history.Range, history.Revision, history.Since, history.MaxCount, host);
+        if (commits is null)
+        {
+            yield break;
+        }
+        commits.Reverse(); // oldest first: the first commit to carry a blob at a path is the one that introduced it
+
+        // Pass 1 (one thread, libgit2): which (path, blob) pairs each commit introduces.
+        var introduced = new List<(Commit Commit, string Path, ObjectId Blob)>();
+        var seenPairs = new HashSet<(ObjectId, string)>();
+        var blobOrder = new List<(ObjectId Id, string Path)>();
+        var seenBlobs = new HashSet<ObjectId>();
+        int done = 0;
+        foreach (Commit commit in commits)
+        {
+            host.Cancellation.ThrowIfCancellationRequested();
+            stats.Commit();
+            if (++done % 500 == 0)
+            {
+                host.Progress("Find-GitOpsSecret -History", $"{done} of {commits.Count} commits", done * 50 / commits.Count);
+            }
+            try
+            {
+                foreach (var (file, id) in GitHistory.Changes(repo, commit))
+                {
+                    if (options.Config.IsExcluded(file) || !seenPairs.Add((id, file)))
+                    {
+                        continue;
+                    }
+                    introduced.Add((commit, file, id));
+                    if (seenBlobs.Add(id))
+                    {
+                        blobOrder.Add((id, file));
+                    }
+                }
+            }
+            catch (LibGit2SharpException e)
+            {
+                host.Error(new ScanError(ErrorIds.GitReadFailed, ScanErrorCategory.ReadError,
+                    $"Commit {commit.Sha[..12]} could not be read: {e.Message}; the other commits are still scanned.", commit.Sha, Exception: e));
+            }
+        }
+
+        // Pass 2: blobs read on this thread, scanned on all cores.
+        var results = new ConcurrentDictionary<ObjectId, ContentResult>();
+        using (var queue = new BlockingCollection<(ObjectId Id, string Path, byte[]? Bytes, ContentResult? Early)>(boundedCapacity: 256))
+        {
+            var workers = Enumerable.Range(0, Math.Max(1, options.Parallelism)).Select(_ => Task.Run(() =>
+            {
+                foreach (var item in queue.GetConsumingEnumerable())
+                {
+                    results[item.Id] = item.Early ?? ScanBytes(item.Bytes!, item.Path, options, stats);
+                }
+            })).ToArray();
+            try
+            {
+                int read = 0;
+                foreach (var (id, file) in blobOrder)
+                {
+                    host.Cancellation.ThrowIfCancellationRequested();
+                    stats.Blob();
+                    if (++read % 1000 == 0)
+                    {
+                        host.Progress("Find-GitOpsSecret -History", $"{read} of {blobOrder.Count} blobs", 50 + read * 50 / blobOrder.Count);
+                    }
+                    var (bytes, early) = ReadBlobBytes(repo, id, file, options, stats);
+                    queue.Add((id, file, bytes, early));
+                }
+            }
+            finally
+            {
+                queue.CompleteAdding();
+                Task.WaitAll(workers);
+            }
+        }
+        host.Verbose($"History: {commits.Count} commit(s), {blobOrder.Count} unique blob(s)");
+
+        var reported = new HashSet<ObjectId>();
+        foreach (var (commit, file, id) in introduced)
+        {
+            if (!results.TryGetValue(id, out ContentResult? result))
+            {
+                continue;
+            }
+            // A blob's error is reported once, at its first path; its findings at every path that introduced it.
+            ContentResult toReport = reported.Add(id) ? result : result with { Error = null };
+            foreach (SecretFinding finding in Report(toReport, file, SecretSource.History, options, host, commit))
+            {
+                yield return finding;
+            }
+        }
+    }
+
+    private static ContentResult ReadBlob(Repository repo, ObjectId id, string path, SecretScanOptions options, SecretScanStatistics stats)
+    {
+        var (bytes, early) = ReadBlobBytes(repo, id, path, options, stats);
+        return early ?? ScanBytes(bytes!, path, options, stats);
+    }
+
+    private static (byte[]? Bytes, ContentResult? Early) ReadBlobBytes(Repository repo, ObjectId id, string path, SecretScanOptions options, SecretScanStatistics stats)
+    {
+        try
+        {
+            var blob = repo.Lookup<Blob>(id);
+            if (blob is null)
+            {
+                return (null, new ContentResult(Array.Empty<SecretHit>(), new ScanError(ErrorIds.GitReadFailed, ScanErrorCategory.ReadError,
+                    $"Blob {id.Sha[..12]} is missing from the object database.", path)));
+            }
+            if (blob.Size > options.MaxFileSize)
+            {
+                stats.Large();
+                return (null, TooLarge(path, blob.Size, options));
+            }
+            using Stream stream = blob.GetContentStream();
+            using var buffer = new MemoryStream((int)blob.Size);
+            stream.CopyTo(buffer);
+            return (buffer.ToArray(), null);
+        }
+        catch (LibGit2SharpException e)
+        {
+            return (null, new ContentResult(Array.Empty<SecretHit>(), new ScanError(ErrorIds.GitReadFailed, ScanErrorCategory.ReadError,
+                $"Blob {id.Sha[..12]} could not be read: {e.Message}", path, Exception: e)));
+        }
+    }
+
+    /// <summary>The working directory of the repository containing <paramref name="path"/> (where its .gitopssec.yaml lives), or null.</summary>
+    public static string? RepositoryRoot(string path)
+    {
+        string? git = Repository.Discover(System.IO.Path.GetFullPath(path));
+        if (git is null)
+        {
+            return null;
+        }
+        string dir = git.TrimEnd('/', '\\');
+        return System.IO.Path.GetFileName(dir) == ".git" ? System.IO.Path.GetDirectoryName(dir) : dir;
+    }
+
+    internal static Repository? OpenRepository(string path, IScanHost host)
+    {
+        string full = System.IO.Path.GetFullPath(path);
+        string? discovered = Directory.Exists(full) || File.Exists(full) ? Repository.Discover(full) : null;
+        if (discovered is null)
+        {
+            host.Error(new ScanError(ErrorIds.NotARepository, ScanErrorCategory.ObjectNotFound, $"'{full}' is not inside a git repository.", full));
+            return null;
+        }
+        try
+        {
+            return new Repository(discovered);
+        }
+        catch (LibGit2SharpException e)
+        {
+            host.Error(new ScanError(ErrorIds.NotARepository, ScanErrorCategory.ReadError,
+                $"The git repository at '{discovered}' could not be opened: {e.Message}", full, Exception: e));
+            return null;
+        }
+    }
+}

@@ -1,0 +1,187 @@
+using System.Management.Automation;
+using GitOpsSec.Commands.Common;
+using GitOpsSec.Diagnostics;
+using GitOpsSec.Reports;
+using GitOpsSec.Rules;
+using GitOpsSec.Secrets;
+
+namespace GitOpsSec.Commands.Secrets;
+
+/// <summary>
+/// Find-GitOpsSecret: leaked credentials in files (the working tree), in what the next commit records
+/// (-Staged) or in every blob of the history (-History). Values are redacted unless -ShowSecret.
+/// </summary>
+[Cmdlet(VerbsCommon.Find, "GitOpsSecret", DefaultParameterSetName = FilesSet)]
+[OutputType(typeof(SecretFinding))]
+public sealed class FindGitOpsSecretCommand : GitOpsCmdlet
+{
+    private const string FilesSet = "Files";
+    private const string StagedSet = "Staged";
+    private const string HistorySet = "History";
+
+    private readonly List<string> _paths = new();
+
+    /// <summary>Files or folders (wildcards allowed); for -Staged and -History a folder inside the repository. Default: the current folder.</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "FullName")]
+    [SupportsWildcards]
+    public string[]? Path { get; set; }
+
+    /// <summary>Scan what `git commit` would record (the index), not the working files: the pre-commit check.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = StagedSet)]
+    public SwitchParameter Staged { get; set; }
+
+    /// <summary>Scan every blob of the history (each unique blob once); findings name the commit that introduced them.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = HistorySet)]
+    public SwitchParameter History { get; set; }
+
+    /// <summary>History: only commits in this range (from..to).</summary>
+    [Parameter(ParameterSetName = HistorySet)]
+    [ValidateNotNullOrEmpty]
+    public string? Range { get; set; }
+
+    /// <summary>History: only commits reachable from this revision (default: every branch, tag and remote ref).</summary>
+    [Parameter(ParameterSetName = HistorySet)]
+    [ValidateNotNullOrEmpty]
+    public string? Revision { get; set; }
+
+    /// <summary>History: only commits committed on or after this date.</summary>
+    [Parameter(ParameterSetName = HistorySet)]
+    public DateTime? Since { get; set; }
+
+    /// <summary>History: only the newest N commits.</summary>
+    [Parameter(ParameterSetName = HistorySet)]
+    [ValidateRange(1, int.MaxValue)]
+    public int? MaxCount { get; set; }
+
+    /// <summary>Only these detectors (ids or names, wildcards allowed; Get-GitOpsRule -Category Secrets lists them).</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(RuleCompleter))]
+    public string[]? Rule { get; set; }
+
+    /// <summary>Not these detectors.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(RuleCompleter))]
+    public string[]? ExcludeRule { get; set; }
+
+    /// <summary>Drop findings below this confidence (Low: keyword + entropy; Medium; High: format or checksum proven).</summary>
+    [Parameter]
+    [ValidateSet("Low", "Medium", "High", IgnoreCase = true)]
+    public string MinConfidence { get; set; } = "Low";
+
+    /// <summary>A baseline from Export-GitOpsBaseline: findings in it are marked Baselined and do not fail -FailOn.</summary>
+    [Parameter]
+    public string? Baseline { get; set; }
+
+    /// <summary>The configuration file; by default .gitopssec.yaml at the root of the (first) path or repository.</summary>
+    [Parameter]
+    public string? Config { get; set; }
+
+    /// <summary>Put the clear value in the Secret property. Think twice: output ends up in logs.</summary>
+    [Parameter]
+    public SwitchParameter ShowSecret { get; set; }
+
+    /// <summary>Also emit findings suppressed by an inline gitopssec:allow comment.</summary>
+    [Parameter]
+    public SwitchParameter IncludeSuppressed { get; set; }
+
+    /// <summary>Files (or blobs) larger than this many bytes are not scanned and reported as errors. Default 10 MiB.</summary>
+    [Parameter]
+    [ValidateRange(1, long.MaxValue)]
+    public long MaxFileSize { get; set; } = SecretScanOptions.DefaultMaxFileSize;
+
+    /// <summary>Fail (terminating error GitOpsSec.Policy.Failed) when open findings at or above this severity remain.</summary>
+    [Parameter]
+    [ValidateSet("Info", "Low", "Medium", "High", "Critical", IgnoreCase = true)]
+    public string? FailOn { get; set; }
+
+    protected override void ProcessRecord() => _paths.AddRange(Path is { Length: > 0 } ? Path : new[] { "." });
+
+    protected override void EndProcessing()
+    {
+        var resolved = PathResolver.Resolve(this, ScanHost, _paths.ToArray(), literal: false).ToList();
+        if (resolved.Count == 0)
+        {
+            return;
+        }
+        GitOpsConfig config;
+        Baseline? baseline = null;
+        try
+        {
+            string root = Directory.Exists(resolved[0]) ? resolved[0] : System.IO.Path.GetDirectoryName(resolved[0]) ?? resolved[0];
+            if (ParameterSetName != FilesSet && SecretSearch.RepositoryRoot(root) is string top)
+            {
+                root = top;
+            }
+            config = Config is not null ? GitOpsConfig.Load(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Config)) : GitOpsConfig.ForDirectory(root);
+            string? baselinePath = Baseline is not null ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(Baseline)
+                : config.Baseline is not null && config.Source is not null ? System.IO.Path.Combine(System.IO.Path.GetDirectoryName(config.Source)!, config.Baseline)
+                : null;
+            baseline = baselinePath is null ? null : GitOpsSec.Reports.Baseline.Load(baselinePath);
+        }
+        catch (GitOpsSecOperationException e)
+        {
+            ThrowTerminatingError(ToErrorRecord(e.ToScanError()));
+            return;
+        }
+        var selection = new RuleSelection
+        {
+            Include = Rule ?? (config.EnabledRules.Count > 0 ? config.EnabledRules.ToArray() : null),
+            Exclude = (ExcludeRule ?? Array.Empty<string>()).Concat(config.DisabledRules).ToArray(),
+        };
+        foreach (string name in (Rule ?? Array.Empty<string>()).Concat(ExcludeRule ?? Array.Empty<string>()))
+        {
+            if (!SecretDetectorCatalog.Detectors.Any(d => RuleSelection.NameMatches(name, d.Info)))
+            {
+                WriteError(ToErrorRecord(new ScanError(ErrorIds.RuleNotFound, ScanErrorCategory.InvalidArgument,
+                    $"No secret detector has the id or name '{name}'. Get-GitOpsRule -Category Secrets lists them.", name)));
+            }
+        }
+        var options = new SecretScanOptions
+        {
+            Scanner = new SecretScanner(SecretDetectorCatalog.Detectors.Where(d => selection.Selects(d.Info))),
+            MaxFileSize = MaxFileSize,
+            ShowSecret = ShowSecret,
+            MinConfidence = Enum.Parse<SecretConfidence>(MinConfidence, ignoreCase: true),
+            Config = config,
+            Baseline = baseline,
+        };
+        var stats = new SecretScanStatistics();
+        var findings = new List<SecretFinding>();
+        RunCancellable(() =>
+        {
+            IEnumerable<SecretFinding> scan = ParameterSetName switch
+            {
+                StagedSet => SecretSearch.ScanIndex(resolved[0], options, ScanHost, stats),
+                HistorySet => SecretSearch.ScanHistory(resolved[0], new HistoryOptions
+                {
+                    Range = Range,
+                    Revision = Revision,
+                    Since = Since is DateTime since ? new DateTimeOffset(since) : null,
+                    MaxCount = MaxCount,
+                }, options, ScanHost, stats),
+                _ => SecretSearch.ScanPaths(resolved, options, ScanHost, stats),
+            };
+            foreach (SecretFinding finding in scan)
+            {
+                findings.Add(finding);
+                if (!finding.Suppressed || IncludeSuppressed)
+                {
+                    WriteObject(finding);
+                }
+            }
+        });
+        WriteVerbose($"Secret scan: {stats}; {findings.Count} finding(s), {findings.Count(f => f.Suppressed)} suppressed inline, {findings.Count(f => f.Baselined)} baselined");
+        if (FailOn is not null)
+        {
+            var threshold = Enum.Parse<Severity>(FailOn, ignoreCase: true);
+            int failing = findings.Count(f => f.IsOpen && f.Severity >= threshold);
+            if (failing > 0)
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new InvalidOperationException($"{failing} open secret finding(s) at or above {threshold}. Remove them (and revoke the credentials), suppress a false positive with a gitopssec:allow comment, or accept it in a baseline."),
+                    "GitOpsSec.Policy.Failed", ErrorCategory.SecurityError, failing));
+            }
+        }
+    }
+}

@@ -1,0 +1,188 @@
+using System.Text;
+using GitOpsSec.Diagnostics;
+using GitOpsSec.Reports;
+using GitOpsSec.Secrets;
+using GitOpsSec.Tests.Shared;
+using Xunit;
+
+namespace GitOpsSec.Engine.Tests.Secrets;
+
+public sealed class SecretSearchTests
+{
+    /// <summary>A fake GitHub token with a valid checksum (computed independently of the engine in FakeTokens).</summary>
+    internal static string GitHubToken(int seed) => FakeTokens.GitHub(seed);
+
+    private static (List<SecretFinding> Findings, CollectingHost Host, SecretScanStatistics Stats) Files(string path, SecretScanOptions? options = null)
+    {
+        var host = new CollectingHost();
+        var stats = new SecretScanStatistics();
+        var findings = SecretSearch.ScanPaths(new[] { path }, options ?? new SecretScanOptions(), host, stats).ToList();
+        return (findings, host, stats);
+    }
+
+    [Fact]
+    public void Checksum_matches_the_published_algorithm_and_rejects_a_changed_character()
+    {
+        string token = GitHubToken(1);
+        Assert.True(SecretText.HasValidCrc32Checksum(token));
+        Assert.False(SecretText.HasValidCrc32Checksum(token[..10] + (token[10] == 'a' ? 'b' : 'a') + token[11..]));
+        // zlib's CRC-32 of "123456789" is the standard check value 0xCBF43926.
+        Assert.Equal(0xCBF43926u, SecretText.Crc32(Encoding.ASCII.GetBytes("123456789")));
+    }
+
+    [Fact]
+    public void Working_tree_finds_locates_redacts_and_fingerprints()
+    {
+        using var dir = new TempDir();
+        string token = GitHubToken(2);
+        dir.Write("apps/ci.yaml", $"kind: ConfigMap\ndata:\n  # build settings\n  GH_TOKEN: {token}\n");
+        dir.Write("apps/clean.yaml", "kind: ConfigMap\ndata:\n  LOG_LEVEL: debug\n");
+        var (findings, host, stats) = Files(dir.Path);
+        SecretFinding f = Assert.Single(findings);
+        Assert.Equal(("GOS2110", "apps/ci.yaml", 4, 13), (f.RuleId, f.Path, f.Line, f.Column));
+        Assert.Equal(SecretConfidence.High, f.Confidence);
+        Assert.Null(f.Secret);
+        Assert.Equal(token[..4] + new string('*', 24) + token[^4..], f.Redacted);
+        Assert.DoesNotContain(token, f.ToString() + f.Message + f.ToFinding().ToString() + f.ToFinding().Evidence);
+        Assert.Matches("^[0-9a-f]{32}$", f.Fingerprint);
+        Assert.Equal(2, stats.FilesScanned);
+        Assert.Empty(host.Errors);
+
+        // Moving the line and reformatting keeps the fingerprint; another value changes it.
+        dir.Write("apps/ci.yaml", $"kind: ConfigMap\ndata:\n  OTHER: x\n\n\n  GH_TOKEN:    \"{token}\"\n");
+        Assert.Equal(f.Fingerprint, Assert.Single(Files(dir.Path).Findings).Fingerprint);
+        dir.Write("apps/ci.yaml", $"kind: ConfigMap\ndata:\n  GH_TOKEN: {GitHubToken(3)}\n");
+        Assert.NotEqual(f.Fingerprint, Assert.Single(Files(dir.Path).Findings).Fingerprint);
+    }
+
+    [Fact]
+    public void ShowSecret_inline_allow_baseline_exclusions_and_confidence()
+    {
+        using var dir = new TempDir();
+        string a = GitHubToken(4), b = GitHubToken(5);
+        dir.Write("a.env", $"A={a}\nB={b} # gitopssec:allow test fixture\n");
+        dir.Write("vendor/lib/c.env", $"C={GitHubToken(6)}\n");
+        dir.Write("weak.env", "db_password=Zq8!xR2-vL9p\n");
+        var (all, _, _) = Files(dir.Path, new SecretScanOptions { ShowSecret = true });
+        Assert.Equal(new[] { a, b, null }, all.Where(f => f.Path != "vendor/lib/c.env").Select(f => f.RuleId == "GOS2160" ? null : f.Secret));
+        Assert.True(all.Single(f => f.Secret == b).Suppressed);
+        Assert.Contains(all, f => f.Path == "vendor/lib/c.env");
+
+        string configFile = dir.Write(".gitopssec.yaml", "exclude: ['vendor/**']\n");
+        string baselineFile = dir.Write("baseline.json", Baseline.Write(all.Where(f => f.Secret == a).Select(f => f.ToFinding())));
+        var options = new SecretScanOptions { Config = GitOpsConfig.Load(configFile), Baseline = Baseline.Load(baselineFile), MinConfidence = SecretConfidence.Medium };
+        var (filtered, _, stats) = Files(dir.Path, options);
+        Assert.DoesNotContain(filtered, f => f.Path.StartsWith("vendor/", StringComparison.Ordinal));
+        Assert.DoesNotContain(filtered, f => f.RuleId == "GOS2160");
+        Assert.True(filtered.Single(f => f.Redacted.StartsWith(a[..4], StringComparison.Ordinal) && !f.Suppressed).Baselined);
+        Assert.Equal(1, stats.Excluded);
+    }
+
+    [Fact]
+    public void Binary_large_invalid_utf8_and_utf16_files()
+    {
+        using var dir = new TempDir();
+        string token = GitHubToken(7);
+        dir.WriteBytes("image.png", new byte[] { 0x89, 0x50, 0x4E, 0x47, 0, 0, 0, 0 }.Concat(Encoding.ASCII.GetBytes(token)).ToArray());
+        dir.WriteBytes("latin1.env", Encoding.Latin1.GetBytes($"# caf\u00e9\nT={token}\n"));
+        dir.WriteBytes("utf16.env", Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes($"T={GitHubToken(8)}\n")).ToArray());
+        dir.Write("big.env", new string('a', 3000) + "\n" + $"T={GitHubToken(9)}\n");
+        dir.Write("long-line.txt", new string('x', 2_000_000) + $" T={GitHubToken(10)}");
+        var (findings, host, stats) = Files(dir.Path, new SecretScanOptions { MaxFileSize = 1_000_000 });
+        Assert.Equal(new[] { "big.env", "latin1.env", "utf16.env" }, findings.Select(f => f.Path).Order(StringComparer.Ordinal));
+        Assert.Equal(1, stats.BinarySkipped);
+        Assert.Equal(1, stats.TooLarge);
+        Assert.Equal(new[] { "GitOpsSec.Secrets.FileTooLarge:long-line.txt", "GitOpsSec.Secrets.InvalidEncoding:latin1.env" },
+            host.Errors.Select(e => e.ErrorId + ":" + e.Target).Order(StringComparer.Ordinal));
+        Assert.All(host.Errors, e => Assert.DoesNotContain("ghp_", e.ToString()));
+        // The 2 MB line is scanned when the limit allows it.
+        Assert.Contains(Files(dir.Path).Findings, f => f.Path == "long-line.txt" && f.Line == 1);
+    }
+
+    [Fact]
+    public void Kubernetes_secrets_are_decoded_and_sealed_secrets_ignored()
+    {
+        using var dir = new TempDir();
+        string token = GitHubToken(11);
+        string b64 = Convert.ToBase64String(Encoding.UTF8.GetBytes(token));
+        dir.Write("secret.yaml", $"apiVersion: v1\nkind: Secret\nmetadata:\n  name: ci\n  namespace: build\ndata:\n  token: {b64}\n  password: {Convert.ToBase64String(Encoding.UTF8.GetBytes("hunter2-but-longer"))}\n  empty: \"\"\n");
+        var (findings, _, _) = Files(dir.Path);
+        Assert.Equal(new[] { ("GOS2110", 7), ("GOS2150", 8) }, findings.Select(f => (f.RuleId, f.Line)));
+        Assert.Equal("Secret build/ci data.token (base64-decoded)", findings[0].Context);
+        Assert.Equal(SecretText.Redact(token), findings[0].Redacted);
+    }
+
+    [Fact]
+    public void Staged_reports_the_index_not_the_working_file()
+    {
+        using var repo = new GitRepo();
+        repo.Write("README.md", "hello\n");
+        repo.Commit("init");
+        string staged = GitHubToken(12), unstaged = GitHubToken(13);
+        repo.Write("ci.env", $"T={staged}\n");
+        repo.Git("add", "ci.env");
+        repo.Write("ci.env", "T=${GH_TOKEN}\n");              // working file is clean, the index is not
+        repo.Write("local.env", $"T={unstaged}\n");             // never added
+        var host = new CollectingHost();
+        var findings = SecretSearch.ScanIndex(repo.Path, new SecretScanOptions { ShowSecret = true }, host, new SecretScanStatistics()).ToList();
+        SecretFinding f = Assert.Single(findings);
+        Assert.Equal((SecretSource.Index, "ci.env", staged), (f.Source, f.Path, f.Secret));
+        Assert.Empty(host.Errors);
+        // The working-tree scan sees the opposite.
+        Assert.Equal(new[] { "local.env" }, Files(repo.Path).Findings.Select(x => x.Path));
+    }
+
+    [Fact]
+    public void History_finds_removed_secrets_at_their_introducing_commit_once_per_path()
+    {
+        using var repo = new GitRepo();
+        string token = GitHubToken(14);
+        repo.Write("app/config.env", "LOG=debug\n");
+        repo.Commit("init");
+        repo.Write("app/config.env", $"LOG=debug\nT={token}\n");
+        string introducing = repo.Commit("add token");
+        repo.Write("app/other.txt", "noise\n");
+        repo.Commit("unrelated");
+        repo.Write("copy/config.env", $"LOG=debug\nT={token}\n"); // same blob, new path
+        string copied = repo.Commit("copy");
+        repo.Delete("app/config.env");
+        repo.Delete("copy/config.env");
+        repo.Commit("remove token");
+        repo.Git("checkout", "-q", "-b", "side", "HEAD~2");
+        repo.Write("side.env", $"T={GitHubToken(15)}\n");
+        string side = repo.Commit("side branch");
+        repo.Git("checkout", "-q", "main");
+
+        var host = new CollectingHost();
+        var stats = new SecretScanStatistics();
+        var findings = SecretSearch.ScanHistory(repo.Path, new HistoryOptions(), new SecretScanOptions(), host, stats).ToList();
+        Assert.Empty(host.Errors);
+        Assert.Equal(new[] { ("app/config.env", introducing), ("copy/config.env", copied), ("side.env", side) },
+            findings.Select(f => (f.Path, f.Commit!)).OrderBy(x => x.Item1, StringComparer.Ordinal));
+        Assert.All(findings, f => Assert.Equal("Dev Example <dev@example.com>", f.Author));
+        Assert.Equal(6, stats.Commits);
+        Assert.Empty(Files(repo.Path).Findings); // nothing left in the working tree
+
+        // Only main's history; a range that starts after the leak finds nothing.
+        var main = SecretSearch.ScanHistory(repo.Path, new HistoryOptions { Revision = "main" }, new SecretScanOptions(), host, new()).ToList();
+        Assert.DoesNotContain(main, f => f.Path == "side.env");
+        Assert.Empty(SecretSearch.ScanHistory(repo.Path, new HistoryOptions { Range = copied + "..main" }, new SecretScanOptions(), host, new()));
+        Assert.Single(SecretSearch.ScanHistory(repo.Path, new HistoryOptions { MaxCount = 2, Revision = "main" }, new SecretScanOptions(), host, new()));
+    }
+
+    [Fact]
+    public void Broken_inputs_are_errors_with_stable_ids()
+    {
+        using var dir = new TempDir();
+        var host = new CollectingHost();
+        Assert.Empty(SecretSearch.ScanHistory(dir.Path, new HistoryOptions(), new SecretScanOptions(), host, new()));
+        Assert.Equal("GitOpsSec.Git.NotARepository", Assert.Single(host.Errors).ErrorId);
+
+        using var repo = new GitRepo();
+        repo.Write("a.txt", "a\n");
+        repo.Commit("init");
+        host.Errors.Clear();
+        Assert.Empty(SecretSearch.ScanHistory(repo.Path, new HistoryOptions { Revision = "no-such-branch" }, new SecretScanOptions(), host, new()));
+        Assert.Equal("GitOpsSec.Git.RevisionNotFound", Assert.Single(host.Errors).ErrorId);
+    }
+}

@@ -1,0 +1,144 @@
+using System.Text;
+using GitOpsSec.Tests.Shared;
+
+namespace GitOpsSec.Module.Tests;
+
+/// <summary>Find-GitOpsSecret, Test-CommitMessage and Install-GitOpsHook in real pipelines and real git repositories.</summary>
+public class SecretCmdletTests
+{
+    [Fact]
+    public void Find_GitOpsSecret_pipes_into_a_baseline_and_only_new_leaks_remain_open()
+    {
+        using var dir = new TempDir();
+        string old = FakeTokens.GitHub(101), fresh = FakeTokens.GitHub(102);
+        dir.Write("ci.env", $"T={old}\n");
+        using var session = new PowerShellSession(dir.Path);
+        var first = session.Run("Find-GitOpsSecret");
+        first.AssertNoErrors();
+        var f = Assert.Single(first.Output);
+        Assert.Equal("GitOpsSec.Secrets.SecretFinding", f.TypeNames[0]);
+        Assert.Equal("GOS2110", f.Properties["RuleId"].Value);
+        Assert.Null(f.Properties["Secret"].Value);
+        session.Run("Find-GitOpsSecret | Export-GitOpsBaseline ./baseline.json").AssertNoErrors();
+        Assert.DoesNotContain(old, File.ReadAllText(Path.Combine(dir.Path, "baseline.json")), StringComparison.Ordinal);
+
+        dir.Write("app.env", $"T={fresh}\n");
+        var second = session.Run("Find-GitOpsSecret -Baseline ./baseline.json -ShowSecret | Where-Object IsOpen | ForEach-Object Secret");
+        Assert.Equal(new object[] { fresh }, second.Output.Select(o => o.BaseObject));
+        var failed = session.Run("try { Find-GitOpsSecret -Baseline ./baseline.json -FailOn High; 'not reached' } catch { $_.FullyQualifiedErrorId }");
+        Assert.StartsWith("GitOpsSec.Policy.Failed", (string)failed.Output[^1].BaseObject, StringComparison.Ordinal);
+        // Redaction everywhere a user looks by default: output objects and their string form.
+        Assert.DoesNotContain(fresh, string.Join("\n", failed.Output.Select(o => o.ToString())), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Staged_and_history_through_the_cmdlet()
+    {
+        using var repo = new GitRepo();
+        string token = FakeTokens.GitHub(103);
+        repo.Write("deploy/values.yaml", $"image: app:1.0\ngithubToken: {token}\n");
+        string leaked = repo.Commit("OPS-1: add values");
+        repo.Write("deploy/values.yaml", "image: app:1.0\ngithubToken: ${GH_TOKEN}\n");
+        repo.Commit("OPS-2: use a variable");
+        using var session = new PowerShellSession(repo.Path);
+        Assert.Empty(session.Run("Find-GitOpsSecret").Output);
+        var history = session.Run("Find-GitOpsSecret -History");
+        history.AssertNoErrors();
+        var h = Assert.Single(history.Output);
+        Assert.Equal(leaked, h.Properties["Commit"].Value);
+        Assert.Equal("deploy/values.yaml", h.Properties["Path"].Value);
+        Assert.Equal("History", h.Properties["Source"].Value.ToString());
+
+        repo.Write("deploy/values.yaml", $"image: app:1.0\ngithubToken: {token}\n");
+        repo.Git("add", "-A");
+        repo.Write("deploy/values.yaml", "image: app:1.0\n");
+        Assert.Single(session.Run("Find-GitOpsSecret -Staged").Output);
+        Assert.Equal(new[] { "GitOpsSec.Git.NotARepository" }, session.Run("Find-GitOpsSecret -History -Path $args[0]", Path.GetTempPath()).ErrorIds);
+    }
+
+    [Fact]
+    public void Test_CommitMessage_checks_history_and_single_messages()
+    {
+        using var repo = new GitRepo();
+        repo.Write("a.txt", "1");
+        repo.Commit("OPS-12: first");
+        repo.Write("a.txt", "2");
+        repo.Commit("fix typo");
+        repo.Git("checkout", "-q", "-b", "feature");
+        repo.Write("b.txt", "1");
+        repo.Commit("OPS-13: feature");
+        repo.Git("checkout", "-q", "main");
+        repo.Git("merge", "-q", "--no-ff", "-m", "Merge branch 'feature'", "feature");
+        using var session = new PowerShellSession(repo.Path);
+        var all = session.Run("Test-CommitMessage");
+        all.AssertNoErrors();
+        Assert.Equal(new[] { false, true, false, true }, all.Output.Select(o => (bool)o.Properties["Passed"].Value));
+        Assert.Equal(new[] { "Merge branch 'feature'", "OPS-13: feature", "fix typo", "OPS-12: first" }, all.Output.Select(o => (string)o.Properties["Subject"].Value));
+        var noMerges = session.Run("Test-CommitMessage -ExcludeMerges | Where-Object { -not $_.Passed } | ForEach-Object Subject");
+        Assert.Equal(new object[] { "fix typo" }, noMerges.Output.Select(o => o.BaseObject));
+        Assert.True((bool)session.Run("Test-CommitMessage -Message \"SEC-7: rotate keys`n# comment\"").Single().Passed);
+        Assert.False((bool)session.Run("Test-CommitMessage -Message \"# SEC-7: only a comment`nrotate keys\"").Single().Passed);
+        Assert.Single(session.Run("Test-CommitMessage -Range 'HEAD~1..feature'").Output);
+    }
+
+    [Fact]
+    public void Installed_hooks_block_staged_secrets_and_messages_without_tickets()
+    {
+        using var repo = new GitRepo();
+        repo.Write("README.md", "hello\n");
+        repo.Commit("OPS-1: init");
+        repo.Environment["GITOPSSEC_HOST"] = HostAndScriptTests.HostExecutable();
+        using var session = new PowerShellSession(repo.Path);
+        var installed = session.Run("Install-GitOpsHook");
+        installed.AssertNoErrors();
+        Assert.Equal(new[] { "PreCommit:Installed", "CommitMsg:Installed" }, installed.Output.Select(o => $"{o.Properties["Hook"].Value}:{o.Properties["Action"].Value}"));
+
+        string token = FakeTokens.GitHub(104);
+        repo.Write("ci.env", $"T={token}\n");
+        repo.Git("add", "ci.env");
+        var blocked = repo.TryGit("commit", "-q", "-m", "OPS-2: add ci");
+        Assert.NotEqual(0, blocked.Exit);
+        Assert.Contains("GOS2110", blocked.Output + blocked.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(token, blocked.Output + blocked.Error, StringComparison.Ordinal);
+
+        repo.Write("ci.env", "T=${GH_TOKEN}\n");
+        repo.Git("add", "ci.env");
+        var noTicket = repo.TryGit("commit", "-q", "-m", "add ci");
+        Assert.NotEqual(0, noTicket.Exit);
+        Assert.Contains("ticket", noTicket.Output + noTicket.Error, StringComparison.OrdinalIgnoreCase);
+        var ok = repo.TryGit("commit", "-q", "-m", "OPS-3: add ci");
+        Assert.True(ok.Exit == 0, ok.Error);
+    }
+
+    [Fact]
+    public void Install_GitOpsHook_respects_foreign_hooks_core_hooksPath_and_WhatIf()
+    {
+        using var repo = new GitRepo();
+        using var session = new PowerShellSession(repo.Path);
+        string hooks = Path.Combine(repo.Path, ".git", "hooks");
+        Directory.CreateDirectory(hooks);
+        File.WriteAllText(Path.Combine(hooks, "pre-commit"), "#!/bin/sh\necho mine\n");
+
+        Assert.Empty(session.Run("Install-GitOpsHook -WhatIf").Output);
+        Assert.False(File.Exists(Path.Combine(hooks, "commit-msg")));
+
+        var refused = session.Run("Install-GitOpsHook");
+        Assert.Equal(new[] { "GitOpsSec.Hook.Exists" }, refused.ErrorIds);
+        Assert.Equal("#!/bin/sh\necho mine\n", File.ReadAllText(Path.Combine(hooks, "pre-commit")));
+        Assert.True(File.Exists(Path.Combine(hooks, "commit-msg")));
+
+        var forced = session.Run("Install-GitOpsHook -Hook PreCommit -Force");
+        forced.AssertNoErrors();
+        string backup = (string)forced.Single().BackupPath;
+        Assert.Equal("#!/bin/sh\necho mine\n", File.ReadAllText(backup));
+        Assert.Equal("Updated", (string)session.Run("Install-GitOpsHook -Hook PreCommit").Single().Action);
+
+        repo.Git("config", "core.hooksPath", ".githooks");
+        var custom = session.Run("Install-GitOpsHook -Hook CommitMsg -TicketPattern '^(OPS|SEC)-\\d+: '");
+        custom.AssertNoErrors();
+        string file = Path.Combine(repo.Path, ".githooks", "commit-msg");
+        Assert.Equal(file, (string)custom.Single().Path);
+        Assert.Contains("-Pattern '^(OPS|SEC)-\\d+: '", File.ReadAllText(file), StringComparison.Ordinal);
+        Assert.True((File.GetUnixFileMode(file) & UnixFileMode.UserExecute) != 0);
+    }
+}
