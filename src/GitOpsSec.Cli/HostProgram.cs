@@ -14,6 +14,7 @@ public static class HostProgram
     public const string Usage = """
         usage: gitopssec [--format table|list|json|jsonl] [--json] [--module PATH] [-Command] '<pipeline>'
                gitopssec Test-GitOpsRepo -Path . -FailOn High
+               gitopssec secrets [--staged | --history] [--json] [--fail-on SEVERITY] [PATH...]   (no PowerShell start; --help)
                gitopssec --check-syntax FILE...
                gitopssec --help
 
@@ -31,6 +32,10 @@ public static class HostProgram
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        if (args.Length > 0 && args[0] == "secrets")
+        {
+            return RunSecretScan(args[1..], stdout, stderr);
+        }
         string format = "table";
         string? modulePath = Environment.GetEnvironmentVariable("GITOPSSEC_MODULE_PATH");
         var rest = new List<string>();
@@ -71,6 +76,31 @@ public static class HostProgram
             return 2;
         }
         return Run(string.Join(' ', rest), Path.GetFullPath(modulePath), format, stdout, stderr);
+    }
+
+    /// <summary>
+    /// `gitopssec secrets`: calls the module's SecretScanEntryPoint directly, without a PowerShell runspace.
+    /// The module assembly is loaded from the module folder, so its own load context serves the engine.
+    /// </summary>
+    private static int RunSecretScan(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        string? module = Environment.GetEnvironmentVariable("GITOPSSEC_MODULE_PATH") ?? FindModule();
+        if (module is null)
+        {
+            stderr.WriteLine("gitopssec: the GitOpsSec module was not found; build it (dotnet build GitOpsSec.sln -c Release).");
+            return 2;
+        }
+        var assembly = System.Reflection.Assembly.LoadFrom(Path.Combine(Path.GetFullPath(module), "GitOpsSec.dll"));
+        var run = assembly.GetType("GitOpsSec.Commands.Secrets.SecretScanEntryPoint", throwOnError: true)!.GetMethod("Run")!;
+        try
+        {
+            return (int)run.Invoke(null, new object[] { args, stdout, stderr })!;
+        }
+        catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+            throw;
+        }
     }
 
     /// <summary>Modules/GitOpsSec beside the executable, else out/GitOpsSec in a parent folder (a source checkout).</summary>
@@ -129,6 +159,7 @@ public static class HostProgram
             stderr.WriteLine(FormatError(record));
         };
         ps.Streams.Warning.DataAdded += (_, e) => stderr.WriteLine("WARNING: " + ps.Streams.Warning[e.Index].Message);
+        ps.Streams.Verbose.DataAdded += (_, e) => stderr.WriteLine("VERBOSE: " + ps.Streams.Verbose[e.Index].Message);
         using var cancel = new CancelOnCtrlC(ps);
         try
         {

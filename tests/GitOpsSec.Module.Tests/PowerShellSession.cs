@@ -32,15 +32,16 @@ public sealed record PipelineResult(
 
 /// <summary>A GitOpsSec.Finding as seen from PowerShell.</summary>
 public sealed record FindingView(string TypeName, string RuleId, string Severity, string? Path, int Line, bool Suppressed,
-    string? SuppressionReason, string Fingerprint, string Kind, string? Name)
+    string? SuppressionReason, string Fingerprint, string? Kind, string? Name)
 {
     public static FindingView From(PSObject o)
     {
         T P<T>(string name) => (T)o.Properties[name].Value;
-        PSObject resource = PSObject.AsPSObject(o.Properties["Resource"].Value);
+        // Secret-scan findings are about a file, not an object: no Resource.
+        PSObject? resource = o.Properties["Resource"].Value is object r ? PSObject.AsPSObject(r) : null;
         return new FindingView(o.TypeNames[0], P<string>("RuleId"), o.Properties["Severity"].Value.ToString()!, P<string?>("Path"),
             P<int>("Line"), P<bool>("Suppressed"), P<string?>("SuppressionReason"), P<string>("Fingerprint"),
-            (string)resource.Properties["Kind"].Value, (string?)resource.Properties["Name"].Value);
+            (string?)resource?.Properties["Kind"].Value, (string?)resource?.Properties["Name"].Value);
     }
 }
 

@@ -141,4 +141,25 @@ public class SecretCmdletTests
         Assert.Contains("-Pattern '^(OPS|SEC)-\\d+: '", File.ReadAllText(file), StringComparison.Ordinal);
         Assert.True((File.GetUnixFileMode(file) & UnixFileMode.UserExecute) != 0);
     }
+
+    [Fact]
+    public void The_hosts_secrets_verb_finds_what_the_cmdlet_finds_without_starting_PowerShell()
+    {
+        using var dir = new TempDir();
+        dir.Write("a/ci.env", $"T={FakeTokens.GitHub(105)}\n");
+        dir.Write("b/values.yaml", "db:\n  url: postgresql://app:Zk82jd7Qpw1x@db:5432/app\n");
+        dir.Write("c/clean.yaml", "kind: ConfigMap\n");
+        using var session = new PowerShellSession(dir.Path);
+        var cmdlet = session.Run("Find-GitOpsSecret -Path $args[0] | ForEach-Object Fingerprint", dir.Path).Output.Select(o => (string)o.BaseObject).Order().ToList();
+        var (exit, output, error) = HostAndScriptTests.RunHost("secrets", "--json", "--fail-on", "High", dir.Path);
+        Assert.Equal(3, exit);
+        Assert.Contains("2 open secret finding(s)", error, StringComparison.Ordinal);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var fingerprints = lines.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("Fingerprint").GetString()!).Order().ToList();
+        Assert.Equal(2, cmdlet.Count);
+        Assert.Equal(cmdlet, fingerprints);
+        Assert.DoesNotContain("Zk82jd7Qpw1x", output + error, StringComparison.Ordinal);
+        Assert.Equal(0, HostAndScriptTests.RunHost("secrets", Path.Combine(dir.Path, "c")).Exit);
+        Assert.Equal(2, HostAndScriptTests.RunHost("secrets", "--staged", "--history").Exit);
+    }
 }

@@ -87,20 +87,81 @@ public static class GitHistory
         return commit;
     }
 
-    /// <summary>Files (path, blob) a commit adds or modifies compared with its first parent (all files for a root commit).</summary>
-    public static IEnumerable<(string Path, ObjectId Blob)> Changes(Repository repo, Commit commit)
+    /// <summary>
+    /// Files (path, blob) a commit adds or modifies compared with its first parent (all files for a root
+    /// commit). Walks both trees together and skips identical subtrees by id, so the cost follows the size
+    /// of the change, not of the repository. Pass one <see cref="TreeCache"/> across consecutive commits:
+    /// a parent's trees were listed as the previous commit's, so each tree is listed once.
+    /// </summary>
+    public static List<(string Path, ObjectId Blob)> Changes(Commit commit, TreeCache cache)
     {
-        Commit? parent = commit.Parents.FirstOrDefault();
-        using TreeChanges changes = repo.Diff.Compare<TreeChanges>(parent?.Tree, commit.Tree);
         var list = new List<(string, ObjectId)>();
-        foreach (TreeEntryChanges change in changes)
+        Tree? parent = commit.Parents.FirstOrDefault()?.Tree;
+        cache.Next();
+        Diff(parent, commit.Tree, string.Empty, list, cache);
+        return list;
+    }
+
+    private static void Diff(Tree? before, Tree after, string prefix, List<(string, ObjectId)> into, TreeCache cache)
+    {
+        TreeCache.Entry[]? old = before is null ? null : cache.List(before);
+        foreach (TreeCache.Entry entry in cache.List(after))
         {
-            if (change.Status is ChangeKind.Added or ChangeKind.Modified or ChangeKind.Renamed or ChangeKind.Copied or ChangeKind.TypeChanged &&
-                change.Mode is not (Mode.GitLink or Mode.Directory or Mode.Nonexistent))
+            TreeCache.Entry? previous = null;
+            if (old is not null)
             {
-                list.Add((change.Path, change.Oid));
+                int at = Array.BinarySearch(old, entry, TreeCache.ByName);
+                previous = at >= 0 ? old[at] : null;
+            }
+            if (previous is { } p && p.Id == entry.Id && p.Mode == entry.Mode)
+            {
+                continue;
+            }
+            if (entry.Mode == Mode.Directory)
+            {
+                Diff(previous is { Mode: Mode.Directory } d ? cache.Tree(d.Id) : null, cache.Tree(entry.Id), prefix + entry.Name + "/", into, cache);
+            }
+            else if (entry.Mode is Mode.NonExecutableFile or Mode.ExecutableFile or Mode.NonExecutableGroupWritableFile)
+            {
+                into.Add((prefix + entry.Name, entry.Id));
             }
         }
-        return list;
+    }
+}
+
+/// <summary>Tree listings of the last two commits walked, by tree id (so a parent's trees are not listed again).</summary>
+public sealed class TreeCache
+{
+    public readonly record struct Entry(string Name, ObjectId Id, Mode Mode);
+
+    internal static readonly IComparer<Entry> ByName = Comparer<Entry>.Create((a, b) => string.CompareOrdinal(a.Name, b.Name));
+
+    private readonly Repository _repo;
+    private Dictionary<ObjectId, Entry[]> _current = new();
+    private Dictionary<ObjectId, Entry[]> _previous = new();
+
+    public TreeCache(Repository repo) => _repo = repo;
+
+    internal void Next()
+    {
+        (_previous, _current) = (_current, _previous);
+        _current.Clear();
+    }
+
+    internal Tree Tree(ObjectId id) => _repo.Lookup<Tree>(id);
+
+    internal Entry[] List(Tree tree)
+    {
+        if (_current.TryGetValue(tree.Id, out Entry[]? entries))
+        {
+            return entries;
+        }
+        if (!_previous.TryGetValue(tree.Id, out entries))
+        {
+            entries = tree.Select(e => new Entry(e.Name, e.Target.Id, e.Mode)).ToArray();
+            Array.Sort(entries, ByName);
+        }
+        _current[tree.Id] = entries;
+        return entries;
     }
 }

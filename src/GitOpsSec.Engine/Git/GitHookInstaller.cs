@@ -62,17 +62,19 @@ public static class GitHookInstaller
             ? "# Blocks a commit whose staged content (the index, not the working files) contains a credential."
             : "# Blocks a commit whose message has no ticket reference.";
         string shQuoted = "'" + command.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+        // The host's `secrets` verb runs the same scan without starting PowerShell: a faster hook.
+        string hostRun = kind == GitHookKind.PreCommit ? "secrets --staged --fail-on Low" : "-Command \"$gos_cmd\"";
         return $"""
             #!/bin/sh
             {Marker} {FileName(kind)} (GitOpsSec {version})
             # Installed by Install-GitOpsHook. {what.TrimStart('#', ' ')}
             # It runs: {command}
-            # through `gitopssec` (the GitOpsSec host, no pwsh needed) or `pwsh` with the GitOpsSec module.
-            # Bypass once, deliberately: git commit --no-verify
+            # through `gitopssec` (the GitOpsSec host, no pwsh needed{(kind == GitHookKind.PreCommit ? ": gitopssec secrets --staged --fail-on Low" : string.Empty)})
+            # or `pwsh` with the GitOpsSec module. Bypass once, deliberately: git commit --no-verify
             gos_cmd={shQuoted}
-            {(kind == GitHookKind.CommitMsg ? "GITOPSSEC_MESSAGE_FILE=\"$1\"; export GITOPSSEC_MESSAGE_FILE" : ": # the hook runs at the top of the working tree")}
-            if [ -n "$GITOPSSEC_HOST" ]; then exec "$GITOPSSEC_HOST" -Command "$gos_cmd"; fi
-            if command -v gitopssec >/dev/null 2>&1; then exec gitopssec -Command "$gos_cmd"; fi
+            {(kind == GitHookKind.CommitMsg ? "GITOPSSEC_MESSAGE_FILE=\"$1\"; export GITOPSSEC_MESSAGE_FILE" : ": # git runs the hook at the top of the working tree")}
+            if [ -n "$GITOPSSEC_HOST" ]; then exec "$GITOPSSEC_HOST" {hostRun}; fi
+            if command -v gitopssec >/dev/null 2>&1; then exec gitopssec {hostRun}; fi
             if command -v pwsh >/dev/null 2>&1; then exec pwsh -NoLogo -NoProfile -NonInteractive -Command "Import-Module GitOpsSec -ErrorAction Stop; $gos_cmd"; fi
             echo "GitOpsSec {FileName(kind)} hook: neither gitopssec nor pwsh was found, so the commit is refused (fail closed)." >&2
             echo "Install the gitopssec tool (dotnet tool install -g GitOpsSec.Cli) or the GitOpsSec module for pwsh, or commit with --no-verify." >&2

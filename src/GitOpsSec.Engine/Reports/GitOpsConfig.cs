@@ -119,7 +119,11 @@ public sealed class GitOpsConfig
 
     /// <summary>Whether a path (relative to the repository root) is excluded by a glob (** any depth, * within a folder).</summary>
     public bool IsExcluded(string? relativePath) =>
-        relativePath is not null && Exclude.Any(glob => GlobToRegex(glob).IsMatch(relativePath));
+        relativePath is not null && ExcludeRegexes.Any(r => r.IsMatch(relativePath));
+
+    private Regex[]? _excludeRegexes;
+
+    private Regex[] ExcludeRegexes => _excludeRegexes ??= Exclude.Select(GlobToRegex).ToArray();
 
     /// <summary>A finding with this config's severity override applied.</summary>
     public Finding Apply(Finding finding) =>

@@ -33,7 +33,26 @@ public sealed class SecretDetector
     /// <summary>All of these (lower case) must occur in the file.</summary>
     public required IReadOnlyList<string> Context { get; init; }
 
-    internal Regex? Pattern { get; init; }
+    /// <summary>
+    /// The detector's regex, built on first use. Specific detectors run on the few files that contain their
+    /// keywords and stay interpreted (compiling 40 regexes to IL costs more than it saves); the generic one runs
+    /// on most files and is compiled.
+    /// </summary>
+    internal Regex? Pattern => _pattern?.Value;
+
+    internal string? PatternText
+    {
+        get => _patternText;
+        init
+        {
+            _patternText = value;
+            _pattern = string.IsNullOrEmpty(value) ? null : new Lazy<Regex>(() =>
+                new Regex(value, RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture | (IsGeneric ? RegexOptions.Compiled : RegexOptions.None), MatchTimeout));
+        }
+    }
+
+    private readonly string? _patternText;
+    private readonly Lazy<Regex>? _pattern;
     public double MinEntropy { get; init; }
 
     /// <summary>Published non-secrets in this format (emulator keys, documentation examples).</summary>
@@ -41,7 +60,7 @@ public sealed class SecretDetector
     public string? Validate { get; init; }
 
     /// <summary>Detectors without a pattern are implemented by the scanner itself (Kubernetes Secret values).</summary>
-    internal bool IsStructural => Pattern is null;
+    internal bool IsStructural => _pattern is null;
 
     internal bool IsGeneric => Confidence == SecretConfidence.Low;
 
@@ -70,10 +89,16 @@ public static class SecretDetectorCatalog
             throw new InvalidOperationException("The secret detector catalog is not valid: " + string.Join("; ", errors));
         }
         var detectors = new List<SecretDetector>();
+        // A broken pattern must fail here, at load, not on the first file whose keywords happen to match.
+        static void Check(string pattern) => _ = new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture);
         foreach (YMapping d in root.Seq("detectors")!.Items.OfType<YMapping>())
         {
             string id = Required(d, "id");
             string pattern = d.Text("pattern") ?? string.Empty;
+            if (pattern.Length > 0)
+            {
+                Check(pattern);
+            }
             var confidence = Enum.Parse<SecretConfidence>(Required(d, "confidence"));
             string provider = Required(d, "provider");
             string title = Required(d, "title");
@@ -96,7 +121,7 @@ public static class SecretDetectorCatalog
                 Confidence = confidence,
                 Keywords = Lower(d.Seq("keywords")),
                 Context = Lower(d.Seq("context")),
-                Pattern = pattern.Length == 0 ? null : new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, SecretDetector.MatchTimeout),
+                PatternText = pattern,
                 MinEntropy = d.Text("entropy") is string e ? double.Parse(e, System.Globalization.CultureInfo.InvariantCulture) : 0,
                 Validate = d.Text("validate"),
                 Allow = (d.Seq("allow")?.Items.OfType<YScalar>().Select(v => v.Value) ?? Enumerable.Empty<string>()).ToHashSet(StringComparer.Ordinal),

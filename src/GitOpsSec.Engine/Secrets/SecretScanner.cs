@@ -48,6 +48,8 @@ public sealed class SecretScanner
     private readonly SecretDetector[] _specific;
     private readonly SecretDetector[] _generic;
     private readonly SecretDetector? _kubernetesValue;
+    private readonly KeywordSet _keywords;
+    private readonly Dictionary<SecretDetector, (int[] Any, int[] All)> _wordsOf = new();
 
     public SecretScanner(IEnumerable<SecretDetector> detectors)
     {
@@ -56,6 +58,11 @@ public sealed class SecretScanner
         _generic = list.Where(d => !d.IsStructural && d.IsGeneric).ToArray();
         _kubernetesValue = list.FirstOrDefault(d => d.Id == SecretDetectorCatalog.KubernetesSecretValueId);
         Detectors = list;
+        _keywords = new KeywordSet(list.SelectMany(d => d.Keywords.Concat(d.Context)));
+        foreach (SecretDetector d in list)
+        {
+            _wordsOf[d] = (d.Keywords.Select(_keywords.IndexOf).ToArray(), d.Context.Select(_keywords.IndexOf).ToArray());
+        }
     }
 
     public static SecretScanner Default { get; } = new(SecretDetectorCatalog.Detectors);
@@ -72,16 +79,17 @@ public sealed class SecretScanner
         {
             return Array.Empty<SecretHit>();
         }
-        string lower = text.ToLowerInvariant();
+        bool[] found = new bool[_keywords.Count];
+        _keywords.Find(text, found);
         var candidates = new List<Candidate>();
         var ignored = new List<(int Start, int End)>();
         var judged = new List<(int Start, int End)>(); // Secret values the Kubernetes pass decided on: not for the generic detector
-        Match(text, lower, _specific, 0, candidates);
-        if (IsManifestPath(path) && text.Contains("Secret", StringComparison.Ordinal) && lower.Contains("kind", StringComparison.Ordinal))
+        Match(text, found, _specific, 0, candidates);
+        if (IsManifestPath(path) && text.Contains("Secret", StringComparison.Ordinal) && text.Contains("kind", StringComparison.OrdinalIgnoreCase))
         {
             KubernetesSecrets(text, path ?? "text", candidates, ignored, judged);
         }
-        Match(text, lower, _generic, 2, candidates);
+        Match(text, found, _generic, 2, candidates);
         if (candidates.Count == 0)
         {
             return Array.Empty<SecretHit>();
@@ -123,15 +131,17 @@ public sealed class SecretScanner
         path is null || path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) ||
         path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
 
-    private static bool Applies(SecretDetector d, string lower) =>
-        (d.Keywords.Count == 0 || d.Keywords.Any(k => lower.Contains(k, StringComparison.Ordinal))) &&
-        d.Context.All(k => lower.Contains(k, StringComparison.Ordinal));
+    private bool Applies(SecretDetector d, bool[] found)
+    {
+        var (any, all) = _wordsOf[d];
+        return (any.Length == 0 || any.Any(i => found[i])) && all.All(i => found[i]);
+    }
 
-    private void Match(string text, string lower, IEnumerable<SecretDetector> detectors, int priority, List<Candidate> into)
+    private void Match(string text, bool[] found, IEnumerable<SecretDetector> detectors, int priority, List<Candidate> into)
     {
         foreach (SecretDetector d in detectors)
         {
-            if (!Applies(d, lower))
+            if (!Applies(d, found))
             {
                 continue;
             }
@@ -271,8 +281,9 @@ public sealed class SecretScanner
                     {
                         // Base64 hides provider formats from the text patterns: look inside.
                         var inner = new List<Candidate>();
-                        string innerLower = plain.ToLowerInvariant();
-                        Match(plain, innerLower, _specific, 0, inner);
+                        bool[] innerFound = new bool[_keywords.Count];
+                        _keywords.Find(plain, innerFound);
+                        Match(plain, innerFound, _specific, 0, inner);
                         if (inner.Count > 0)
                         {
                             foreach (Candidate c in inner.OrderBy(c => c.Start).Take(1))

@@ -78,88 +78,119 @@ public static class SecretSearch
 
     private static readonly ContentResult Nothing = new(Array.Empty<SecretHit>(), null);
 
-    /// <summary>Scans files and folders (recursively; .git and symlinks are not followed).</summary>
+    /// <summary>
+    /// Scans files and folders (recursively; .git and symbolic links are not followed). Folders are walked
+    /// while the files found so far are scanned, on all cores; findings come back in walk order.
+    /// </summary>
     public static IEnumerable<SecretFinding> ScanPaths(IEnumerable<string> paths, SecretScanOptions options, IScanHost host, SecretScanStatistics stats)
     {
-        var files = new List<(string Full, string Relative)>();
         foreach (string path in paths)
         {
             string full = System.IO.Path.GetFullPath(path);
+            IEnumerable<(string Full, string Relative)> files;
+            var walkErrors = new ConcurrentQueue<ScanError>();
             if (File.Exists(full))
             {
-                files.Add((full, System.IO.Path.GetFileName(full)));
+                files = new[] { (full, System.IO.Path.GetFileName(full)) };
             }
             else if (Directory.Exists(full))
             {
-                Walk(full, full, files, options.Config, host, stats);
+                files = new FileWalk(full, options.Config, stats, walkErrors).AsEnumerable();
             }
             else
             {
                 host.Error(new ScanError(ErrorIds.PathNotFound, ScanErrorCategory.ObjectNotFound, $"'{full}' does not exist.", full));
+                continue;
             }
-        }
-        host.Verbose($"Scanning {files.Count} file(s) for secrets on {options.Parallelism} thread(s)");
-        var results = files
-            .AsParallel().AsOrdered()
-            .WithDegreeOfParallelism(Math.Max(1, options.Parallelism))
-            .WithCancellation(host.Cancellation)
-            .Select(f => (f.Relative, Result: ScanFile(f.Full, f.Relative, options, stats)));
-        foreach (var (relative, result) in results)
-        {
-            foreach (SecretFinding finding in Report(result, relative, SecretSource.WorkingTree, options, host))
+            var results = files
+                .AsParallel().AsOrdered()
+                .WithDegreeOfParallelism(Math.Max(1, options.Parallelism))
+                .WithCancellation(host.Cancellation)
+                .Select(f => (f.Relative, Result: ScanFile(f.Full, f.Relative, options, stats)));
+            foreach (var (relative, result) in results)
             {
-                yield return finding;
+                foreach (SecretFinding finding in Report(result, relative, SecretSource.WorkingTree, options, host))
+                {
+                    yield return finding;
+                }
+            }
+            while (walkErrors.TryDequeue(out ScanError? error))
+            {
+                host.Error(error);
             }
         }
     }
 
-    private static void Walk(string root, string dir, List<(string, string)> files, GitOpsConfig config, IScanHost host, SecretScanStatistics stats)
+    /// <summary>One pass over a folder tree: prunes .git and excluded folders, skips symbolic links, records unreadable folders.</summary>
+    private sealed class FileWalk : System.IO.Enumeration.FileSystemEnumerator<(string Full, string Relative)>
     {
-        var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = false, ReturnSpecialDirectories = false };
-        var stack = new Stack<string>();
-        stack.Push(dir);
-        while (stack.Count > 0)
+        private readonly string _root;
+        private readonly GitOpsConfig _config;
+        private readonly SecretScanStatistics _stats;
+        private readonly ConcurrentQueue<ScanError> _errors;
+
+        public FileWalk(string root, GitOpsConfig config, SecretScanStatistics stats, ConcurrentQueue<ScanError> errors)
+            : base(root, new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = false })
         {
-            host.Cancellation.ThrowIfCancellationRequested();
-            string current = stack.Pop();
-            string[] entries, subdirs;
-            try
+            _root = root.TrimEnd(System.IO.Path.DirectorySeparatorChar);
+            _config = config;
+            _stats = stats;
+            _errors = errors;
+        }
+
+        public IEnumerable<(string Full, string Relative)> AsEnumerable()
+        {
+            using (this)
             {
-                entries = Directory.GetFiles(current, "*", options);
-                subdirs = Directory.GetDirectories(current, "*", options);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                host.Error(new ScanError(ErrorIds.SecretReadFailed, ScanErrorCategory.ReadError, $"The folder could not be listed: {e.Message}", current, Exception: e));
-                continue;
-            }
-            Array.Sort(entries, StringComparer.Ordinal);
-            foreach (string file in entries)
-            {
-                string relative = System.IO.Path.GetRelativePath(root, file).Replace('\\', '/');
-                if (config.IsExcluded(relative))
+                while (MoveNext())
                 {
-                    stats.Exclude();
-                    continue;
+                    yield return Current;
                 }
-                files.Add((file, relative));
             }
-            Array.Sort(subdirs, StringComparer.Ordinal);
-            for (int i = subdirs.Length - 1; i >= 0; i--)
+        }
+
+        private string Relative(ref System.IO.Enumeration.FileSystemEntry entry) =>
+            entry.ToFullPath()[(_root.Length + 1)..].Replace('\\', '/');
+
+        protected override bool ShouldRecurseIntoEntry(ref System.IO.Enumeration.FileSystemEntry entry)
+        {
+            if (entry.FileName.SequenceEqual(".git"))
             {
-                string name = System.IO.Path.GetFileName(subdirs[i]);
-                string relative = System.IO.Path.GetRelativePath(root, subdirs[i]).Replace('\\', '/');
-                if (name == ".git")
-                {
-                    continue;
-                }
-                if (config.IsExcluded(relative))
-                {
-                    stats.Exclude();
-                    continue;
-                }
-                stack.Push(subdirs[i]);
+                return false;
             }
+            if (_config.Exclude.Count > 0 && _config.IsExcluded(Relative(ref entry)))
+            {
+                _stats.Exclude();
+                return false;
+            }
+            return true;
+        }
+
+        protected override bool ShouldIncludeEntry(ref System.IO.Enumeration.FileSystemEntry entry)
+        {
+            if (entry.IsDirectory)
+            {
+                return false;
+            }
+            if (_config.Exclude.Count > 0 && _config.IsExcluded(Relative(ref entry)))
+            {
+                _stats.Exclude();
+                return false;
+            }
+            return true;
+        }
+
+        protected override (string Full, string Relative) TransformEntry(ref System.IO.Enumeration.FileSystemEntry entry)
+        {
+            string full = entry.ToFullPath();
+            return (full, full[(_root.Length + 1)..].Replace('\\', '/'));
+        }
+
+        protected override bool ContinueOnError(int error)
+        {
+            _errors.Enqueue(new ScanError(ErrorIds.SecretReadFailed, ScanErrorCategory.ReadError,
+                $"A folder under '{_root}' could not be listed (system error {error}); the rest was scanned.", _root));
+            return true;
         }
     }
 
@@ -286,12 +317,14 @@ public static class SecretSearch
         }
         commits.Reverse(); // oldest first: the first commit to carry a blob at a path is the one that introduced it
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         // Pass 1 (one thread, libgit2): which (path, blob) pairs each commit introduces.
         var introduced = new List<(Commit Commit, string Path, ObjectId Blob)>();
         var seenPairs = new HashSet<(ObjectId, string)>();
         var blobOrder = new List<(ObjectId Id, string Path)>();
         var seenBlobs = new HashSet<ObjectId>();
         int done = 0;
+        var trees = new TreeCache(repo);
         foreach (Commit commit in commits)
         {
             host.Cancellation.ThrowIfCancellationRequested();
@@ -302,7 +335,7 @@ public static class SecretSearch
             }
             try
             {
-                foreach (var (file, id) in GitHistory.Changes(repo, commit))
+                foreach (var (file, id) in GitHistory.Changes(commit, trees))
                 {
                     if (options.Config.IsExcluded(file) || !seenPairs.Add((id, file)))
                     {
@@ -322,6 +355,7 @@ public static class SecretSearch
             }
         }
 
+        TimeSpan walked = clock.Elapsed;
         // Pass 2: blobs read on this thread, scanned on all cores.
         var results = new ConcurrentDictionary<ObjectId, ContentResult>();
         using (var queue = new BlockingCollection<(ObjectId Id, string Path, byte[]? Bytes, ContentResult? Early)>(boundedCapacity: 256))
@@ -354,7 +388,7 @@ public static class SecretSearch
                 Task.WaitAll(workers);
             }
         }
-        host.Verbose($"History: {commits.Count} commit(s), {blobOrder.Count} unique blob(s)");
+        host.Verbose($"History: {commits.Count} commit(s) walked in {walked.TotalSeconds:0.00} s, {blobOrder.Count} unique blob(s) read and scanned in {(clock.Elapsed - walked).TotalSeconds:0.00} s");
 
         var reported = new HashSet<ObjectId>();
         foreach (var (commit, file, id) in introduced)

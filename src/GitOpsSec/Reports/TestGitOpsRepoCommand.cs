@@ -4,13 +4,15 @@ using GitOpsSec.Diagnostics;
 using GitOpsSec.Manifests;
 using GitOpsSec.Reports;
 using GitOpsSec.Rules;
+using GitOpsSec.Secrets;
 
 namespace GitOpsSec.Commands.Reports;
 
 /// <summary>
 /// Test-GitOpsRepo: every analysis over a repository (manifest rules with overlays rendered, Pod
-/// Security Standards, plaintext Secrets, RBAC rules), with baselines, a summary and a -FailOn policy
-/// that makes a CI job or runbook fail.
+/// Security Standards, plaintext Secrets, RBAC and network policy rules, and the secret scan of the
+/// files, optionally of the whole history), with baselines, a summary and a -FailOn policy that makes
+/// a CI job or runbook fail.
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "GitOpsRepo", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(Finding), typeof(RepoSummary))]
@@ -37,6 +39,16 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
     /// <summary>The configuration file; by default .gitopssec.yaml at the root of the (first) path.</summary>
     [Parameter]
     public string? Config { get; set; }
+
+    /// <summary>Also scan every blob of the git history for secrets (Find-GitOpsSecret -History), not only the files.</summary>
+    [Parameter]
+    public SwitchParameter History { get; set; }
+
+    /// <summary>Skip the secret scan (manifest, RBAC and network rules only).</summary>
+    [Parameter]
+    public SwitchParameter NoSecretScan { get; set; }
+
+    private readonly List<string> _roots = new();
 
     protected override void BeginProcessing()
     {
@@ -66,6 +78,8 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
 
     protected override void ProcessRecord() => RunCancellable(() =>
     {
+        bool literal = ParameterSetName == LiteralPathSet;
+        _roots.AddRange(PathResolver.Resolve(this, new CollectingHost(), literal ? LiteralPath : Path ?? new[] { "." }, literal));
         int read = 0;
         foreach (ManifestObject obj in ReadManifests())
         {
@@ -80,6 +94,10 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
     protected override void EndProcessing()
     {
         RunCancellable(() => Emit(_analyzer!.AnalyzeRepository()));
+        if (!NoSecretScan && Revision is null)
+        {
+            RunCancellable(ScanSecrets);
+        }
         Severity? threshold = FailOn is null ? _config.FailOn : Enum.Parse<Severity>(FailOn, ignoreCase: true);
         RepoSummary summary = RepoSummary.From(_findings, threshold);
         if (Summary)
@@ -93,6 +111,43 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
                 "GitOpsSec.Policy.Failed", ErrorCategory.SecurityError, summary);
             ThrowTerminatingError(error);
         }
+    }
+
+    /// <summary>The secret scan over the same paths, as findings. GOS2150 (a plaintext Secret value) is left to GOS2001 unless asked for by -Rule.</summary>
+    private void ScanSecrets()
+    {
+        var selection = new RuleSelection
+        {
+            Include = Rule ?? (_config.EnabledRules.Count > 0 ? _config.EnabledRules.ToArray() : null),
+            Exclude = (ExcludeRule ?? Array.Empty<string>()).Concat(_config.DisabledRules)
+                .Concat(Rule is null && _analyzer!.ActiveRules.Any(r => r.Id == "GOS2001") ? new[] { SecretDetectorCatalog.KubernetesSecretValueId } : Array.Empty<string>())
+                .ToArray(),
+        };
+        var detectors = SecretDetectorCatalog.Detectors.Where(d => selection.Selects(d.Info)).ToList();
+        if (detectors.Count == 0 || _roots.Count == 0)
+        {
+            return;
+        }
+        var options = new SecretScanOptions { Scanner = new SecretScanner(detectors), Config = _config };
+        var stats = new SecretScanStatistics();
+        WriteProgress(new ProgressRecord(2, "Test-GitOpsRepo", "Scanning files for secrets") { PercentComplete = -1 });
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        Emit(SecretSearch.ScanPaths(_roots, options, ScanHost, stats).Where(f => seen.Add(f.Fingerprint)).Select(f => f.ToFinding()));
+        if (History)
+        {
+            string? top = SecretSearch.RepositoryRoot(_roots[0]);
+            if (top is null)
+            {
+                WriteWarning($"-History: '{_roots[0]}' is not inside a git repository; only the files were scanned for secrets.");
+            }
+            else
+            {
+                WriteProgress(new ProgressRecord(2, "Test-GitOpsRepo", "Scanning the git history for secrets") { PercentComplete = -1 });
+                // A leak still in the files is reported once, from the files.
+                Emit(SecretSearch.ScanHistory(top, new HistoryOptions(), options, ScanHost, stats).Where(f => seen.Add(f.Fingerprint)).Select(f => f.ToFinding()));
+            }
+        }
+        WriteVerbose($"Secret scan: {stats}");
     }
 
     private void Emit(IEnumerable<Finding> findings)
