@@ -34,6 +34,7 @@ public sealed class KeywordSet
     private static char Lower(char c) => c is >= 'A' and <= 'Z' ? (char)(c | 0x20) : c;
 
     /// <summary>found[i] is set when word i occurs in <paramref name="text"/> (ignoring ASCII case).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Find(string text, bool[] found)
     {
         Array.Clear(found);

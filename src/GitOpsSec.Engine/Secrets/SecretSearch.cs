@@ -199,13 +199,26 @@ public static class SecretSearch
         byte[] bytes;
         try
         {
-            long length = new FileInfo(full).Length;
+            // One open, one size query, one read: this runs for every file of the tree.
+            using Microsoft.Win32.SafeHandles.SafeFileHandle handle = File.OpenHandle(full);
+            long length = RandomAccess.GetLength(handle);
             if (length > options.MaxFileSize)
             {
                 stats.Large();
                 return TooLarge(relative, length, options);
             }
-            bytes = File.ReadAllBytes(full);
+            bytes = new byte[length];
+            int read = 0;
+            while (read < bytes.Length)
+            {
+                int n = RandomAccess.Read(handle, bytes.AsSpan(read), read);
+                if (n == 0)
+                {
+                    Array.Resize(ref bytes, read); // the file shrank while being read
+                    break;
+                }
+                read += n;
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

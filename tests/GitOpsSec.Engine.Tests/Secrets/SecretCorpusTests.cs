@@ -75,9 +75,10 @@ public sealed class SecretCorpusTests
             string dir = Path.Combine(Corpus, d.Id);
             Assert.True(Directory.GetFiles(dir, "tp-*").Length > 0, $"{d.Id} has no true-positive case");
             Assert.True(Directory.GetFiles(dir, "fp-*").Length > 0, $"{d.Id} has no false-positive case");
-            if (d.Pattern is not null)
+            if (d.PatternText is { Length: > 0 })
             {
-                Assert.Contains("secret", d.Pattern.GetGroupNames());
+                // Patterns are built lazily at scan time; every one must compile and name its secret.
+                Assert.Contains("secret", d.Pattern!.GetGroupNames());
             }
         }
     }
