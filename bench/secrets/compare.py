@@ -89,6 +89,38 @@ def main():
         add(label, "git-secrets --scan-history (AWS patterns only)", ["git", "secrets", "--scan-history"],
             lambda p: f"{sum(1 for l in p.stderr.splitlines() if 'AKIA' in l)} AWS findings", cwd=hist, ok=(0, 1))
 
+    # Detection on the labelled corpus (tests/data/secrets/corpus): which tool flags which true positive (tp-*)
+    # and which false positive (fp-*), per provider folder.
+    corpus = os.path.join(work, "corpus")
+    shutil.copytree(os.path.join(ROOT, "tests", "data", "secrets", "corpus"), corpus)
+    files = sorted(os.path.relpath(os.path.join(dp, f), corpus) for dp, _, fs in os.walk(corpus) for f in fs)
+    flagged = {}
+    _, p = run([host, "secrets", "--json", corpus])
+    flagged["gitopssec"] = {json.loads(l)["Path"] for l in p.stdout.splitlines() if l.strip()}
+    sl = os.path.join(HERE, "..", ".tools", "node_modules", ".bin", "secretlint")
+    if os.path.exists(sl):
+        with open(os.path.join(corpus, ".secretlintrc.json"), "w") as f: f.write('{"rules":[{"id":"@secretlint/secretlint-rule-preset-recommend"}]}')
+        report = os.path.join(work, "secretlint-corpus.json")
+        run([sl, "--format", "json", "--output", report, "GOS*/*"], cwd=corpus)
+        flagged["secretlint"] = {os.path.relpath(x["filePath"], corpus) for x in json.load(open(report)) if x["messages"]}
+    if shutil.which("git-secrets"):
+        subprocess.run(["git", "init", "-q", corpus], check=True); subprocess.run(["git", "secrets", "--register-aws"], cwd=corpus, check=True, stdout=subprocess.DEVNULL)
+        flagged["git-secrets"] = {f for f in files if run(["git", "secrets", "--scan", "--no-index", f], cwd=corpus)[1].returncode != 0}
+    tools = list(flagged)
+    tp = [f for f in files if os.path.basename(f).startswith("tp-")]
+    fp = [f for f in files if os.path.basename(f).startswith("fp-")]
+    out_corpus = ["**labelled corpus** (tests/data/secrets/corpus: " + f"{len(tp)} true-positive and {len(fp)} false-positive files)", "",
+                  "| tool | true positives found | false positives flagged |", "|---|---:|---:|"]
+    for t in tools:
+        out_corpus.append(f"| {t} | {sum(f in flagged[t] for f in tp)} / {len(tp)} | {sum(f in flagged[t] for f in fp)} / {len(fp)} |")
+    out_corpus.append("")
+    missed = {t: sorted(f for f in tp if f not in flagged[t]) for t in tools}
+    extra = {t: sorted(f for f in fp if f in flagged[t]) for t in tools}
+    for t in tools:
+        if extra[t]:
+            out_corpus.append(f"- {t} flags false positives: {', '.join(extra[t])}")
+    out_corpus.append("")
+
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor()) if os.path.exists("/proc/cpuinfo") else platform.processor()
     out = [f"Machine: {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}; median of {a.runs} runs, wall time of whole processes (start included).", ""]
     for scenario in dict.fromkeys(r[0] for r in rows):
@@ -99,6 +131,7 @@ def main():
             ratio = "-" if t is None or not ours else f"{t / ours:.2f}x"
             out.append(f"| {tool} | {'-' if t is None else f'{t:.2f}'} | {ratio} | {note} |")
         out.append("")
+    out += out_corpus
     with open(a.out, "w") as f: f.write("\n".join(out))
     print("\n".join(out))
     shutil.rmtree(work, ignore_errors=True)

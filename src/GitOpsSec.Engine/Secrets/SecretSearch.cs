@@ -331,42 +331,62 @@ public static class SecretSearch
         commits.Reverse(); // oldest first: the first commit to carry a blob at a path is the one that introduced it
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        // Pass 1 (one thread, libgit2): which (path, blob) pairs each commit introduces.
+        // Pass 1: what each commit changes. Contiguous slices of history go to one thread each, every thread
+        // with its own Repository (libgit2 objects are not shared across threads) and its own tree cache.
+        var changes = new List<(string Path, ObjectId Blob)>?[commits.Count];
+        var failures = new LibGit2SharpException?[commits.Count];
+        int slices = Math.Max(1, Math.Min(options.Parallelism, commits.Count / 200));
+        string gitDir = repo.Info.Path;
+        Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = slices, CancellationToken = host.Cancellation }, slice =>
+        {
+            int from = commits.Count * slice / slices, to = commits.Count * (slice + 1) / slices;
+            using var own = slice == 0 ? null : new Repository(gitDir);
+            Repository r = own ?? repo;
+            var trees = new TreeCache(r);
+            for (int i = from; i < to; i++)
+            {
+                host.Cancellation.ThrowIfCancellationRequested();
+                try
+                {
+                    Commit c = own is null ? commits[i] : r.Lookup<Commit>(commits[i].Id);
+                    changes[i] = GitHistory.Changes(c, trees);
+                }
+                catch (LibGit2SharpException e)
+                {
+                    failures[i] = e;
+                }
+            }
+        });
+
+        // Then in history order, on this thread: the first commit to carry a (blob, path) introduced it.
         var introduced = new List<(Commit Commit, string Path, ObjectId Blob)>();
         var seenPairs = new HashSet<(ObjectId, string)>();
         var blobOrder = new List<(ObjectId Id, string Path)>();
         var seenBlobs = new HashSet<ObjectId>();
-        int done = 0;
-        var trees = new TreeCache(repo);
-        foreach (Commit commit in commits)
+        for (int i = 0; i < commits.Count; i++)
         {
-            host.Cancellation.ThrowIfCancellationRequested();
+            Commit commit = commits[i];
             stats.Commit();
-            if (++done % 500 == 0)
-            {
-                host.Progress("Find-GitOpsSecret -History", $"{done} of {commits.Count} commits", done * 50 / commits.Count);
-            }
-            try
-            {
-                foreach (var (file, id) in GitHistory.Changes(commit, trees))
-                {
-                    if (options.Config.IsExcluded(file) || !seenPairs.Add((id, file)))
-                    {
-                        continue;
-                    }
-                    introduced.Add((commit, file, id));
-                    if (seenBlobs.Add(id))
-                    {
-                        blobOrder.Add((id, file));
-                    }
-                }
-            }
-            catch (LibGit2SharpException e)
+            if (failures[i] is LibGit2SharpException e)
             {
                 host.Error(new ScanError(ErrorIds.GitReadFailed, ScanErrorCategory.ReadError,
                     $"Commit {commit.Sha[..12]} could not be read: {e.Message}; the other commits are still scanned.", commit.Sha, Exception: e));
+                continue;
+            }
+            foreach (var (file, id) in changes[i]!)
+            {
+                if (options.Config.IsExcluded(file) || !seenPairs.Add((id, file)))
+                {
+                    continue;
+                }
+                introduced.Add((commit, file, id));
+                if (seenBlobs.Add(id))
+                {
+                    blobOrder.Add((id, file));
+                }
             }
         }
+        host.Progress("Find-GitOpsSecret -History", $"{commits.Count} commits walked", 50);
 
         TimeSpan walked = clock.Elapsed;
         // Pass 2: blobs read on this thread, scanned on all cores.
