@@ -187,4 +187,41 @@ public sealed class SecretSearchTests
         Assert.Empty(SecretSearch.ScanHistory(repo.Path, new HistoryOptions { Revision = "no-such-branch" }, new SecretScanOptions(), host, new()));
         Assert.Equal("GitOpsSec.Git.RevisionNotFound", Assert.Single(host.Errors).ErrorId);
     }
+
+    [Fact]
+    public void Long_histories_are_walked_in_parallel_slices_with_the_same_answer()
+    {
+        // 600 commits (made with git fast-import): the walk splits them across threads; the introducing
+        // commit must still be the first in history order, and a blob re-added later is not reported again.
+        using var repo = new GitRepo();
+        string token = GitHubToken(16);
+        var script = new StringBuilder();
+        for (int c = 0; c < 600; c++)
+        {
+            // The same blob each time the token is present: commits 300-309, and again from 500 on.
+            string content = c is >= 300 and < 310 || c >= 500 ? $"T={token}\n" : $"n={c}\n";
+            string msg = $"OPS-{c}: change";
+            script.Append($"commit refs/heads/main\ncommitter Dev <dev@example.com> {1700000000 + c * 60} +0000\ndata {msg.Length}\n{msg}\n");
+            script.Append($"M 100644 inline dir{c % 13}/f{c % 29}.txt\ndata {Encoding.UTF8.GetByteCount($"x={c}\n")}\nx={c}\n");
+            script.Append($"M 100644 inline app/config.env\ndata {Encoding.UTF8.GetByteCount(content)}\n{content}\n");
+        }
+        var start = new System.Diagnostics.ProcessStartInfo("git", "fast-import --quiet") { WorkingDirectory = repo.Path, RedirectStandardInput = true };
+        using (var p = System.Diagnostics.Process.Start(start)!)
+        {
+            p.StandardInput.Write(script.ToString());
+            p.StandardInput.Close();
+            p.WaitForExit();
+            Assert.Equal(0, p.ExitCode);
+        }
+        string expected = repo.Git("log", "--format=%H", "--reverse", "main").Split('\n')[300];
+        var host = new CollectingHost();
+        var stats = new SecretScanStatistics();
+        var findings = SecretSearch.ScanHistory(repo.Path, new HistoryOptions(), new SecretScanOptions { Parallelism = 2 }, host, stats).ToList();
+        Assert.Empty(host.Errors);
+        Assert.Equal(600, stats.Commits);
+        SecretFinding f = Assert.Single(findings);
+        Assert.Equal((expected, "app/config.env"), (f.Commit, f.Path));
+        var sequential = SecretSearch.ScanHistory(repo.Path, new HistoryOptions(), new SecretScanOptions { Parallelism = 1 }, host, new()).ToList();
+        Assert.Equal(findings.Select(x => (x.Commit, x.Path, x.Fingerprint)), sequential.Select(x => (x.Commit, x.Path, x.Fingerprint)));
+    }
 }
