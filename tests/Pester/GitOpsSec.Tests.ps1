@@ -82,3 +82,24 @@ Describe 'RBAC' {
         $decision.Allowed | Should -BeTrue
     }
 }
+
+Describe 'Find-GitOpsSecret' {
+    It 'finds the database password in the insecure example, redacted' {
+        $found = Find-GitOpsSecret -Path (Join-Path $examples 'insecure-repo')
+        $db = $found | Where-Object RuleId -eq 'GOS2144'
+        $db.Path | Should -Be 'config/app-config.json'
+        $db.Secret | Should -BeNullOrEmpty
+        $db.Redacted | Should -Match '^\w\w\*+$'
+    }
+
+    It 'finds nothing in the hardened example' {
+        Find-GitOpsSecret -Path (Join-Path $examples 'hardened-repo') | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Test-CommitMessage' {
+    It 'demands a ticket reference' {
+        (Test-CommitMessage -Message 'OPS-7: rotate keys').Passed | Should -BeTrue
+        (Test-CommitMessage -Message 'rotate keys').Passed | Should -BeFalse
+    }
+}
