@@ -126,6 +126,9 @@ public static class CommitSignatures
         }
     }
 
+    /// <summary>The verdict on one commit's own signature (no mergetags).</summary>
+    public static CommitSignatureResult VerifyOne(Repository repo, Commit commit, SignatureTrust trust) => VerifyCommit(repo, commit, trust);
+
     private static CommitSignatureResult Base(Commit c, string kind) => new()
     {
         Kind = kind,

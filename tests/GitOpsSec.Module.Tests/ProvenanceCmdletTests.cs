@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using GitOpsSec.Tests.Shared;
+
+namespace GitOpsSec.Module.Tests;
+
+/// <summary>Test-CommitSignature and Get-GitOpsChangeLog in real pipelines over repositories made with git and ssh-keygen.</summary>
+public class ProvenanceCmdletTests
+{
+    private static string SshKey(string dir, string name)
+    {
+        string file = Path.Combine(dir, name);
+        var p = Process.Start(new ProcessStartInfo("ssh-keygen", $"-q -t ed25519 -N \"\" -C {name} -f {file}") { RedirectStandardOutput = true })!;
+        p.WaitForExit();
+        Assert.Equal(0, p.ExitCode);
+        return file;
+    }
+
+    [Fact]
+    public void Test_CommitSignature_verifies_ssh_signatures_and_fails_closed()
+    {
+        using var repo = new GitRepo();
+        using var keys = new TempDir();
+        string dev = SshKey(keys.Path, "dev"), stranger = SshKey(keys.Path, "stranger");
+        string signers = keys.Write("allowed_signers", $"dev@example.com namespaces=\"git\" {File.ReadAllText(dev + ".pub").Trim()}\n");
+        repo.Write("a.txt", "1");
+        repo.Git("add", "-A");
+        repo.Git("-c", "gpg.format=ssh", "-c", $"user.signingkey={dev}.pub", "commit", "-q", "-S", "-m", "OPS-1: signed");
+        repo.Write("a.txt", "2");
+        repo.Git("add", "-A");
+        repo.Git("-c", "gpg.format=ssh", "-c", $"user.signingkey={stranger}.pub", "commit", "-q", "-S", "-m", "OPS-2: stranger");
+        repo.Write("a.txt", "3");
+        repo.Commit("OPS-3: unsigned");
+
+        using var session = new PowerShellSession(repo.Path);
+        var result = session.Run("Test-CommitSignature -AllowedSignersFile $args[0] | ForEach-Object { \"$($_.GitLetter) $($_.Status) $($_.Signer)\" }", signers);
+        result.AssertNoErrors();
+        Assert.Equal(new object[] { "N Unsigned ", "U Untrusted ", "G Good dev@example.com" }, result.Output.Select(o => o.BaseObject));
+        // git agrees.
+        string git = repo.Git("-c", $"gpg.ssh.allowedSignersFile={signers}", "log", "--format=%G?");
+        Assert.Equal("N U G", string.Join(' ', git.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+
+        var failed = session.Run("try { Test-CommitSignature -AllowedSignersFile $args[0] -FailOnViolation | Out-Null; 'not reached' } catch { $_.FullyQualifiedErrorId }", signers);
+        Assert.StartsWith("GitOpsSec.Policy.Failed", (string)failed.Output[^1].BaseObject, StringComparison.Ordinal);
+        Assert.Single(session.Run("Test-CommitSignature -AllowedSignersFile $args[0] -MaxCount 1 -Revision HEAD~2 -FailOnViolation", signers).Output);
+
+        // Trust from .gitopssec.yaml; a file that is not a key stops the command.
+        File.Copy(signers, Path.Combine(repo.Path, ".gitsigners"));
+        repo.Write(".gitopssec.yaml", "trustedKeys: .gitsigners\n");
+        Assert.Equal("Good", session.Run("Test-CommitSignature -Revision HEAD~2 -MaxCount 1").Single().Status.ToString());
+        string bogus = keys.Write("bogus", "this is not a key\n");
+        var bad = session.Run("try { Test-CommitSignature -AllowedSignersFile $args[0] } catch { $_.FullyQualifiedErrorId }", bogus);
+        Assert.StartsWith("GitOpsSec.Signature.InvalidAllowedSigners", (string)bad.Output[^1].BaseObject, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Get_GitOpsChangeLog_lists_object_changes_with_ticket_and_signature_status()
+    {
+        using var repo = new GitRepo();
+        repo.Write("apps/web.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: prod\nspec:\n  replicas: 1\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: prod\nspec:\n  ports: [{port: 80}]\n");
+        repo.Write("README.md", "docs\n");
+        string first = repo.Commit("OPS-1: add web");
+        // Image bump + a pure reformat of the Service (not a change).
+        repo.Write("apps/web.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: prod\nspec:\n  replicas: 3\n---\n# the service\napiVersion: v1\nkind: Service\nmetadata: {namespace: prod, name: web}\nspec:\n  ports:\n    - port: 80\n");
+        string second = repo.Commit("scale web");
+        repo.Write("apps/web.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: prod\nspec:\n  replicas: 3\n");
+        string third = repo.Commit("SEC-9: drop the service");
+
+        using var session = new PowerShellSession(repo.Path);
+        var log = session.Run("Get-GitOpsChangeLog | ForEach-Object { \"$($_.Commit.Substring(0,7)) $($_.Change) $($_.Kind)/$($_.Namespace)/$($_.Name) $($_.Ticket) $($_.SignatureStatus)\" }");
+        log.AssertNoErrors();
+        Assert.Equal(new object[]
+        {
+            $"{third[..7]} Removed Service/prod/web SEC-9 Unsigned",
+            $"{second[..7]} Modified Deployment/prod/web  Unsigned",
+            $"{first[..7]} Added Deployment/prod/web OPS-1 Unsigned",
+            $"{first[..7]} Added Service/prod/web OPS-1 Unsigned",
+        }, log.Output.Select(o => o.BaseObject));
+        Assert.Equal(2, session.Run("Get-GitOpsChangeLog -Kind Serv*").Output.Count);
+        Assert.Empty(session.Run("Get-GitOpsChangeLog -Namespace staging").Output);
+        Assert.Single(session.Run($"Get-GitOpsChangeLog -Range {first}..{second}").Output);
+    }
+}
