@@ -165,6 +165,23 @@ public class SarifSchemaTests
     }
 
     [Fact]
+    public void Secret_and_provenance_findings_make_valid_sarif_too()
+    {
+        using var dir = new GitOpsSec.Tests.Shared.TempDir();
+        dir.Write("ci.env", $"T={GitOpsSec.Tests.Shared.FakeTokens.GitHub(200)}\n");
+        var secrets = GitOpsSec.Secrets.SecretSearch.ScanPaths(new[] { dir.Path }, new GitOpsSec.Secrets.SecretScanOptions(), new GitOpsSec.Diagnostics.CollectingHost(), new())
+            .Select(f => f.ToFinding()).ToList();
+        var message = GitOpsSec.Git.CommitMessagePolicy.Check("quick fix", GitOpsSec.Git.CommitMessagePolicy.Compile("^OPS-\\d+:"), new string('a', 40), "Dev <d@x>");
+        var findings = secrets.Append(GitOpsSec.Git.ProvenanceRules.ToFinding(message)!).ToList();
+        Assert.Equal(2, findings.Count);
+        string sarif = ReportWriter.Sarif(findings);
+        var result = Validate(sarif);
+        Assert.True(result.IsValid, string.Join("\n", (result.Details ?? new List<Json.Schema.EvaluationResults>())
+            .Where(d => d.Errors is { Count: > 0 }).Take(10).Select(d => $"{d.InstanceLocation}: {string.Join("; ", d.Errors!.Values)}")));
+        Assert.DoesNotContain(GitOpsSec.Tests.Shared.FakeTokens.GitHub(200), sarif, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_schema_check_rejects_a_broken_log()
     {
         var findings = Scan.Analyze(Path.Combine(TestPaths.Examples, "insecure-repo")).Findings;

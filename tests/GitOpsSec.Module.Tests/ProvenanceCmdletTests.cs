@@ -79,4 +79,31 @@ public class ProvenanceCmdletTests
         Assert.Empty(session.Run("Get-GitOpsChangeLog -Namespace staging").Output);
         Assert.Single(session.Run($"Get-GitOpsChangeLog -Range {first}..{second}").Output);
     }
+
+    [Fact]
+    public void Test_GitOpsRepo_Range_reports_provenance_findings_that_reports_accept()
+    {
+        using var repo = new GitRepo();
+        using var keys = new TempDir();
+        string dev = SshKey(keys.Path, "dev");
+        repo.Write(".gitsigners", $"dev@example.com {File.ReadAllText(dev + ".pub").Trim()}\n");
+        repo.Write(".gitopssec.yaml", "trustedKeys: .gitsigners\nticketPattern: '^OPS-\\d+: '\n");
+        repo.Commit("OPS-1: base");
+        repo.Write("a.txt", "1");
+        repo.Git("add", "-A");
+        repo.Git("-c", "gpg.format=ssh", "-c", $"user.signingkey={dev}.pub", "commit", "-q", "-S", "-m", "OPS-2: signed");
+        repo.Write("a.txt", "2");
+        string unsigned = repo.Commit("quick fix");
+
+        using var session = new PowerShellSession(repo.Path);
+        var findings = session.Run("Test-GitOpsRepo -Path . -Range HEAD~2..HEAD -NoSecretScan -Rule 'GOS4*'");
+        findings.AssertNoErrors();
+        Assert.Equal(new[] { ("GOS4001", unsigned), ("GOS4004", unsigned) },
+            findings.Output.Select(o => ((string)o.Properties["RuleId"].Value, (string)o.Properties["Commit"].Value)).OrderBy(x => x.Item1));
+        string sarif = Path.Combine(keys.Path, "p.sarif");
+        session.Run("Test-GitOpsRepo -Path . -Range HEAD~2..HEAD -NoSecretScan -Rule 'GOS4*' | Export-GitOpsReport Sarif $args[0]", sarif).AssertNoErrors();
+        Assert.Contains("GOS4004", File.ReadAllText(sarif), StringComparison.Ordinal);
+        var failed = session.Run("try { Test-GitOpsRepo -Path . -Range HEAD~2..HEAD -NoSecretScan -Rule 'GOS4*' -FailOn Medium -Summary } catch { $_.FullyQualifiedErrorId }");
+        Assert.StartsWith("GitOpsSec.Policy.Failed", (string)failed.Output[^1].BaseObject, StringComparison.Ordinal);
+    }
 }

@@ -9,11 +9,11 @@ public static class RuleCatalog
 {
     private static readonly Lazy<IReadOnlyList<RuleInfo>> LazyManifestRules = new(LoadCatalog);
     private static readonly Lazy<IReadOnlyList<RuleInfo>> LazyRules = new(() =>
-        LazyManifestRules.Value.Concat(GitOpsSec.Secrets.SecretDetectorCatalog.Detectors.Select(d => d.Info))
+        LazyManifestRules.Value.Concat(GitOpsSec.Secrets.SecretDetectorCatalog.Detectors.Select(d => d.Info)).Concat(GitOpsSec.Git.ProvenanceRules.All)
             .OrderBy(r => r.Id, StringComparer.Ordinal).ToArray());
     private static readonly Lazy<IReadOnlyList<IRule>> LazyImplementations = new(FindImplementations);
 
-    /// <summary>Every rule, in id order: the manifest rules and the secret detectors.</summary>
+    /// <summary>Every rule, in id order: the manifest rules, the secret detectors and the provenance rules.</summary>
     public static IReadOnlyList<RuleInfo> Rules => LazyRules.Value;
 
     /// <summary>The rules of catalog.yaml, which the manifest analyzer runs (each has one IRule implementation).</summary>

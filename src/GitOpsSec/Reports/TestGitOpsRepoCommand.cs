@@ -44,6 +44,14 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
     [Parameter]
     public SwitchParameter History { get; set; }
 
+    /// <summary>
+    /// Also check the provenance of these commits (from..to, e.g. origin/main..HEAD): signatures against the
+    /// trustedKeys of .gitopssec.yaml and ticket references against its ticketPattern (rules GOS4001-GOS4004).
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Range { get; set; }
+
     /// <summary>Skip the secret scan (manifest, RBAC and network rules only).</summary>
     [Parameter]
     public SwitchParameter NoSecretScan { get; set; }
@@ -98,6 +106,10 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
         {
             RunCancellable(ScanSecrets);
         }
+        if (Range is not null)
+        {
+            RunCancellable(CheckProvenance);
+        }
         Severity? threshold = FailOn is null ? _config.FailOn : Enum.Parse<Severity>(FailOn, ignoreCase: true);
         RepoSummary summary = RepoSummary.From(_findings, threshold);
         if (Summary)
@@ -148,6 +160,52 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
             }
         }
         WriteVerbose($"Secret scan: {stats}");
+    }
+
+    /// <summary>Signatures and commit messages of -Range as findings (GOS4001-GOS4004).</summary>
+    private void CheckProvenance()
+    {
+        string start = _roots.Count > 0 ? _roots[0] : SessionState.Path.CurrentFileSystemLocation.Path;
+        string? root = SecretSearch.RepositoryRoot(start);
+        if (root is null)
+        {
+            WriteError(ToErrorRecord(new ScanError(ErrorIds.NotARepository, ScanErrorCategory.ObjectNotFound, $"-Range: '{start}' is not inside a git repository.", start)));
+            return;
+        }
+        var selection = new RuleSelection
+        {
+            Include = Rule ?? (_config.EnabledRules.Count > 0 ? _config.EnabledRules.ToArray() : null),
+            Exclude = (ExcludeRule ?? Array.Empty<string>()).Concat(_config.DisabledRules).ToArray(),
+        };
+        var trust = new GitOpsSec.Git.SignatureTrust();
+        if (_config.TrustedKeys is not null && _config.Source is not null)
+        {
+            try
+            {
+                trust.AddFile(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(_config.Source)!, _config.TrustedKeys));
+            }
+            catch (GitOpsSecOperationException e)
+            {
+                ThrowTerminatingError(ToErrorRecord(e.ToScanError()));
+            }
+        }
+        else
+        {
+            WriteWarning("-Range: .gitopssec.yaml names no trustedKeys, so no signature can be trusted (every signed commit is reported as untrusted).");
+        }
+        WriteProgress(new ProgressRecord(2, "Test-GitOpsRepo", $"Checking commits {Range}") { PercentComplete = -1 });
+        bool signatures = GitOpsSec.Git.ProvenanceRules.All.Take(3).Any(selection.Selects);
+        if (signatures)
+        {
+            Emit(GitOpsSec.Git.CommitSignatures.Verify(root, Range, null, null, null, trust, includeTags: false, ScanHost)
+                .Select(GitOpsSec.Git.ProvenanceRules.ToFinding).OfType<Finding>().Where(f => selection.Selects(RuleCatalog.Find(f.RuleId)!)));
+        }
+        if (selection.Selects(GitOpsSec.Git.ProvenanceRules.MissingTicket))
+        {
+            var pattern = GitOpsSec.Git.CommitMessagePolicy.Compile(_config.TicketPattern);
+            Emit(GitOpsSec.Git.CommitMessagePolicy.CheckHistory(root, Range, null, null, null, pattern, excludeMerges: true, ScanHost)
+                .Select(GitOpsSec.Git.ProvenanceRules.ToFinding).OfType<Finding>());
+        }
     }
 
     private void Emit(IEnumerable<Finding> findings)
