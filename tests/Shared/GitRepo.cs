@@ -42,6 +42,23 @@ public sealed class GitRepo : IDisposable
         return output;
     }
 
+    /// <summary>Runs git with <paramref name="input"/> on standard input; returns standard output.</summary>
+    public string TryGitWithInput(string input, params string[] args)
+    {
+        var start = new ProcessStartInfo("git") { WorkingDirectory = Path, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+        using var p = Process.Start(start)!;
+        p.StandardInput.Write(input);
+        p.StandardInput.Close();
+        Task<string> error = p.StandardError.ReadToEndAsync();
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return p.ExitCode == 0 ? output : throw new InvalidOperationException($"git {string.Join(' ', args)} failed: {error.Result}");
+    }
+
     /// <summary>Runs git and returns its exit code, standard output and standard error.</summary>
     public (int Exit, string Output, string Error) TryGit(params string[] args)
     {
@@ -63,4 +80,26 @@ public sealed class GitRepo : IDisposable
     }
 
     public void Dispose() => _dir.Dispose();
+}
+
+/// <summary>git commands in an existing repository (not deleted).</summary>
+public sealed class GitRepoAt
+{
+    private readonly string _path;
+
+    public GitRepoAt(string path) => _path = path;
+
+    public string Git(params string[] args)
+    {
+        var start = new ProcessStartInfo("git") { WorkingDirectory = _path, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+        using var p = Process.Start(start)!;
+        Task<string> error = p.StandardError.ReadToEndAsync();
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return p.ExitCode == 0 ? output : throw new InvalidOperationException($"git {string.Join(' ', args)} failed: {error.Result}");
+    }
 }

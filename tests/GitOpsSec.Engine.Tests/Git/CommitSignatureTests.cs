@@ -102,6 +102,34 @@ public sealed class CommitSignatureTests : IClassFixture<SignedRepoFixture>
         Assert.Equal("GitOpsSec.Git.NotARepository", Assert.Single(host.Errors).ErrorId);
     }
 
+    [Fact]
+    public void A_shallow_clone_warns_and_verifies_what_it_has_and_a_malformed_block_is_refused()
+    {
+        using var clone = new GitOpsSec.Tests.Shared.TempDir();
+        string target = System.IO.Path.Combine(clone.Path, "shallow");
+        _fx.Repo.Git("clone", "-q", "--depth", "3", "file://" + _fx.Repo.Path, target);
+        var host = new CollectingHost();
+        var results = CommitSignatures.Verify(target, null, null, null, null, Trust(), false, host).ToList();
+        var cloned = new GitOpsSec.Tests.Shared.GitRepoAt(target);
+        Assert.Equal(int.Parse(cloned.Git("rev-list", "--count", "HEAD").Trim()), results.Count(r => r.Kind == "commit"));
+        Assert.True(results.Count(r => r.Kind == "commit") < _fx.Commits.Count);
+        Assert.Contains(host.Warnings, w => w.Contains("shallow", StringComparison.Ordinal));
+        Assert.Equal(SignatureStatus.Good, results[0].Status);
+
+        // A commit whose gpgsig header is garbage in a PGP armor.
+        string raw = _fx.Repo.Git("cat-file", "commit", _fx.Commits["unsigned"]);
+        int blank = raw.IndexOf("\n\n", StringComparison.Ordinal);
+        string broken = raw[..blank] + "\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n this is not base64 !!\n -----END PGP SIGNATURE-----" + raw[blank..];
+        string id = _fx.Repo.TryGitWithInput(broken, "hash-object", "-t", "commit", "-w", "--stdin").Trim();
+        _fx.Repo.Git("branch", "-f", "malformed", id);
+        var ours = CommitSignatures.Verify(_fx.Repo.Path, null, "malformed", null, null, Trust(), false, new CollectingHost()).First();
+        Assert.Equal((id, SignatureStatus.Error), (ours.Commit, ours.Status));
+        // git cannot say more than "N" here (gpg emits no status line for garbage, so git sees no signature);
+        // GitOpsSec reports the broken block as Error (E). Both refuse the commit: neither says G.
+        Assert.Equal("N", _fx.GitVerdicts()[id]);
+        Assert.Equal("E", ours.GitLetter);
+    }
+
     private sealed class TempDirFile
     {
         public TempDirFile(string content)
