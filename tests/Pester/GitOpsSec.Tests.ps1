@@ -103,3 +103,18 @@ Describe 'Test-CommitMessage' {
         (Test-CommitMessage -Message 'rotate keys').Passed | Should -BeFalse
     }
 }
+
+Describe 'Test-CommitSignature' {
+    It 'reports the signature status of every commit with its git letter' {
+        $results = Test-CommitSignature -Path $root -MaxCount 5
+        $results.Count | Should -Be 5
+        $results | ForEach-Object { $_.GitLetter | Should -BeIn @('G', 'B', 'U', 'X', 'Y', 'R', 'E', 'N') }
+    }
+}
+
+Describe 'Get-GitOpsChangeLog' {
+    It 'lists object changes with flat properties' {
+        $log = Get-GitOpsChangeLog -Path $root -MaxCount 50 -Kind Deployment
+        $log | ForEach-Object { $_.Kind | Should -Be 'Deployment'; $_.Change | Should -BeIn @('Added', 'Modified', 'Removed') }
+    }
+}

@@ -43,41 +43,12 @@ public sealed class GitRepo : IDisposable
     }
 
     /// <summary>Runs git with <paramref name="input"/> on standard input; returns standard output.</summary>
-    public string TryGitWithInput(string input, params string[] args)
-    {
-        var start = new ProcessStartInfo("git") { WorkingDirectory = Path, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        using var p = Process.Start(start)!;
-        p.StandardInput.Write(input);
-        p.StandardInput.Close();
-        Task<string> error = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return p.ExitCode == 0 ? output : throw new InvalidOperationException($"git {string.Join(' ', args)} failed: {error.Result}");
-    }
+    public string TryGitWithInput(string input, params string[] args) => Proc.Check("git", args, Path, GitEnvironment(), input);
+
+    private Dictionary<string, string> GitEnvironment() => new(Environment) { ["GIT_CONFIG_NOSYSTEM"] = "1" };
 
     /// <summary>Runs git and returns its exit code, standard output and standard error.</summary>
-    public (int Exit, string Output, string Error) TryGit(params string[] args)
-    {
-        var start = new ProcessStartInfo("git") { WorkingDirectory = Path, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        start.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
-        foreach (var (key, value) in Environment)
-        {
-            start.Environment[key] = value;
-        }
-        using var p = Process.Start(start)!;
-        Task<string> error = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, output, error.Result);
-    }
+    public (int Exit, string Output, string Error) TryGit(params string[] args) => Proc.Run("git", args, Path, GitEnvironment());
 
     public void Dispose() => _dir.Dispose();
 }
@@ -89,17 +60,5 @@ public sealed class GitRepoAt
 
     public GitRepoAt(string path) => _path = path;
 
-    public string Git(params string[] args)
-    {
-        var start = new ProcessStartInfo("git") { WorkingDirectory = _path, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        using var p = Process.Start(start)!;
-        Task<string> error = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return p.ExitCode == 0 ? output : throw new InvalidOperationException($"git {string.Join(' ', args)} failed: {error.Result}");
-    }
+    public string Git(params string[] args) => Proc.Check("git", args, _path);
 }

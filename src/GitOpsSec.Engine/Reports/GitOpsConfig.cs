@@ -34,6 +34,22 @@ public sealed class GitOpsConfig
 
     public static GitOpsConfig Default { get; } = new();
 
+    /// <summary>The baseline file named by the config, resolved against the config's folder; null when none.</summary>
+    public string? BaselinePath => Baseline is not null && Source is not null ? Path.Combine(Path.GetDirectoryName(Source)!, Baseline) : null;
+
+    /// <summary>The trusted-keys file named by the config, resolved against the config's folder; null when none.</summary>
+    public string? TrustedKeysPath => TrustedKeys is not null && Source is not null ? Path.Combine(Path.GetDirectoryName(Source)!, TrustedKeys) : null;
+
+    /// <summary>
+    /// The rules to run: <paramref name="include"/> (a -Rule parameter) or else the config's enabled list,
+    /// minus <paramref name="exclude"/> and the config's disabled list.
+    /// </summary>
+    public Rules.RuleSelection Selection(IReadOnlyCollection<string>? include, IEnumerable<string>? exclude) => new()
+    {
+        Include = include ?? (EnabledRules.Count > 0 ? EnabledRules.ToArray() : null),
+        Exclude = (exclude ?? Array.Empty<string>()).Concat(DisabledRules).ToArray(),
+    };
+
     /// <summary>The config at the root of <paramref name="directory"/>, or the defaults when there is none.</summary>
     public static GitOpsConfig ForDirectory(string directory)
     {

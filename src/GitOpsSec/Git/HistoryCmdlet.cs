@@ -60,9 +60,9 @@ public abstract class HistoryCmdlet : GitOpsCmdlet
         if (files.Count == 0 && SecretSearch.RepositoryRoot(RepositoryPath) is string root)
         {
             GitOpsConfig config = GitOpsConfig.ForDirectory(root);
-            if (config.TrustedKeys is string keys)
+            if (config.TrustedKeysPath is string keys)
             {
-                files.Add(System.IO.Path.Combine(root, keys));
+                files.Add(keys);
                 WriteVerbose($"Trusted keys from {config.Source}: {keys}");
             }
         }

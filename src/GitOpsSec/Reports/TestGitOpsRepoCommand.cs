@@ -69,9 +69,7 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
                 : GitOpsConfig.ForDirectory(Directory.Exists(root) ? root : System.IO.Path.GetDirectoryName(root) ?? root);
             WriteVerbose($"Configuration: {_config}");
             _analyzer = CreateAnalyzer(_config);
-            string? baseline = Baseline is not null ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(Baseline)
-                : _config.Baseline is not null && _config.Source is not null ? System.IO.Path.Combine(System.IO.Path.GetDirectoryName(_config.Source)!, _config.Baseline)
-                : null;
+            string? baseline = Baseline is not null ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(Baseline) : _config.BaselinePath;
             if (baseline is not null)
             {
                 _baseline = GitOpsSec.Reports.Baseline.Load(baseline);
@@ -128,13 +126,8 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
     /// <summary>The secret scan over the same paths, as findings. GOS2150 (a plaintext Secret value) is left to GOS2001 unless asked for by -Rule.</summary>
     private void ScanSecrets()
     {
-        var selection = new RuleSelection
-        {
-            Include = Rule ?? (_config.EnabledRules.Count > 0 ? _config.EnabledRules.ToArray() : null),
-            Exclude = (ExcludeRule ?? Array.Empty<string>()).Concat(_config.DisabledRules)
-                .Concat(Rule is null && _analyzer!.ActiveRules.Any(r => r.Id == "GOS2001") ? new[] { SecretDetectorCatalog.KubernetesSecretValueId } : Array.Empty<string>())
-                .ToArray(),
-        };
+        RuleSelection selection = _config.Selection(Rule, (ExcludeRule ?? Array.Empty<string>())
+            .Concat(Rule is null && _analyzer!.ActiveRules.Any(r => r.Id == "GOS2001") ? new[] { SecretDetectorCatalog.KubernetesSecretValueId } : Array.Empty<string>()));
         var detectors = SecretDetectorCatalog.Detectors.Where(d => selection.Selects(d.Info)).ToList();
         if (detectors.Count == 0 || _roots.Count == 0)
         {
@@ -172,17 +165,13 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
             WriteError(ToErrorRecord(new ScanError(ErrorIds.NotARepository, ScanErrorCategory.ObjectNotFound, $"-Range: '{start}' is not inside a git repository.", start)));
             return;
         }
-        var selection = new RuleSelection
-        {
-            Include = Rule ?? (_config.EnabledRules.Count > 0 ? _config.EnabledRules.ToArray() : null),
-            Exclude = (ExcludeRule ?? Array.Empty<string>()).Concat(_config.DisabledRules).ToArray(),
-        };
+        RuleSelection selection = _config.Selection(Rule, ExcludeRule);
         var trust = new GitOpsSec.Git.SignatureTrust();
-        if (_config.TrustedKeys is not null && _config.Source is not null)
+        if (_config.TrustedKeysPath is string keys)
         {
             try
             {
-                trust.AddFile(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(_config.Source)!, _config.TrustedKeys));
+                trust.AddFile(keys);
             }
             catch (GitOpsSecOperationException e)
             {

@@ -114,9 +114,7 @@ public sealed class FindGitOpsSecretCommand : GitOpsCmdlet
                 root = top;
             }
             config = Config is not null ? GitOpsConfig.Load(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Config)) : GitOpsConfig.ForDirectory(root);
-            string? baselinePath = Baseline is not null ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(Baseline)
-                : config.Baseline is not null && config.Source is not null ? System.IO.Path.Combine(System.IO.Path.GetDirectoryName(config.Source)!, config.Baseline)
-                : null;
+            string? baselinePath = Baseline is not null ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(Baseline) : config.BaselinePath;
             baseline = baselinePath is null ? null : GitOpsSec.Reports.Baseline.Load(baselinePath);
         }
         catch (GitOpsSecOperationException e)
@@ -124,11 +122,7 @@ public sealed class FindGitOpsSecretCommand : GitOpsCmdlet
             ThrowTerminatingError(ToErrorRecord(e.ToScanError()));
             return;
         }
-        var selection = new RuleSelection
-        {
-            Include = Rule ?? (config.EnabledRules.Count > 0 ? config.EnabledRules.ToArray() : null),
-            Exclude = (ExcludeRule ?? Array.Empty<string>()).Concat(config.DisabledRules).ToArray(),
-        };
+        RuleSelection selection = config.Selection(Rule, ExcludeRule);
         foreach (string name in (Rule ?? Array.Empty<string>()).Concat(ExcludeRule ?? Array.Empty<string>()))
         {
             if (!SecretDetectorCatalog.Detectors.Any(d => RuleSelection.NameMatches(name, d.Info)))

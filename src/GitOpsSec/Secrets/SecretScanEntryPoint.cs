@@ -95,8 +95,7 @@ public static class SecretScanEntryPoint
                 root = top;
             }
             config = configFile is not null ? GitOpsConfig.Load(configFile) : GitOpsConfig.ForDirectory(root);
-            string? baselinePath = baselineFile ?? (config.Baseline is not null && config.Source is not null
-                ? Path.Combine(Path.GetDirectoryName(config.Source)!, config.Baseline) : null);
+            string? baselinePath = baselineFile ?? config.BaselinePath;
             baseline = baselinePath is null ? null : Baseline.Load(baselinePath);
         }
         catch (GitOpsSecOperationException e)
@@ -104,11 +103,7 @@ public static class SecretScanEntryPoint
             stderr.WriteLine(e.ToScanError().ToString());
             return 2;
         }
-        var selection = new GitOpsSec.Rules.RuleSelection
-        {
-            Include = config.EnabledRules.Count > 0 ? config.EnabledRules.ToArray() : null,
-            Exclude = config.DisabledRules.ToArray(),
-        };
+        GitOpsSec.Rules.RuleSelection selection = config.Selection(null, null);
         var options = new SecretScanOptions
         {
             Scanner = new SecretScanner(SecretDetectorCatalog.Detectors.Where(d => selection.Selects(d.Info))),

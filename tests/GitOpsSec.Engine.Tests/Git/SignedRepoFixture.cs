@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using GitOpsSec.Tests.Shared;
 
 namespace GitOpsSec.Engine.Tests.Git;
@@ -70,7 +69,7 @@ public sealed class SignedRepoFixture : IDisposable
         // Tampered: the good commit's content changed after signing, signature kept.
         string raw = Repo.Git("cat-file", "commit", Commits["pgp-good"]);
         string forged = raw.Replace("pgp-good", "pgp-g00d", StringComparison.Ordinal);
-        string tampered = RunWithInputInRepo(forged, "hash-object", "-t", "commit", "-w", "--stdin").Trim();
+        string tampered = Repo.TryGitWithInput(forged, "hash-object", "-t", "commit", "-w", "--stdin").Trim();
         Repo.Git("branch", "tampered", tampered);
         Commits["tampered"] = tampered;
 
@@ -163,58 +162,17 @@ public sealed class SignedRepoFixture : IDisposable
         return d;
     }
 
-    private string RunWithInputInRepo(string input, params string[] args)
-    {
-        var start = new ProcessStartInfo("git") { WorkingDirectory = Repo.Path, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        using var p = Process.Start(start)!;
-        p.StandardInput.Write(input);
-        p.StandardInput.Close();
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return output;
-    }
-
     private static string Run(string exe, string? gnupgHome, params string[] args) => RunWithInput(exe, gnupgHome, null, args);
 
-    private static string RunWithInput(string exe, string? gnupgHome, string? input, params string[] args)
-    {
-        var start = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = input is not null };
-        foreach (string a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        if (gnupgHome is not null)
-        {
-            start.Environment["GNUPGHOME"] = gnupgHome;
-        }
-        using var p = Process.Start(start)!;
-        if (input is not null)
-        {
-            p.StandardInput.Write(input);
-            p.StandardInput.Close();
-        }
-        Task<string> err = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{exe} {string.Join(' ', args)} failed ({p.ExitCode}): {err.Result}");
-        }
-        return output;
-    }
+    private static string RunWithInput(string exe, string? gnupgHome, string? input, params string[] args) =>
+        Proc.Check(exe, args, environment: gnupgHome is null ? null : new Dictionary<string, string> { ["GNUPGHOME"] = gnupgHome }, input: input);
 
     public void Dispose()
     {
         Repo.Dispose();
         foreach (string home in new[] { SignHome, VerifyHome })
         {
-            var kill = new ProcessStartInfo("gpgconf", "--kill all") { RedirectStandardError = true };
-            kill.Environment["GNUPGHOME"] = home;
-            Process.Start(kill)?.WaitForExit();
+            Proc.Run("gpgconf", new[] { "--kill", "all" }, environment: new Dictionary<string, string> { ["GNUPGHOME"] = home });
         }
         _keys.Dispose();
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using GitOpsSec.Diagnostics;
 using GitOpsSec.Git;
 using GitOpsSec.Git.Signatures;
@@ -14,20 +13,7 @@ namespace GitOpsSec.Engine.Tests.Git;
 /// </summary>
 public sealed class X509SignatureTests
 {
-    private static string Run(string exe, string? cwd, params string[] args)
-    {
-        var start = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = cwd ?? Environment.CurrentDirectory };
-        foreach (string a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        using var p = Process.Start(start)!;
-        Task<string> err = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{exe} {string.Join(' ', args)}: {err.Result}");
-        return output;
-    }
+    private static string Run(string exe, string? cwd, params string[] args) => Proc.Check(exe, args, cwd);
 
     private static (string Cert, string SignProgram) Signer(TempDir dir, string name)
     {
@@ -78,9 +64,7 @@ public sealed class X509SignatureTests
         repo.Environment["GNUPGHOME"] = home;
         try
         {
-            var start = new ProcessStartInfo("gpgsm", $"--batch --import {trusted.Cert}") { RedirectStandardError = true };
-            start.Environment["GNUPGHOME"] = home;
-            Process.Start(start)!.WaitForExit();
+            Proc.Check("gpgsm", new[] { "--batch", "--import", trusted.Cert }, environment: new Dictionary<string, string> { ["GNUPGHOME"] = home });
             var git = repo.Git("log", "--format=%H %G?").Split('\n', StringSplitOptions.RemoveEmptyEntries).ToDictionary(l => l[..40], l => l[41..]);
             Assert.Equal("G", git[good]);
             Assert.Equal(ours[good].GitLetter, git[good]);
@@ -90,9 +74,7 @@ public sealed class X509SignatureTests
         }
         finally
         {
-            var kill = new ProcessStartInfo("gpgconf", "--kill all");
-            kill.Environment["GNUPGHOME"] = home;
-            Process.Start(kill)?.WaitForExit();
+            Proc.Run("gpgconf", new[] { "--kill", "all" }, environment: new Dictionary<string, string> { ["GNUPGHOME"] = home });
         }
     }
 }

@@ -94,7 +94,7 @@ public sealed class OpenPgpVerifier
             return new SignatureVerdict(SignatureFormat.OpenPGP, SignatureStatus.Bad,
                 "The signature does not match the signed content (it was altered after signing, or signed by another key).", keyIdHex, fingerprint, userId, algorithm);
         }
-        if (primary.IsRevoked() || (key != primary && key.IsRevoked()))
+        if (primary.HasRevocation() || (key != primary && key.HasRevocation()))
         {
             return new SignatureVerdict(SignatureFormat.OpenPGP, SignatureStatus.RevokedKey, "Valid signature by a revoked key.", keyIdHex, fingerprint, userId, algorithm);
         }
