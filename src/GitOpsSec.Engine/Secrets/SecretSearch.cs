@@ -200,7 +200,7 @@ public static class SecretSearch
         try
         {
             // One open, one size query, one read: this runs for every file of the tree.
-            using Microsoft.Win32.SafeHandles.SafeFileHandle handle = File.OpenHandle(full);
+            using Microsoft.Win32.SafeHandles.SafeFileHandle handle = File.OpenHandle(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             long length = RandomAccess.GetLength(handle);
             if (length > options.MaxFileSize)
             {

@@ -173,6 +173,24 @@ public sealed class SecretSearchTests
     }
 
     [Fact]
+    public void A_corrupt_object_is_an_error_and_the_other_blobs_are_still_scanned()
+    {
+        using var repo = new GitRepo();
+        repo.Write("good.env", $"T={GitHubToken(17)}\n");
+        repo.Write("broken.env", "B=1\n");
+        repo.Commit("two files");
+        string blob = repo.Git("rev-parse", "HEAD:broken.env").Trim();
+        string file = Path.Combine(repo.Path, ".git", "objects", blob[..2], blob[2..]);
+        File.SetAttributes(file, FileAttributes.Normal);
+        File.WriteAllBytes(file, new byte[] { 0x78, 0x9c, 0xde, 0xad, 0xbe, 0xef }); // zlib header, garbage body
+        var host = new CollectingHost();
+        var findings = SecretSearch.ScanHistory(repo.Path, new HistoryOptions(), new SecretScanOptions(), host, new()).ToList();
+        Assert.Equal("good.env", Assert.Single(findings).Path);
+        ScanError error = Assert.Single(host.Errors);
+        Assert.Equal(("GitOpsSec.Git.ReadFailed", "broken.env"), (error.ErrorId, error.Target));
+    }
+
+    [Fact]
     public void Broken_inputs_are_errors_with_stable_ids()
     {
         using var dir = new TempDir();
