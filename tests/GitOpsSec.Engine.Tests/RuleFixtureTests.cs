@@ -14,7 +14,13 @@ public class RuleFixtureTests
     public void Fixture_yields_findings_exactly_on_marked_lines(string ruleId, string file)
     {
         string path = Path.Combine(TestPaths.RuleFixtures, ruleId, file);
-        var (findings, host) = Scan.Analyze(path, new RuleSelection { Include = new[] { ruleId } });
+        // A rule with settings reads them from the fixture folder (allowed-registries.txt for GOS6003).
+        string registries = Path.Combine(TestPaths.RuleFixtures, ruleId, "allowed-registries.txt");
+        var (findings, host) = Scan.Analyze(path, new RuleSelection
+        {
+            Include = new[] { ruleId },
+            AllowedRegistries = File.Exists(registries) ? File.ReadAllLines(registries).Where(l => l.Length > 0).ToArray() : Array.Empty<string>(),
+        });
 
         Assert.Empty(host.Errors);
         var lines = new SortedSet<int>(findings.Select(f => f.Line));
@@ -55,8 +61,8 @@ public class RuleFixtureTests
     [Fact]
     public void Catalog_entries_are_complete_and_names_are_kebab_case()
     {
-        Assert.Equal(26, RuleCatalog.ManifestRules.Count);
-        Assert.Equal(26 + GitOpsSec.Secrets.SecretDetectorCatalog.Detectors.Count + 4, RuleCatalog.Rules.Count);
+        Assert.Equal(37, RuleCatalog.ManifestRules.Count);
+        Assert.Equal(37 + GitOpsSec.Secrets.SecretDetectorCatalog.Detectors.Count + 4, RuleCatalog.Rules.Count);
         Assert.All(RuleCatalog.Rules, r =>
         {
             Assert.Matches("^GOS[0-9]{4}$", r.Id);

@@ -57,7 +57,7 @@ public class ConfigCmdletTests
         using var dir = new TempDir();
         dir.Write("apps/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n}\nspec:\n  hostNetwork: true\n  containers:\n    - name: c\n      image: i\n      ports: [{containerPort: 80, hostPort: 80}]\n");
         dir.Write("legacy/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: old, namespace: n}\nspec:\n  containers: [{name: c, image: i, securityContext: {privileged: true}}]\n");
-        dir.Write(".gitopssec.yaml", "level: Baseline\nrules:\n  disabled: [GOS5*]\n  severity:\n    host-port: Low\nexclude: [\"legacy/**\"]\nfailOn: High\n");
+        dir.Write(".gitopssec.yaml", "level: Baseline\nrules:\n  disabled: [GOS5*, GOS6*]\n  severity:\n    host-port: Low\nexclude: [\"legacy/**\"]\nfailOn: High\n");
         using var session = new PowerShellSession();
 
         var config = session.Run("Get-GitOpsConfig $args[0]", dir.Path);

@@ -12,7 +12,10 @@ public class TestGitOpsManifestTests
     {
         string path = Path.Combine(TestPaths.RuleFixtures, ruleId, file);
         using var session = new PowerShellSession();
-        var result = session.Run("Test-GitOpsManifest -LiteralPath $args[0] | Where-Object RuleId -eq $args[1]", path, ruleId);
+        // Rules with settings take them from the fixture folder (allowed-registries.txt for GOS6003).
+        string registries = Path.Combine(TestPaths.RuleFixtures, ruleId, "allowed-registries.txt");
+        string[] allowed = File.Exists(registries) ? File.ReadAllLines(registries).Where(l => l.Length > 0).ToArray() : new[] { "*.unused.invalid" };
+        var result = session.Run("Test-GitOpsManifest -LiteralPath $args[0] -AllowedRegistry $args[2] | Where-Object RuleId -eq $args[1]", path, ruleId, allowed);
         result.AssertNoErrors();
         var findings = result.Findings();
         if (file.StartsWith("pass", StringComparison.Ordinal))
@@ -42,7 +45,7 @@ public class TestGitOpsManifestTests
             "Test-GitOpsManifest ./examples/insecure-repo | Where-Object { $_.Severity -ge 'High' -and -not $_.Suppressed } | ForEach-Object RuleId");
         result.AssertNoErrors();
         var rules = result.Output.Select(o => (string)o.BaseObject).Distinct().OrderBy(x => x).ToList();
-        Assert.Equal(new[] { "GOS1002", "GOS1003", "GOS1004", "GOS1005", "GOS1104", "GOS2001", "GOS3005", "GOS3100" }, rules);
+        Assert.Equal(new[] { "GOS1002", "GOS1003", "GOS1004", "GOS1005", "GOS1104", "GOS2001", "GOS3005", "GOS3100", "GOS7002", "GOS7003", "GOS7102" }, rules);
     }
 
     [Fact]

@@ -14,6 +14,12 @@ internal interface IManifestRule : IRule
     IEnumerable<Violation> Evaluate(ManifestObject obj);
 }
 
+/// <summary>A rule with settings from the selection (e.g. allowed registries): the analyzer uses the configured copy.</summary>
+internal interface IConfigurableRule : IRule
+{
+    IRule Configure(RuleSelection selection);
+}
+
 /// <summary>A rule that needs every object of the scan at once (e.g. a binding and the role it references).</summary>
 internal interface IRepositoryRule : IRule
 {

@@ -17,6 +17,9 @@ public sealed record RuleSelection
 
     public IReadOnlyCollection<string> Exclude { get; init; } = Array.Empty<string>();
 
+    /// <summary>Registries images may come from (GOS6003); empty: no registry policy.</summary>
+    public IReadOnlyList<string> AllowedRegistries { get; init; } = Array.Empty<string>();
+
     internal bool Selects(RuleInfo rule)
     {
         bool Matches(string s) => NameMatches(s, rule);
@@ -60,7 +63,7 @@ public sealed class ManifestAnalyzer
         var byId = RuleCatalog.Implementations.ToDictionary(r => r.Id, StringComparer.Ordinal);
         _rules = RuleCatalog.ManifestRules
             .Where(selection.Selects)
-            .Select(info => (info, byId[info.Id]))
+            .Select(info => (info, byId[info.Id] is IConfigurableRule configurable ? configurable.Configure(selection) : byId[info.Id]))
             .ToList();
         foreach (string name in (selection.Include ?? Array.Empty<string>()).Concat(selection.Exclude))
         {

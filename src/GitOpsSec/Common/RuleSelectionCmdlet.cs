@@ -21,6 +21,10 @@ public abstract class RuleSelectionCmdlet : ManifestInputCmdlet
     [ArgumentCompleter(typeof(RuleCompleter))]
     public string[]? ExcludeRule { get; set; }
 
+    /// <summary>Registries images may come from (GOS6003), e.g. registry.example.com, ghcr.io/my-org, *.azurecr.io. Default: allowedRegistries of .gitopssec.yaml.</summary>
+    [Parameter]
+    public string[]? AllowedRegistry { get; set; }
+
     /// <summary>The analyzer for the parameters; a repository config fills in what the parameters leave unset.</summary>
     internal ManifestAnalyzer CreateAnalyzer(GitOpsSec.Reports.GitOpsConfig? config = null) => new(new RuleSelection
     {
@@ -29,5 +33,6 @@ public abstract class RuleSelectionCmdlet : ManifestInputCmdlet
             : config.Level,
         Include = Rule ?? (config?.EnabledRules is { Count: > 0 } enabled ? enabled.ToArray() : null),
         Exclude = (ExcludeRule ?? Array.Empty<string>()).Concat(config?.DisabledRules ?? Array.Empty<string>()).ToArray(),
+        AllowedRegistries = AllowedRegistry ?? (IReadOnlyList<string>?)config?.AllowedRegistries ?? Array.Empty<string>(),
     }, ScanHost);
 }

@@ -1,0 +1,65 @@
+using GitOpsSec.Manifests;
+
+namespace GitOpsSec.Rules.GitOps;
+
+internal static class Flux
+{
+    public static bool Is(ManifestObject o, string kind, string group) =>
+        o.Kind == kind && o.ApiVersion.StartsWith(group + "/", StringComparison.Ordinal);
+
+    public static bool IsSource(ManifestObject o) =>
+        Is(o, "GitRepository", "source.toolkit.fluxcd.io") || Is(o, "OCIRepository", "source.toolkit.fluxcd.io") ||
+        Is(o, "HelmChart", "source.toolkit.fluxcd.io") || Is(o, "Bucket", "source.toolkit.fluxcd.io") || Is(o, "HelmRepository", "source.toolkit.fluxcd.io");
+}
+
+/// <summary>GOS7101: a Flux GitRepository or OCIRepository whose content is not verified (no spec.verify).</summary>
+internal sealed class FluxSourceNotVerifiedRule : IManifestRule
+{
+    public string Id => "GOS7101";
+
+    public IEnumerable<Violation> Evaluate(ManifestObject obj)
+    {
+        bool verifiable = Flux.Is(obj, "GitRepository", "source.toolkit.fluxcd.io") || Flux.Is(obj, "OCIRepository", "source.toolkit.fluxcd.io");
+        if (verifiable && obj.Node.Map("spec") is YMapping spec && spec.Map("verify") is null)
+        {
+            yield return new Violation(FieldPath.Root.Key("spec"), $"{obj.Kind} '{obj.Name}'", spec.Text("url") ?? "(no url)");
+        }
+    }
+}
+
+/// <summary>GOS7102: a Flux source fetched over plain HTTP or with TLS verification off (spec.insecure).</summary>
+internal sealed class FluxInsecureSourceRule : IManifestRule
+{
+    public string Id => "GOS7102";
+
+    public IEnumerable<Violation> Evaluate(ManifestObject obj)
+    {
+        if (!Flux.IsSource(obj) || obj.Node.Map("spec") is not YMapping spec)
+        {
+            yield break;
+        }
+        if (spec.Scalar("insecure")?.AsBoolean() == true)
+        {
+            yield return new Violation(FieldPath.Root.Keys("spec", "insecure"), $"{obj.Kind} '{obj.Name}'", "insecure: true");
+        }
+        else if (spec.Text("url") is string url && url.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
+        {
+            yield return new Violation(FieldPath.Root.Keys("spec", "url"), $"{obj.Kind} '{obj.Name}'", url);
+        }
+    }
+}
+
+/// <summary>GOS7103: a Flux Kustomization or HelmRelease applied with the controller's own (cluster-admin) service account.</summary>
+internal sealed class FluxNoServiceAccountRule : IManifestRule
+{
+    public string Id => "GOS7103";
+
+    public IEnumerable<Violation> Evaluate(ManifestObject obj)
+    {
+        bool applier = Flux.Is(obj, "Kustomization", "kustomize.toolkit.fluxcd.io") || Flux.Is(obj, "HelmRelease", "helm.toolkit.fluxcd.io");
+        if (applier && obj.Node.Map("spec") is YMapping spec && string.IsNullOrEmpty(spec.Text("serviceAccountName")))
+        {
+            yield return new Violation(FieldPath.Root.Key("spec"), $"{obj.Kind} '{obj.Name}'", "no serviceAccountName");
+        }
+    }
+}
