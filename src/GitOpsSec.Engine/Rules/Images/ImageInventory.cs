@@ -1,0 +1,64 @@
+using GitOpsSec.Manifests;
+
+namespace GitOpsSec.Rules.Images;
+
+/// <summary>One image the repository deploys, with every workload and container that uses it.</summary>
+public sealed record ImageInventoryItem
+{
+    /// <summary>The reference as written in the manifests.</summary>
+    public required string Image { get; init; }
+    public required string Registry { get; init; }
+    public required string Repository { get; init; }
+    public string? Tag { get; init; }
+    public string? Digest { get; init; }
+    public bool Pinned { get; init; }
+
+    /// <summary>Kind/namespace/name of every workload that runs it.</summary>
+    public required IReadOnlyList<string> Workloads { get; init; }
+
+    /// <summary>File:line of every place it is referenced.</summary>
+    public required IReadOnlyList<string> Locations { get; init; }
+
+    public override string ToString() => Image;
+}
+
+/// <summary>The image inventory of a set of manifests: what runs, where it comes from, whether it is pinned.</summary>
+public static class ImageInventory
+{
+    public static IReadOnlyList<ImageInventoryItem> Build(IEnumerable<ManifestObject> objects)
+    {
+        var uses = new Dictionary<string, (List<string> Workloads, List<string> Locations)>(StringComparer.Ordinal);
+        foreach (ManifestObject obj in objects)
+        {
+            foreach (var (_, image, path) in ContainerImages.Of(obj))
+            {
+                if (!uses.TryGetValue(image, out var use))
+                {
+                    uses[image] = use = (new List<string>(), new List<string>());
+                }
+                string workload = $"{obj.Kind}/{(obj.Namespace is null ? string.Empty : obj.Namespace + "/")}{obj.Name}";
+                if (!use.Workloads.Contains(workload))
+                {
+                    use.Workloads.Add(workload);
+                }
+                SourceLocation where = obj.Locate(path);
+                use.Locations.Add($"{where.Path}:{where.Line}");
+            }
+        }
+        return uses.OrderBy(u => u.Key, StringComparer.Ordinal).Select(u =>
+        {
+            var reference = ImageReference.Parse(u.Key);
+            return new ImageInventoryItem
+            {
+                Image = u.Key,
+                Registry = reference.Registry,
+                Repository = reference.Repository,
+                Tag = reference.Tag,
+                Digest = reference.Digest,
+                Pinned = reference.IsPinned,
+                Workloads = u.Value.Workloads,
+                Locations = u.Value.Locations.Distinct().ToList(),
+            };
+        }).ToList();
+    }
+}

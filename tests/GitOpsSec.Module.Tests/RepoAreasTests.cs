@@ -1,0 +1,51 @@
+using GitOpsSec.Tests.Shared;
+
+namespace GitOpsSec.Module.Tests;
+
+/// <summary>Test-GitOpsRepo as the one command: findings from every area on the insecure example, none on the hardened one; images and their SBOM.</summary>
+public class RepoAreasTests
+{
+    private static void CopyTree(string from, string to)
+    {
+        foreach (string file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
+    [Fact]
+    public void The_insecure_example_has_findings_in_every_area_and_fails_FailOn_High()
+    {
+        using var repo = new GitRepo();
+        CopyTree(Path.Combine(TestPaths.Examples, "insecure-repo"), repo.Path);
+        repo.Commit("OPS-1: import the example");
+        repo.Write("config/extra.env", "LOG=debug\n");
+        repo.Commit("quick fix without ticket");
+        using var session = new PowerShellSession(repo.Path);
+        var result = session.Run("try { Test-GitOpsRepo -Path . -Range HEAD~1..HEAD -FailOn High | ForEach-Object Category } catch { $_.FullyQualifiedErrorId }");
+        var categories = result.Output.Select(o => (string)o.BaseObject).ToList();
+        Assert.StartsWith("GitOpsSec.Policy.Failed", categories[^1], StringComparison.Ordinal);
+        Assert.Superset(new SortedSet<string> { "PodSecurity", "Secrets", "RBAC", "Network", "Images", "GitOps", "Provenance" },
+            new SortedSet<string>(categories.Take(categories.Count - 1)));
+    }
+
+    [Fact]
+    public void Images_and_their_CycloneDX_SBOM_through_the_pipeline()
+    {
+        using var dir = new TempDir();
+        using var session = new PowerShellSession();
+        var images = session.Run("Get-GitOpsImage ./examples/insecure-repo -Unpinned | ForEach-Object Image");
+        images.AssertNoErrors();
+        Assert.Contains("ubuntu:24.04", images.Output.Select(o => (string)o.BaseObject));
+        Assert.Empty(session.Run("Get-GitOpsImage ./examples/hardened-repo -Unpinned").Output);
+        string bom = Path.Combine(dir.Path, "bom.json");
+        var written = session.Run("Get-GitOpsImage ./examples/hardened-repo | Export-GitOpsSbom $args[0] -Name hardened", bom);
+        written.AssertNoErrors();
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(bom));
+        Assert.Equal("1.5", doc.RootElement.GetProperty("specVersion").GetString());
+        Assert.Equal("hardened", doc.RootElement.GetProperty("metadata").GetProperty("component").GetProperty("name").GetString());
+        Assert.Equal(session.Run("Get-GitOpsImage ./examples/hardened-repo").Output.Count, doc.RootElement.GetProperty("components").GetArrayLength());
+    }
+}
