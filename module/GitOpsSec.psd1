@@ -31,6 +31,7 @@
         'Test-CommitSignature'
         'Test-GitOpsManifest'
         'Test-GitOpsRepo'
+        'Test-KyvernoPolicy'
         'Test-RbacAccess'
         'Unprotect-SealedSecret'
         'Update-SealedSecret'

@@ -48,4 +48,16 @@ public class RepoAreasTests
         Assert.Equal("hardened", doc.RootElement.GetProperty("metadata").GetProperty("component").GetProperty("name").GetString());
         Assert.Equal(session.Run("Get-GitOpsImage ./examples/hardened-repo").Output.Count, doc.RootElement.GetProperty("components").GetArrayLength());
     }
+
+    [Fact]
+    public void Test_KyvernoPolicy_evaluates_library_style_policies_through_the_pipeline()
+    {
+        using var session = new PowerShellSession();
+        var result = session.Run("Test-KyvernoPolicy -Path ./tests/data/kyverno/disallow-latest-tag/resources.yaml -Policy ./tests/data/kyverno/disallow-latest-tag/policy.yaml | Where-Object Result -eq 'Fail' | ForEach-Object { \"$($_.Rule) $($_.Name)\" }");
+        result.AssertNoErrors();
+        Assert.Equal(new object[] { "validate-image-tag latest", "require-image-tag untagged" }, result.Output.Select(o => o.BaseObject));
+        var piped = session.Run("Get-GitOpsManifest ./tests/data/kyverno/global-anchor/resources.yaml | Test-KyvernoPolicy -Policy ./tests/data/kyverno/global-anchor/policy.yaml -IncludeSkipped | ForEach-Object { \"$($_.Result)\" }");
+        Assert.Equal(new object[] { "Skip", "Pass", "Fail" }, piped.Output.Select(o => o.BaseObject));
+        Assert.Equal(new[] { "GitOpsSec.Kyverno.NoPolicy" }, session.Run("Test-KyvernoPolicy ./examples/hardened-repo -Policy ./examples/hardened-repo/jobs").ErrorIds);
+    }
 }

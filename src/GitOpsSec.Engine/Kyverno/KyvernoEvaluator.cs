@@ -1,0 +1,435 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using GitOpsSec.Manifests;
+
+namespace GitOpsSec.Kyverno;
+
+/// <summary>The outcome of one Kyverno rule on one resource, as `kyverno apply` / `kyverno test` name them.</summary>
+public enum KyvernoResult
+{
+    Pass,
+    Fail,
+    Skip,
+
+    /// <summary>The rule uses a feature GitOpsSec does not evaluate offline (deny/JMESPath, foreach, CEL, podSecurity...): undecided, so not a pass.</summary>
+    Error,
+}
+
+public sealed record KyvernoRuleResult
+{
+    public required string Policy { get; init; }
+    public required string Rule { get; init; }
+    public required string Resource { get; init; }
+    public required string Kind { get; init; }
+    public string? Namespace { get; init; }
+    public required string Name { get; init; }
+    public required KyvernoResult Result { get; init; }
+    public required string Message { get; init; }
+    public string? Path { get; init; }
+    public int Line { get; init; }
+    public string? PolicyPath { get; init; }
+
+    public override string ToString() => $"{Result} {Policy}/{Rule} {Resource}";
+}
+
+/// <summary>A Kyverno ClusterPolicy or Policy, read from YAML.</summary>
+public sealed class KyvernoPolicy
+{
+    public required string Name { get; init; }
+    public string? Namespace { get; init; }
+    public required YMapping Node { get; init; }
+    public string? Path { get; init; }
+
+    public static bool IsPolicy(ManifestObject o) =>
+        o.Kind is "ClusterPolicy" or "Policy" && o.ApiVersion.StartsWith("kyverno.io/", StringComparison.Ordinal);
+
+    public static KyvernoPolicy From(ManifestObject o) => new()
+    {
+        Name = o.Name ?? "(unnamed)",
+        Namespace = o.Kind == "Policy" ? o.Namespace ?? "default" : null,
+        Node = o.Node,
+        Path = o.Path,
+    };
+}
+
+/// <summary>
+/// Offline evaluation of Kyverno validate rules: match/exclude (kinds, names, namespaces, label selectors;
+/// any/all), pattern and anyPattern with Kyverno's value syntax (wildcards, ?*, !negation, a|b, numeric
+/// and quantity comparisons, ranges, null) and anchors: conditional (key), equality =(key), existence
+/// ^(key), negation X(key) and global &lt;(key).
+/// </summary>
+public static class KyvernoEvaluator
+{
+    public static IEnumerable<KyvernoRuleResult> Evaluate(KyvernoPolicy policy, ManifestObject resource)
+    {
+        if (policy.Node.Map("spec")?.Seq("rules") is not YSequence rules)
+        {
+            yield break;
+        }
+        if (policy.Namespace is not null && resource.Namespace != policy.Namespace)
+        {
+            yield break; // a namespaced Policy applies only to its namespace
+        }
+        foreach (YMapping rule in rules.Items.OfType<YMapping>())
+        {
+            string ruleName = rule.Text("name") ?? "(unnamed)";
+            if (!Matches(rule.Map("match"), resource, isExclude: false) || (rule.Map("exclude") is YMapping ex && Matches(ex, resource, isExclude: true)))
+            {
+                continue;
+            }
+            if (rule.Map("validate") is not YMapping validate)
+            {
+                continue; // mutate / generate / verifyImages rules do not validate
+            }
+            string message = validate.Text("message") ?? "validation rule failed";
+            (KyvernoResult result, string why) = Validate(validate, resource.Node);
+            yield return new KyvernoRuleResult
+            {
+                Policy = policy.Name,
+                Rule = ruleName,
+                Resource = resource.Resource.ToString(),
+                Kind = resource.Kind,
+                Namespace = resource.Namespace,
+                Name = resource.Name ?? string.Empty,
+                Result = result,
+                Message = result == KyvernoResult.Fail ? $"{message} ({why})" : why,
+                Path = resource.Path,
+                Line = resource.Line,
+                PolicyPath = policy.Path,
+            };
+        }
+    }
+
+    private static (KyvernoResult, string) Validate(YMapping validate, YMapping resource)
+    {
+        foreach (string unsupported in new[] { "deny", "foreach", "cel", "podSecurity", "manifests", "assert" })
+        {
+            if (validate[unsupported] is not null)
+            {
+                return (KyvernoResult.Error, $"validate.{unsupported} is not evaluated offline by GitOpsSec");
+            }
+        }
+        if (validate["pattern"] is YNode pattern)
+        {
+            var outcome = Match(pattern, resource, "");
+            return outcome.Skip ? (KyvernoResult.Skip, outcome.Why) : outcome.Ok ? (KyvernoResult.Pass, "pattern matched") : (KyvernoResult.Fail, outcome.Why);
+        }
+        if (validate.Seq("anyPattern") is YSequence any)
+        {
+            var reasons = new List<string>();
+            bool allSkipped = true;
+            foreach (YNode p in any.Items)
+            {
+                var outcome = Match(p, resource, "");
+                if (outcome.Ok && !outcome.Skip)
+                {
+                    return (KyvernoResult.Pass, "anyPattern matched");
+                }
+                allSkipped &= outcome.Skip;
+                reasons.Add(outcome.Why);
+            }
+            return allSkipped ? (KyvernoResult.Skip, string.Join("; ", reasons)) : (KyvernoResult.Fail, string.Join("; ", reasons));
+        }
+        return (KyvernoResult.Error, "the validate rule has no pattern or anyPattern");
+    }
+
+    private readonly record struct Outcome(bool Ok, bool Skip, string Why)
+    {
+        public static readonly Outcome Pass = new(true, false, "matched");
+
+        public static Outcome Fail(string why) => new(false, false, why);
+
+        public static Outcome Skipped(string why) => new(true, true, why);
+    }
+
+    /// <summary>Matches a pattern node against a resource node.</summary>
+    private static Outcome Match(YNode pattern, YNode? value, string path)
+    {
+        switch (pattern)
+        {
+            case YMapping map:
+                if (value is not YMapping obj)
+                {
+                    return Outcome.Fail($"{Show(path)}: expected an object");
+                }
+                return MatchMap(map, obj, path);
+            case YSequence seq:
+                if (value is not YSequence list)
+                {
+                    return Outcome.Fail($"{Show(path)}: expected a list");
+                }
+                if (seq.Items.Count == 0)
+                {
+                    return Outcome.Pass;
+                }
+                // Every element must match the (first) pattern element; conditional anchors let elements opt out.
+                YNode elementPattern = seq.Items[0];
+                for (int i = 0; i < list.Items.Count; i++)
+                {
+                    var o = Match(elementPattern, list.Items[i], $"{path}[{i}]");
+                    if (!o.Ok)
+                    {
+                        return o;
+                    }
+                    if (o.Skip && o.Why.StartsWith("global:", StringComparison.Ordinal))
+                    {
+                        return o;
+                    }
+                }
+                return Outcome.Pass;
+            case YScalar scalar:
+                return MatchScalar(scalar, value, path);
+            default:
+                return Outcome.Pass;
+        }
+    }
+
+    private static Outcome MatchMap(YMapping pattern, YMapping obj, string path)
+    {
+        // Anchors first: global and conditional decide whether the rest applies.
+        foreach (var (key, sub) in pattern.Entries)
+        {
+            string k = key.Value;
+            if (Anchor(k, "<(", out string name) || Anchor(k, "(", out name))
+            {
+                bool global = k.StartsWith("<(", StringComparison.Ordinal);
+                var o = obj[name] is YNode v ? Match(sub, v, $"{path}.{name}") : Outcome.Fail("absent");
+                if (!o.Ok || o.Skip)
+                {
+                    return Outcome.Skipped($"{(global ? "global:" : string.Empty)}{Show(path + "." + name)} does not meet the condition");
+                }
+            }
+        }
+        foreach (var (key, sub) in pattern.Entries)
+        {
+            string k = key.Value;
+            string childPath;
+            if (Anchor(k, "<(", out _) || (Anchor(k, "(", out _) && !k.StartsWith("^(", StringComparison.Ordinal) && !k.StartsWith("=(", StringComparison.Ordinal) && !k.StartsWith("X(", StringComparison.Ordinal)))
+            {
+                continue; // conditions, handled above
+            }
+            if (Anchor(k, "X(", out string negated))
+            {
+                if (obj[negated] is YNode present && !(present is YScalar { IsNull: true }))
+                {
+                    return Outcome.Fail($"{Show(path + "." + negated)} must not be set");
+                }
+                continue;
+            }
+            if (Anchor(k, "=(", out string optional))
+            {
+                if (obj[optional] is YNode v)
+                {
+                    var o = Match(sub, v, $"{path}.{optional}");
+                    if (!o.Ok)
+                    {
+                        return o;
+                    }
+                }
+                continue;
+            }
+            if (Anchor(k, "^(", out string exists))
+            {
+                if (obj[exists] is not YSequence list || sub is not YSequence patterns || patterns.Items.Count == 0 ||
+                    !list.Items.Any(item => Match(patterns.Items[0], item, $"{path}.{exists}[]") is { Ok: true, Skip: false }))
+                {
+                    return Outcome.Fail($"{Show(path + "." + exists)}: no element matches");
+                }
+                continue;
+            }
+            childPath = $"{path}.{k}";
+            YNode? child = obj[k];
+            if (child is null)
+            {
+                if (sub is YScalar { IsNull: true } || (sub is YScalar s && s.Value == "null"))
+                {
+                    continue;
+                }
+                return Outcome.Fail($"{Show(childPath)} is required");
+            }
+            var outcome = Match(sub, child, childPath);
+            if (!outcome.Ok || (outcome.Skip && outcome.Why.StartsWith("global:", StringComparison.Ordinal)))
+            {
+                return outcome;
+            }
+        }
+        return Outcome.Pass;
+    }
+
+    private static bool Anchor(string key, string open, out string name)
+    {
+        if (key.StartsWith(open, StringComparison.Ordinal) && key.EndsWith(')'))
+        {
+            name = key[open.Length..^1];
+            return true;
+        }
+        name = string.Empty;
+        return false;
+    }
+
+    private static Outcome MatchScalar(YScalar pattern, YNode? value, string path)
+    {
+        if (pattern.IsNull || pattern.Value == "null")
+        {
+            return value is null or YScalar { IsNull: true } ? Outcome.Pass : Outcome.Fail($"{Show(path)} must not be set");
+        }
+        if (value is not YScalar actual)
+        {
+            return Outcome.Fail($"{Show(path)}: expected a value matching '{pattern.Value}'");
+        }
+        string p = pattern.Value;
+        // Typed literals (true, 8080) compare by value, not text.
+        if (pattern.IsPlain && ScalarResolver.Resolve(pattern) is bool b)
+        {
+            return actual.AsBoolean() == b ? Outcome.Pass : Outcome.Fail($"{Show(path)} must be {p.ToLowerInvariant()}, is '{actual.Value}'");
+        }
+        return p.Split('|').Any(alternative => MatchExpression(alternative.Trim(), actual.Value))
+            ? Outcome.Pass
+            : Outcome.Fail($"{Show(path)} must match '{p}', is '{actual.Value}'");
+    }
+
+    private static bool MatchExpression(string pattern, string value)
+    {
+        if (pattern.StartsWith('!'))
+        {
+            return !MatchExpression(pattern[1..], value);
+        }
+        foreach (string op in new[] { ">=", "<=", ">", "<" })
+        {
+            if (pattern.StartsWith(op, StringComparison.Ordinal) && Quantity(pattern[op.Length..]) is double limit && Quantity(value) is double v)
+            {
+                return op switch { ">=" => v >= limit, "<=" => v <= limit, ">" => v > limit, _ => v < limit };
+            }
+        }
+        var range = Regex.Match(pattern, @"^(-?[\d.]+[A-Za-z]*)-(-?[\d.]+[A-Za-z]*)$");
+        if (range.Success && Quantity(range.Groups[1].Value) is double lo && Quantity(range.Groups[2].Value) is double hi && Quantity(value) is double q)
+        {
+            return q >= lo && q <= hi;
+        }
+        if (Quantity(pattern) is double pn && Quantity(value) is double vn && !pattern.Contains('*') && !pattern.Contains('?'))
+        {
+            return Math.Abs(pn - vn) < 1e-9;
+        }
+        string regex = "^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$";
+        return Regex.IsMatch(value, regex, RegexOptions.Singleline | RegexOptions.CultureInvariant);
+    }
+
+    internal static double? QuantityForTests(string s) => Quantity(s);
+
+    /// <summary>A number or Kubernetes quantity (100m, 1Gi, 2k) as a double; null when it is neither.</summary>
+    private static double? Quantity(string s)
+    {
+        var m = Regex.Match(s.Trim(), @"^(-?\d+(?:\.\d+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$");
+        if (!m.Success)
+        {
+            return null;
+        }
+        double n = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        return n * (m.Groups[2].Value switch
+        {
+            "m" => 1e-3, "k" => 1e3, "M" => 1e6, "G" => 1e9, "T" => 1e12, "P" => 1e15, "E" => 1e18,
+            "Ki" => 1024d, "Mi" => 1024d * 1024, "Gi" => 1024d * 1024 * 1024, "Ti" => Math.Pow(1024, 4), "Pi" => Math.Pow(1024, 5), "Ei" => Math.Pow(1024, 6),
+            _ => 1d,
+        });
+    }
+
+    private static string Show(string path) => path.Length == 0 ? "the resource" : path.TrimStart('.');
+
+    // ---- match / exclude ----------------------------------------------------------------------
+
+    private static bool Matches(YMapping? block, ManifestObject resource, bool isExclude)
+    {
+        if (block is null)
+        {
+            return !isExclude;
+        }
+        if (block.Seq("any") is YSequence any)
+        {
+            return any.Items.OfType<YMapping>().Any(f => Filter(f, resource));
+        }
+        if (block.Seq("all") is YSequence all)
+        {
+            return all.Items.OfType<YMapping>().All(f => Filter(f, resource));
+        }
+        return Filter(block, resource);
+    }
+
+    private static bool Filter(YMapping filter, ManifestObject r)
+    {
+        if (filter.Map("resources") is not YMapping res)
+        {
+            return filter.Entries.Count == 0;
+        }
+        if (res.Seq("kinds") is YSequence kinds && !kinds.Items.OfType<YScalar>().Any(k => KindMatches(k.Value, r)))
+        {
+            return false;
+        }
+        if (res.Seq("names") is YSequence names && !names.Items.OfType<YScalar>().Any(n => Wildcard(n.Value, r.Name ?? string.Empty)))
+        {
+            return false;
+        }
+        if (res.Text("name") is string single && !Wildcard(single, r.Name ?? string.Empty))
+        {
+            return false;
+        }
+        if (res.Seq("namespaces") is YSequence namespaces && !namespaces.Items.OfType<YScalar>().Any(n => Wildcard(n.Value, r.Namespace ?? string.Empty)))
+        {
+            return false;
+        }
+        if (res.Map("selector") is YMapping selector)
+        {
+            var labels = r.Node.Map("metadata")?.Map("labels").StringValues() ?? new SortedDictionary<string, string>();
+            if (!GitOpsSec.Rbac.LabelSelector.FromNode(selector).Matches(labels))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Kinds as Kyverno writes them: Pod, apps/v1/Deployment, apps/*/Deployment, Pod/exec (subresources never match a manifest), *.</summary>
+    private static bool KindMatches(string pattern, ManifestObject r)
+    {
+        string[] parts = pattern.Split('/');
+        if (parts.Length == 2 && !pattern.Contains('.') && char.IsUpper(parts[0][0]))
+        {
+            return false; // Kind/subresource
+        }
+        string kind = parts[^1];
+        if (!Wildcard(kind, r.Kind))
+        {
+            return false;
+        }
+        if (parts.Length == 1)
+        {
+            return true;
+        }
+        string group = r.ApiVersion.Contains('/') ? r.ApiVersion[..r.ApiVersion.LastIndexOf('/')] : string.Empty;
+        string version = r.ApiVersion[(r.ApiVersion.LastIndexOf('/') + 1)..];
+        return parts.Length == 2 ? Wildcard(parts[0], version) || Wildcard(parts[0], group)
+            : Wildcard(parts[0], group) && Wildcard(parts[1], version);
+    }
+
+    private static bool Wildcard(string pattern, string value) =>
+        Regex.IsMatch(value, "^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$");
+}
+
+/// <summary>Loading Kyverno policies from files or folders (multi-document YAML; other kinds are ignored).</summary>
+public static class KyvernoPolicies
+{
+    public static List<KyvernoPolicy> Load(IEnumerable<string> paths, GitOpsSec.Diagnostics.IScanHost host)
+    {
+        var loader = new ManifestLoader(new ManifestLoadOptions { RenderKustomize = false }, host);
+        var policies = new List<KyvernoPolicy>();
+        foreach (string path in paths)
+        {
+            using IManifestTree? tree = ManifestSource.Open(path, null, host);
+            if (tree is null)
+            {
+                continue;
+            }
+            policies.AddRange(loader.Load(tree).Where(KyvernoPolicy.IsPolicy).Select(KyvernoPolicy.From));
+        }
+        return policies;
+    }
+}

@@ -1,0 +1,48 @@
+using System.Management.Automation;
+using GitOpsSec.Commands.Common;
+using GitOpsSec.Diagnostics;
+using GitOpsSec.Kyverno;
+using GitOpsSec.Manifests;
+
+namespace GitOpsSec.Commands.Kyverno;
+
+/// <summary>
+/// Test-KyvernoPolicy: evaluates Kyverno validate rules (pattern, anyPattern, anchors, match/exclude)
+/// against the repository's manifests offline, without a cluster or the kyverno CLI.
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "KyvernoPolicy", DefaultParameterSetName = PathSet)]
+[OutputType(typeof(KyvernoRuleResult))]
+public sealed class TestKyvernoPolicyCommand : ManifestCollectingCmdlet
+{
+    /// <summary>Files or folders with ClusterPolicy / Policy documents.</summary>
+    [Parameter(Mandatory = true)]
+    public string[]? Policy { get; set; }
+
+    /// <summary>Also output Skip results (rules that matched a resource whose conditions did not apply).</summary>
+    [Parameter]
+    public SwitchParameter IncludeSkipped { get; set; }
+
+    protected override void EndProcessing()
+    {
+        var policies = KyvernoPolicies.Load(Policy!.Select(p => SessionState.Path.GetUnresolvedProviderPathFromPSPath(p)), ScanHost);
+        if (policies.Count == 0)
+        {
+            WriteError(ToErrorRecord(new ScanError("GitOpsSec.Kyverno.NoPolicy", ScanErrorCategory.ObjectNotFound,
+                "No Kyverno ClusterPolicy or Policy was found in the -Policy paths.", string.Join(", ", Policy!))));
+            return;
+        }
+        foreach (ManifestObject resource in Objects.Where(o => !KyvernoPolicy.IsPolicy(o)))
+        {
+            foreach (KyvernoPolicy policy in policies)
+            {
+                foreach (KyvernoRuleResult result in KyvernoEvaluator.Evaluate(policy, resource))
+                {
+                    if (result.Result != KyvernoResult.Skip || IncludeSkipped)
+                    {
+                        WriteObject(result);
+                    }
+                }
+            }
+        }
+    }
+}

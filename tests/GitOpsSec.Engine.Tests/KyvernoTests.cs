@@ -1,0 +1,56 @@
+using GitOpsSec.Diagnostics;
+using GitOpsSec.Kyverno;
+using GitOpsSec.Manifests;
+using GitOpsSec.Tests.Shared;
+using Xunit;
+
+namespace GitOpsSec.Engine.Tests;
+
+/// <summary>Kyverno validate policies evaluated offline against `kyverno test`-style expectations (tests/data/kyverno).</summary>
+public class KyvernoTests
+{
+    public static IEnumerable<object[]> Cases() =>
+        Directory.GetDirectories(Path.Combine(TestPaths.RepoRoot, "tests", "data", "kyverno")).OrderBy(d => d, StringComparer.Ordinal)
+            .Select(d => new object[] { Path.GetFileName(d) });
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Results_match_the_kyverno_test_expectations(string folder)
+    {
+        string dir = Path.Combine(TestPaths.RepoRoot, "tests", "data", "kyverno", folder);
+        var host = new CollectingHost();
+        var policies = KyvernoPolicies.Load(new[] { Path.Combine(dir, "policy.yaml") }, host);
+        var (resources, loadHost) = Scan.Load(Path.Combine(dir, "resources.yaml"));
+        Assert.Empty(host.Errors);
+        Assert.Empty(loadHost.Errors);
+        Assert.NotEmpty(policies);
+        var actual = policies.SelectMany(p => resources.SelectMany(r => KyvernoEvaluator.Evaluate(p, r)))
+            .ToDictionary(r => (r.Policy, r.Rule, r.Name), r => r);
+
+        var test = (YMapping)YamlDocumentReader.Read(File.ReadAllText(Path.Combine(dir, "kyverno-test.yaml")), "kyverno-test.yaml", LoadLimits.Default, _ => { }).Single().Root;
+        var expected = new HashSet<(string, string, string)>();
+        foreach (YMapping result in test.Seq("results")!.Items.OfType<YMapping>())
+        {
+            foreach (YScalar name in result.Seq("resources")!.Items.OfType<YScalar>())
+            {
+                var key = (result.Text("policy")!, result.Text("rule")!, name.Value);
+                expected.Add(key);
+                string want = result.Text("result")!;
+                Assert.True(actual.TryGetValue(key, out var got), $"{key}: no result (expected {want})");
+                Assert.True(string.Equals(want, got!.Result.ToString(), StringComparison.OrdinalIgnoreCase), $"{key}: expected {want}, got {got.Result}: {got.Message}");
+            }
+        }
+        // Anything else the policies touched was skipped, never silently failed or passed.
+        Assert.All(actual.Where(a => !expected.Contains(a.Key)), a => Assert.Equal(KyvernoResult.Skip, a.Value.Result));
+    }
+
+    [Fact]
+    public void Quantities_compare_as_Kubernetes_does()
+    {
+        Assert.Equal(0.1, KyvernoEvaluatorQuantity("100m"), 6);
+        Assert.Equal(1024d * 1024 * 512, KyvernoEvaluatorQuantity("512Mi"));
+        Assert.Null(GitOpsSec.Kyverno.KyvernoEvaluator.QuantityForTests("abc"));
+    }
+
+    private static double KyvernoEvaluatorQuantity(string s) => GitOpsSec.Kyverno.KyvernoEvaluator.QuantityForTests(s)!.Value;
+}
