@@ -9,6 +9,29 @@ internal static class Workload
     public static bool IsLongRunning(ManifestObject o) => o.Kind is "Deployment" or "StatefulSet" or "DaemonSet" or "ReplicaSet";
 
     public static IEnumerable<ContainerRef> AppContainers(PodSpec pod) => pod.Containers.Where(c => c.ListName == "containers");
+
+    /// <summary>Every env entry of every container: the container, the entry's index and node.</summary>
+    public static IEnumerable<(ContainerRef Container, int Index, YMapping Entry)> Env(ManifestObject obj)
+    {
+        if (PodSpec.Of(obj) is not PodSpec pod)
+        {
+            yield break;
+        }
+        foreach (ContainerRef c in pod.Containers)
+        {
+            if (c.Node.Seq("env") is not YSequence env)
+            {
+                continue;
+            }
+            for (int i = 0; i < env.Items.Count; i++)
+            {
+                if (env.Items[i] is YMapping e)
+                {
+                    yield return (c, i, e);
+                }
+            }
+        }
+    }
 }
 
 /// <summary>GOS6101: a container without CPU and memory requests or without a memory limit.</summary>
@@ -148,23 +171,12 @@ internal sealed class DuplicateEnvRule : IManifestRule
 
     public IEnumerable<Violation> Evaluate(ManifestObject obj)
     {
-        if (PodSpec.Of(obj) is not PodSpec pod)
+        var seen = new HashSet<(ContainerRef, string)>();
+        foreach (var (c, i, e) in Workload.Env(obj))
         {
-            yield break;
-        }
-        foreach (ContainerRef c in pod.Containers)
-        {
-            if (c.Node.Seq("env") is not YSequence env)
+            if (e.Text("name") is string name && !seen.Add((c, name)))
             {
-                continue;
-            }
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            for (int i = 0; i < env.Items.Count; i++)
-            {
-                if (env.Items[i] is YMapping e && e.Text("name") is string name && !seen.Add(name))
-                {
-                    yield return new Violation(c.Path.Key("env").Item(i, null), c.Describe(), name); // by index: both items have this name
-                }
+                yield return new Violation(c.Path.Key("env").Item(i, null), c.Describe(), name); // by index: both items have this name
             }
         }
     }
@@ -179,25 +191,14 @@ internal sealed class SecretInEnvRule : IManifestRule
 
     public IEnumerable<Violation> Evaluate(ManifestObject obj)
     {
-        if (PodSpec.Of(obj) is not PodSpec pod)
+        foreach (var (c, i, e) in Workload.Env(obj))
         {
-            yield break;
-        }
-        foreach (ContainerRef c in pod.Containers)
-        {
-            if (c.Node.Seq("env") is not YSequence env)
+            if (e.Text("name") is string name && e.Text("value") is string value &&
+                Words.Any(w => name.ToUpperInvariant().Contains(w, StringComparison.Ordinal)) &&
+                !name.ToUpperInvariant().EndsWith("_FILE", StringComparison.Ordinal) && !GitOpsSec.Secrets.SecretText.IsPlaceholder(value))
             {
-                continue;
-            }
-            for (int i = 0; i < env.Items.Count; i++)
-            {
-                if (env.Items[i] is YMapping e && e.Text("name") is string name && e.Text("value") is string value &&
-                    Words.Any(w => name.ToUpperInvariant().Contains(w, StringComparison.Ordinal)) &&
-                    !name.ToUpperInvariant().EndsWith("_FILE", StringComparison.Ordinal) && !GitOpsSec.Secrets.SecretText.IsPlaceholder(value))
-                {
-                    // The value itself is never repeated: only its name.
-                    yield return new Violation(c.Path.Key("env").Item(i, e).Key("value"), c.Describe(), name);
-                }
+                // The value itself is never repeated: only its name.
+                yield return new Violation(c.Path.Key("env").Item(i, e).Key("value"), c.Describe(), name);
             }
         }
     }
