@@ -20,6 +20,7 @@ public class RuleFixtureTests
         {
             Include = new[] { ruleId },
             AllowedRegistries = File.Exists(registries) ? File.ReadAllLines(registries).Where(l => l.Length > 0).ToArray() : Array.Empty<string>(),
+            RequireSignedCommits = File.Exists(Path.Combine(TestPaths.RuleFixtures, ruleId, "require-signed-commits")),
         });
 
         Assert.Empty(host.Errors);
@@ -61,8 +62,8 @@ public class RuleFixtureTests
     [Fact]
     public void Catalog_entries_are_complete_and_names_are_kebab_case()
     {
-        Assert.Equal(49, RuleCatalog.ManifestRules.Count);
-        Assert.Equal(49 + GitOpsSec.Secrets.SecretDetectorCatalog.Detectors.Count + 4, RuleCatalog.Rules.Count);
+        Assert.Equal(52, RuleCatalog.ManifestRules.Count);
+        Assert.Equal(52 + GitOpsSec.Secrets.SecretDetectorCatalog.Detectors.Count + 4, RuleCatalog.Rules.Count);
         Assert.All(RuleCatalog.Rules, r =>
         {
             Assert.Matches("^GOS[0-9]{4}$", r.Id);

@@ -60,4 +60,16 @@ public class RepoAreasTests
         Assert.Equal(new object[] { "Skip", "Pass", "Fail" }, piped.Output.Select(o => o.BaseObject));
         Assert.Equal(new[] { "GitOpsSec.Kyverno.NoPolicy" }, session.Run("Test-KyvernoPolicy ./examples/hardened-repo -Policy ./examples/hardened-repo/jobs").ErrorIds);
     }
+
+    [Fact]
+    public void Trusted_keys_in_the_config_make_Argo_CD_projects_verify_signatures()
+    {
+        using var dir = new TempDir();
+        dir.Write("argocd/project.yaml", File.ReadAllText(Path.Combine(TestPaths.RuleFixtures, "GOS7006", "fail-no-signature-keys.yaml")));
+        using var session = new PowerShellSession();
+        Assert.Empty(session.Run("Test-GitOpsRepo -Path $args[0] -Rule GOS7006 -NoSecretScan", dir.Path).Output);
+        dir.Write(".gitopssec.yaml", "trustedKeys: .gitsigners\n");
+        var findings = session.Run("Test-GitOpsRepo -Path $args[0] -Rule GOS7006 -NoSecretScan", dir.Path).Findings();
+        Assert.Equal(("GOS7006", "argocd/project.yaml", 6), (Assert.Single(findings).RuleId, findings[0].Path, findings[0].Line));
+    }
 }

@@ -49,6 +49,7 @@ public sealed class GitOpsConfig
         Include = include ?? (EnabledRules.Count > 0 ? EnabledRules.ToArray() : null),
         Exclude = (exclude ?? Array.Empty<string>()).Concat(DisabledRules).ToArray(),
         AllowedRegistries = AllowedRegistries,
+        RequireSignedCommits = TrustedKeys is not null,
     };
 
     /// <summary>The config at the root of <paramref name="directory"/>, or the defaults when there is none.</summary>

@@ -20,6 +20,9 @@ public sealed record RuleSelection
     /// <summary>Registries images may come from (GOS6003); empty: no registry policy.</summary>
     public IReadOnlyList<string> AllowedRegistries { get; init; } = Array.Empty<string>();
 
+    /// <summary>The repository requires signed commits (trustedKeys is configured): GitOps controllers must verify them (GOS7006).</summary>
+    public bool RequireSignedCommits { get; init; }
+
     internal bool Selects(RuleInfo rule)
     {
         bool Matches(string s) => NameMatches(s, rule);

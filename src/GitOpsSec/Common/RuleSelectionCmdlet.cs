@@ -34,5 +34,6 @@ public abstract class RuleSelectionCmdlet : ManifestInputCmdlet
         Include = Rule ?? (config?.EnabledRules is { Count: > 0 } enabled ? enabled.ToArray() : null),
         Exclude = (ExcludeRule ?? Array.Empty<string>()).Concat(config?.DisabledRules ?? Array.Empty<string>()).ToArray(),
         AllowedRegistries = AllowedRegistry ?? (IReadOnlyList<string>?)config?.AllowedRegistries ?? Array.Empty<string>(),
+        RequireSignedCommits = config?.TrustedKeys is not null,
     }, ScanHost);
 }

@@ -149,3 +149,27 @@ internal sealed class ArgoTargetRevisionRule : IManifestRule
         }
     }
 }
+
+/// <summary>GOS7006: signed commits are required (.gitopssec.yaml trustedKeys) but an AppProject does not make Argo CD verify them (no signatureKeys).</summary>
+internal sealed class ArgoSignatureKeysRule : IManifestRule, IConfigurableRule
+{
+    private readonly bool _required;
+
+    public ArgoSignatureKeysRule() : this(false)
+    {
+    }
+
+    private ArgoSignatureKeysRule(bool required) => _required = required;
+
+    public string Id => "GOS7006";
+
+    public IRule Configure(RuleSelection selection) => new ArgoSignatureKeysRule(selection.RequireSignedCommits);
+
+    public IEnumerable<Violation> Evaluate(ManifestObject obj)
+    {
+        if (_required && ArgoCd.IsProject(obj) && obj.Node.Map("spec") is YMapping spec && spec.Seq("signatureKeys") is not { Items.Count: > 0 })
+        {
+            yield return new Violation(FieldPath.Root.Key("spec"), $"AppProject '{obj.Name}'", "no signatureKeys");
+        }
+    }
+}

@@ -63,3 +63,26 @@ internal sealed class FluxNoServiceAccountRule : IManifestRule
         }
     }
 }
+
+/// <summary>GOS7104: the repository holds SOPS-encrypted manifests but a Flux Kustomization has no spec.decryption: they are applied still encrypted (or not at all).</summary>
+internal sealed class FluxSopsDecryptionRule : IRepositoryRule
+{
+    public string Id => "GOS7104";
+
+    public IEnumerable<(ManifestObject Object, Violation Violation)> Evaluate(RepositoryContext repository)
+    {
+        var encrypted = repository.Objects.Where(o => o.Node.Map("sops") is YMapping sops && sops["mac"] is not null).ToList();
+        if (encrypted.Count == 0)
+        {
+            yield break;
+        }
+        foreach (ManifestObject k in repository.Objects.Where(o => Flux.Is(o, "Kustomization", "kustomize.toolkit.fluxcd.io")))
+        {
+            if (k.Node.Map("spec") is YMapping spec && spec.Map("decryption")?.Text("provider") != "sops")
+            {
+                yield return (k, new Violation(FieldPath.Root.Key("spec"), $"Kustomization '{k.Name}'",
+                    $"no sops decryption while {encrypted.Count} SOPS-encrypted manifest(s) exist (e.g. {encrypted[0].Path})"));
+            }
+        }
+    }
+}

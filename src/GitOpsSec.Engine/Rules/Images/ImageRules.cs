@@ -88,3 +88,26 @@ internal sealed class ImageRegistryRule : IManifestRule, IConfigurableRule
         }
     }
 }
+
+/// <summary>GOS6004: a mutable image reference (no digest) pulled with IfNotPresent or Never: nodes keep running whatever they cached first.</summary>
+internal sealed class ImagePullPolicyRule : IManifestRule
+{
+    public string Id => "GOS6004";
+
+    public IEnumerable<Violation> Evaluate(ManifestObject obj)
+    {
+        foreach (var (container, image, path) in ContainerImages.Of(obj))
+        {
+            string? policy = container.Node.Text("imagePullPolicy");
+            var reference = ImageReference.Parse(image);
+            bool latest = reference.Tag is null or "latest";
+            // Kubernetes defaults to Always only for :latest or untagged images.
+            string effective = policy ?? (latest && reference.Digest is null ? "Always" : "IfNotPresent");
+            if (reference.Digest is null && effective != "Always")
+            {
+                yield return new Violation(policy is null ? path : container.Path.Key("imagePullPolicy"), container.Describe(),
+                    $"{image} with imagePullPolicy {effective}{(policy is null ? " (default)" : string.Empty)}");
+            }
+        }
+    }
+}
