@@ -60,7 +60,7 @@ internal sealed class ResourcesRule : IManifestRule
     }
 }
 
-/// <summary>GOS6102: a long-running workload's container without a readiness probe.</summary>
+/// <summary>GOS6102: a long-running workload's container without a readiness or a liveness probe.</summary>
 internal sealed class ReadinessProbeRule : IManifestRule
 {
     public string Id => "GOS6102";
@@ -71,9 +71,13 @@ internal sealed class ReadinessProbeRule : IManifestRule
         {
             yield break;
         }
-        foreach (ContainerRef c in Workload.AppContainers(pod).Where(c => c.Node.Map("readinessProbe") is null))
+        foreach (ContainerRef c in Workload.AppContainers(pod))
         {
-            yield return new Violation(c.Path, c.Describe(), "no readinessProbe");
+            var missing = new[] { "readinessProbe", "livenessProbe" }.Where(p => c.Node.Map(p) is null).ToList();
+            if (missing.Count > 0)
+            {
+                yield return new Violation(c.Path, c.Describe(), "no " + string.Join(" and no ", missing));
+            }
         }
     }
 }
