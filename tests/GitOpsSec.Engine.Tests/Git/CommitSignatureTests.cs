@@ -46,7 +46,7 @@ public sealed class CommitSignatureTests : IClassFixture<SignedRepoFixture>
         {
             ["unsigned"] = SignatureStatus.Unsigned, ["pgp-good"] = SignatureStatus.Good, ["pgp-rsa"] = SignatureStatus.Good,
             ["pgp-ecdsa"] = SignatureStatus.Good, ["pgp-unknown"] = SignatureStatus.UnknownKey, ["pgp-revoked"] = SignatureStatus.RevokedKey,
-            ["pgp-expired"] = SignatureStatus.ExpiredKey, ["ssh-ed25519"] = SignatureStatus.Good, ["ssh-ecdsa"] = SignatureStatus.Good,
+            ["pgp-expired"] = SignatureStatus.ExpiredKey, ["pgp-sigexpired"] = SignatureStatus.ExpiredSignature, ["ssh-ed25519"] = SignatureStatus.Good, ["ssh-ecdsa"] = SignatureStatus.Good,
             ["ssh-rsa"] = SignatureStatus.Good, ["ssh-outsider"] = SignatureStatus.Untrusted, ["tampered"] = SignatureStatus.Bad,
             ["merge"] = SignatureStatus.Good,
         };

@@ -33,9 +33,10 @@ public sealed class SignedRepoFixture : IDisposable
         Gen("Unknown Dev <unknown@example.com>", "ed25519", "never");
         Gen("Revoked Dev <revoked@example.com>", "ed25519", "never");
         Gen("Expired Dev <expired@example.com>", "ed25519", "1d", "--faked-system-time", "20200101T000000");
+        Gen("Sigexpire Dev <sigexpire@example.com>", "ed25519", "never", "--faked-system-time", "20200101T000000");
 
         string export = System.IO.Path.Combine(_keys.Path, "trusted.asc");
-        var trusted = new[] { "trusted@example.com", "rsa@example.com", "ecdsa@example.com", "revoked@example.com", "expired@example.com" };
+        var trusted = new[] { "trusted@example.com", "rsa@example.com", "ecdsa@example.com", "revoked@example.com", "expired@example.com", "sigexpire@example.com" };
         File.WriteAllText(export, Run("gpg", SignHome, new[] { "--batch", "--armor", "--export" }.Concat(trusted).ToArray()));
         Run("gpg", VerifyHome, "--batch", "--import", export);
         foreach (string uid in trusted)
@@ -53,6 +54,9 @@ public sealed class SignedRepoFixture : IDisposable
         Repo.Environment["GNUPGHOME"] = SignHome;
         string wrapper = _keys.Write("gpg-2020", "#!/bin/sh\nexec gpg --faked-system-time 20200101T120000 \"$@\"\n");
         File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
+        // Signatures that expire one day after they were made (in 2020).
+        string sigExpiring = _keys.Write("gpg-2020-sigexpire", "#!/bin/sh\nexec gpg --faked-system-time 20200101T120000 --default-sig-expire 1d \"$@\"\n");
+        File.SetUnixFileMode(sigExpiring, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
 
         Commit("unsigned", Array.Empty<string>());
         Commit("pgp-good", Gpg(Fpr(SignHome, "trusted@example.com")));
@@ -61,6 +65,7 @@ public sealed class SignedRepoFixture : IDisposable
         Commit("pgp-unknown", Gpg(Fpr(SignHome, "unknown@example.com")));
         Commit("pgp-revoked", Gpg(Fpr(SignHome, "revoked@example.com")));
         Commit("pgp-expired", Gpg(Fpr(SignHome, "expired@example.com")).Concat(new[] { "-c", $"gpg.program={wrapper}" }).ToArray(), "2020-01-01T12:00:00Z");
+        Commit("pgp-sigexpired", Gpg(Fpr(SignHome, "sigexpire@example.com")).Concat(new[] { "-c", $"gpg.program={sigExpiring}" }).ToArray(), "2020-01-01T12:00:00Z");
         Commit("ssh-ed25519", Ssh(sshEd));
         Commit("ssh-ecdsa", Ssh(sshEc));
         Commit("ssh-rsa", Ssh(sshRsa));
