@@ -118,3 +118,21 @@ Describe 'Get-GitOpsChangeLog' {
         $log | ForEach-Object { $_.Kind | Should -Be 'Deployment'; $_.Change | Should -BeIn @('Added', 'Modified', 'Removed') }
     }
 }
+
+Describe 'Get-GitOpsImage and Export-GitOpsSbom' {
+    It 'lists pinned images of the hardened example and writes a CycloneDX SBOM' {
+        $images = Get-GitOpsImage -Path (Join-Path $examples 'hardened-repo')
+        $images | ForEach-Object { $_.Pinned | Should -BeTrue }
+        $bom = $images | Export-GitOpsSbom | ConvertFrom-Json
+        $bom.specVersion | Should -Be '1.5'
+        $bom.components.Count | Should -Be $images.Count
+    }
+}
+
+Describe 'Test-KyvernoPolicy' {
+    It 'fails the latest tag and passes a pinned tag' {
+        $dir = Join-Path $root 'tests/data/kyverno/disallow-latest-tag'
+        $results = Test-KyvernoPolicy -Path (Join-Path $dir 'resources.yaml') -Policy (Join-Path $dir 'policy.yaml')
+        ($results | Where-Object { $_.Result -eq 'Fail' }).Name | Should -Contain 'latest'
+    }
+}
