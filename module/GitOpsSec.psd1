@@ -11,6 +11,7 @@
     FormatsToProcess     = @('GitOpsSec.format.ps1xml')
     TypesToProcess       = @('GitOpsSec.types.ps1xml')
     CmdletsToExport      = @(
+        'Compare-GitOpsDrift'
         'ConvertTo-SealedSecret'
         'Export-GitOpsBaseline'
         'Export-GitOpsReport'

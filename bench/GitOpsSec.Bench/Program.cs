@@ -5,6 +5,12 @@ using GitOpsSec.Diagnostics;
 using GitOpsSec.Manifests;
 using GitOpsSec.Rules;
 
+if (args.Length == 2 && args[0] == "--drift")
+{
+    await DriftBench.RunAsync(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
+    return;
+}
+
 if (args.Length == 3 && args[0] == "--signed-history")
 {
     SignedHistory.Create(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));

@@ -146,7 +146,7 @@ public class DocumentationTests
     {
         string psd1 = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "module", "GitOpsSec.psd1"));
         var cmdlets = System.Text.RegularExpressions.Regex.Matches(psd1, "'([A-Z][A-Za-z]+-[A-Za-z]+)'").Select(m => m.Groups[1].Value).ToList();
-        Assert.Equal(24, cmdlets.Count);
+        Assert.Equal(25, cmdlets.Count);
         Assert.All(cmdlets, c => Assert.True(File.Exists(Path.Combine(TestPaths.RepoRoot, "docs", c + ".md")), c));
     }
 }

@@ -9,7 +9,7 @@ public class ModuleManifestTests
 {
     private static readonly string[] ExpectedCmdlets =
     {
-        "ConvertTo-SealedSecret", "Export-GitOpsBaseline", "Export-GitOpsReport", "Export-GitOpsSbom", "Find-GitOpsSecret", "Get-GitOpsChangeLog", "Get-GitOpsConfig", "Get-GitOpsImage", "Get-GitOpsManifest", "Get-GitOpsRule", "Get-NetworkPolicyCoverage", "Get-RbacExposure", "Get-SealedSecretCertificate",
+        "Compare-GitOpsDrift", "ConvertTo-SealedSecret", "Export-GitOpsBaseline", "Export-GitOpsReport", "Export-GitOpsSbom", "Find-GitOpsSecret", "Get-GitOpsChangeLog", "Get-GitOpsConfig", "Get-GitOpsImage", "Get-GitOpsManifest", "Get-GitOpsRule", "Get-NetworkPolicyCoverage", "Get-RbacExposure", "Get-SealedSecretCertificate",
         "Install-GitOpsHook", "New-SealedSecretManifest", "Protect-SealedSecretValue", "Test-CommitMessage", "Test-CommitSignature", "Test-GitOpsManifest", "Test-GitOpsRepo", "Test-KyvernoPolicy", "Test-RbacAccess", "Unprotect-SealedSecret",
         "Update-SealedSecret",
     };
@@ -85,6 +85,6 @@ public class ModuleManifestTests
             .Descendants("Type").Elements("Name").Select(e => e.Value).OrderBy(n => n).ToList();
         Assert.Equal(outputTypes, views);
         Assert.Equal(outputTypes, displaySets);
-        Assert.Equal(19, outputTypes.Count);
+        Assert.Equal(20, outputTypes.Count);
     }
 }

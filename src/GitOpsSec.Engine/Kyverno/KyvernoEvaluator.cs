@@ -314,7 +314,8 @@ public static class KyvernoEvaluator
         return Regex.IsMatch(value, regex, RegexOptions.Singleline | RegexOptions.CultureInvariant);
     }
 
-    internal static double? QuantityForTests(string s) => Quantity(s);
+    /// <summary>A number or Kubernetes quantity (100m, 1Gi) as a double, for callers outside the evaluator.</summary>
+    internal static double? ParseQuantity(string s) => Quantity(s);
 
     /// <summary>A number or Kubernetes quantity (100m, 1Gi, 2k) as a double; null when it is neither.</summary>
     private static double? Quantity(string s)
