@@ -25,4 +25,37 @@ public class DriftCmdletTests
         var bad = session.Run("try { Compare-GitOpsDrift ./git -Kubeconfig ./nope.yaml } catch { $_.FullyQualifiedErrorId }");
         Assert.StartsWith("GitOpsSec.Cluster.InvalidKubeconfig", (string)bad.Output[^1].BaseObject, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Live_analyses_read_the_cluster_with_the_same_output_types()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        server.Serve("v1", "namespaces", "Namespace", false);
+        server.Serve("v1", "pods", "Pod", true);
+        server.Serve("apps/v1", "deployments", "Deployment", true);
+        server.Serve("rbac.authorization.k8s.io/v1", "clusterrolebindings", "ClusterRoleBinding", false);
+        server.Serve("rbac.authorization.k8s.io/v1", "clusterroles", "ClusterRole", false);
+        server.Serve("networking.k8s.io/v1", "networkpolicies", "NetworkPolicy", true);
+        server.Add(JsonNode.Parse("""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"shop"}}""")!.AsObject());
+        server.Add(JsonNode.Parse("""{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"shop"},"spec":{"template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"web","image":"nginx:1.27","securityContext":{"privileged":true}}]}}}}""")!.AsObject());
+        server.Add(JsonNode.Parse("""{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web-abc","namespace":"shop","ownerReferences":[{"kind":"ReplicaSet","name":"web-1","controller":true}]},"spec":{"containers":[{"name":"web","image":"nginx:1.27","securityContext":{"privileged":true}}]}}""")!.AsObject());
+        server.Add(JsonNode.Parse("""{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding","metadata":{"name":"ci-admin"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"cluster-admin"},"subjects":[{"kind":"ServiceAccount","name":"ci","namespace":"shop"}]}""")!.AsObject());
+        using var dir = new TempDir();
+        string kubeconfig = dir.Write("kubeconfig", server.Kubeconfig());
+        using var session = new PowerShellSession(dir.Path);
+
+        var findings = session.Run("Test-GitOpsManifest -Live -Kubeconfig $args[0] -Rule GOS1003", kubeconfig);
+        findings.AssertNoErrors();
+        var privileged = Assert.Single(findings.Findings()); // the Deployment; its controller-owned Pod is not counted twice
+        Assert.Equal(("GitOpsSec.Finding", "Deployment", "web"), (privileged.TypeName, privileged.Kind, privileged.Name));
+        Assert.StartsWith("live/fake-context/Deployment/shop/web", privileged.Path, StringComparison.Ordinal);
+
+        var exposure = session.Run("Get-RbacExposure -Live -Kubeconfig $args[0] -Context fake-context | ForEach-Object { \"$($_.Subject)|$($_.Capability)\" }", kubeconfig);
+        exposure.AssertNoErrors();
+        Assert.Contains("ServiceAccount shop/ci|ClusterAdmin", exposure.Output.Select(o => o.BaseObject.ToString()));
+
+        var coverage = session.Run("Get-NetworkPolicyCoverage -Live -Kubeconfig $args[0] -ByNamespace | ForEach-Object { \"$($_.Namespace) $($_.DefaultDenyIngress)\" }", kubeconfig);
+        coverage.AssertNoErrors();
+        Assert.Contains("shop False", coverage.Output.Select(o => o.BaseObject.ToString()));
+    }
 }

@@ -159,7 +159,12 @@ public sealed class FakeApiServer : IAsyncDisposable
             await Status(ctx, 404, "NotFound");
             return;
         }
-        var items = _collections.TryGetValue(path, out var found) ? found : new List<JsonObject>();
+        string root = resource.GroupVersion.Contains('/') ? "/apis/" + resource.GroupVersion : "/api/" + resource.GroupVersion;
+        // A namespaced resource listed without a namespace: every namespace's objects, as the API server does.
+        var items = _collections.TryGetValue(path, out var found) ? found
+            : resource.Namespaced && path == root + "/" + resource.Plural
+                ? _collections.Where(c => c.Key.StartsWith(root + "/namespaces/", StringComparison.Ordinal) && c.Key.EndsWith("/" + resource.Plural, StringComparison.Ordinal)).SelectMany(c => c.Value).ToList()
+                : new List<JsonObject>();
         int limit = int.TryParse(ctx.Request.Query["limit"], out int l) && l > 0 ? l : int.MaxValue;
         int offset = int.TryParse(ctx.Request.Query["continue"], out int c) ? c : 0;
         var page = items.Skip(offset).Take(limit).Select(i => (JsonNode)i.DeepClone()).ToArray();

@@ -28,8 +28,55 @@ public abstract class ManifestInputCmdlet : GitOpsCmdlet
     [Parameter]
     public SwitchParameter NoRender { get; set; }
 
-    /// <summary>Reads the objects of every path given, streaming, reporting bad input as errors.</summary>
-    protected IEnumerable<ManifestObject> ReadManifests()
+    /// <summary>Read the objects running in the cluster (through the kubeconfig and -Context) instead of files.</summary>
+    [Parameter]
+    public SwitchParameter Live { get; set; }
+
+    /// <summary>The kubeconfig context for -Live (and Compare-GitOpsDrift); default: its current-context.</summary>
+    [Parameter]
+    public string? Context { get; set; }
+
+    /// <summary>The kubeconfig file for -Live (and Compare-GitOpsDrift); default: KUBECONFIG or ~/.kube/config.</summary>
+    [Parameter]
+    public string? Kubeconfig { get; set; }
+
+    /// <summary>Seconds to wait for each API request of -Live (and Compare-GitOpsDrift).</summary>
+    [Parameter]
+    [ValidateRange(1, 3600)]
+    public int TimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Connects to the cluster named by -Kubeconfig and -Context; a bad kubeconfig is a terminating error.</summary>
+    internal GitOpsSec.Drift.LiveCluster ConnectCluster()
+    {
+        try
+        {
+            return GitOpsSec.Drift.LiveCluster.Connect(Kubeconfig is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Kubeconfig), Context,
+                TimeSpan.FromSeconds(TimeoutSeconds));
+        }
+        catch (GitOpsSec.Diagnostics.GitOpsSecOperationException e)
+        {
+            ThrowTerminatingError(ToErrorRecord(e.ToScanError()));
+            throw; // not reached
+        }
+    }
+
+    /// <summary>Reads the objects of every path given (or, with -Live, of the cluster), streaming, reporting bad input as errors.</summary>
+    protected IEnumerable<ManifestObject> ReadManifests() => Live ? ReadLive() : ReadFiles();
+
+    private IEnumerable<ManifestObject> ReadLive()
+    {
+        using GitOpsSec.Drift.LiveCluster cluster = ConnectCluster();
+        var collected = new GitOpsSec.Diagnostics.CollectingHost();
+        var objects = GitOpsSec.Drift.LiveObjects.ReadAsync(cluster, null, collected, ScanHost.Cancellation).GetAwaiter().GetResult();
+        foreach (var error in collected.Errors)
+        {
+            WriteError(ToErrorRecord(error));
+        }
+        WriteVerbose($"Read {objects.Count} live object(s) from context {cluster.Context} in {cluster.Requests} API request(s)");
+        return objects;
+    }
+
+    private IEnumerable<ManifestObject> ReadFiles()
     {
         bool literal = ParameterSetName == LiteralPathSet;
         string[]? paths = literal ? LiteralPath : Path;

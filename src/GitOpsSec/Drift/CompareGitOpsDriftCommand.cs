@@ -14,14 +14,6 @@ namespace GitOpsSec.Commands.Drift;
 [OutputType(typeof(DriftResult))]
 public sealed class CompareGitOpsDriftCommand : ManifestCollectingCmdlet
 {
-    /// <summary>The kubeconfig file (default: KUBECONFIG or ~/.kube/config).</summary>
-    [Parameter]
-    public string? Kubeconfig { get; set; }
-
-    /// <summary>The kubeconfig context (default: its current-context).</summary>
-    [Parameter]
-    public string? Context { get; set; }
-
     /// <summary>Only objects in these namespaces.</summary>
     [Parameter]
     public string[]? Namespace { get; set; }
@@ -34,25 +26,14 @@ public sealed class CompareGitOpsDriftCommand : ManifestCollectingCmdlet
     [Parameter]
     public SwitchParameter IncludeInSync { get; set; }
 
-    /// <summary>Seconds to wait for each API request.</summary>
-    [Parameter]
-    [ValidateRange(1, 3600)]
-    public int TimeoutSeconds { get; set; } = 30;
-
     protected override void EndProcessing()
     {
-        LiveCluster cluster;
-        try
+        if (Live)
         {
-            cluster = LiveCluster.Connect(Kubeconfig is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Kubeconfig), Context,
-                TimeSpan.FromSeconds(TimeoutSeconds));
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Compare-GitOpsDrift compares Git with the cluster: give the Git manifests with -Path, not -Live."),
+                "GitOpsSec.Cluster.LiveNotAllowed", ErrorCategory.InvalidArgument, null));
         }
-        catch (GitOpsSecOperationException e)
-        {
-            ThrowTerminatingError(ToErrorRecord(e.ToScanError()));
-            return;
-        }
-        using (cluster)
+        using (LiveCluster cluster = ConnectCluster())
         {
             RunCancellable(() =>
             {
