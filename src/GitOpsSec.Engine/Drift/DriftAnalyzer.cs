@@ -71,6 +71,7 @@ public static class DriftAnalyzer
             host.Error(new ScanError(e.ErrorId, e.Category, $"Discovery failed on context '{cluster.Context}': {e.Message}", cluster.Context, Exception: e));
             return results;
         }
+        HashSet<string> fluxInventory = options.IncludeUnmanaged ? await FluxInventoryAsync(cluster, served, cancellation).ConfigureAwait(false) : new HashSet<string>();
         var wanted = git.Where(o => options.Namespaces is null || o.Namespace is null || options.Namespaces.Contains(o.Namespace)).ToList();
         var groups = new Dictionary<(ServedResource Resource, string? Namespace), List<ManifestObject>>();
         foreach (ManifestObject obj in wanted)
@@ -117,6 +118,9 @@ public static class DriftAnalyzer
                 var diffs = new List<DriftDifference>();
                 bool secret = obj.Kind == "Secret" && obj.ApiVersion == "v1";
                 Compare(obj.Node, current, string.Empty, diffs, secret);
+                // A field another controller owns (an HPA's spec.replicas, a webhook's injected value) is its business, not drift.
+                var foreign = ForeignFields(current);
+                diffs.RemoveAll(d => foreign.Contains(d.Field));
                 results.Add(Result(diffs.Count == 0 ? "InSync" : "Changed", obj, diffs));
             }
             if (options.IncludeUnmanaged)
@@ -134,12 +138,69 @@ public static class DriftAnalyzer
                         Kind = resource.Kind,
                         Namespace = ns,
                         Name = name,
-                        ManagedBy = ManagedBy(current),
+                        ManagedBy = ManagedBy(current) ??
+                                    (fluxInventory.Contains($"{ns}_{name}_{(resource.ApiVersion.Contains('/') ? resource.ApiVersion[..resource.ApiVersion.IndexOf('/')] : string.Empty)}_{resource.Kind}") ? "Flux" : null),
                     });
                 }
             }
         }
         return results;
+    }
+
+    /// <summary>Field managers that apply Git's version: their fields are Git's to decide.</summary>
+    private static readonly string[] Appliers =
+    {
+        "argocd-controller", "argocd-application-controller", "kustomize-controller", "helm-controller", "kubectl", "kubectl-client-side-apply", "kubectl-edit",
+    };
+
+    /// <summary>
+    /// Paths (in the difference notation: spec.template.spec.containers[web].image) of fields that only
+    /// managers other than the GitOps appliers own, from metadata.managedFields (fieldsV1).
+    /// </summary>
+    internal static HashSet<string> ForeignFields(JsonObject live)
+    {
+        var ours = new HashSet<string>(StringComparer.Ordinal);
+        var theirs = new HashSet<string>(StringComparer.Ordinal);
+        foreach (JsonNode? entry in live["metadata"]?["managedFields"]?.AsArray() ?? new JsonArray())
+        {
+            string manager = entry?["manager"]?.GetValue<string>() ?? string.Empty;
+            bool applier = entry?["operation"]?.GetValue<string>() == "Apply" ||
+                           Appliers.Any(a => manager.StartsWith(a, StringComparison.Ordinal));
+            if (entry?["fieldsV1"] is JsonObject fields)
+            {
+                Collect(fields, string.Empty, applier ? ours : theirs);
+            }
+        }
+        theirs.ExceptWith(ours);
+        return theirs;
+    }
+
+    private static void Collect(JsonObject fields, string path, HashSet<string> into)
+    {
+        foreach (var (key, value) in fields)
+        {
+            string? child = null;
+            if (key.StartsWith("f:", StringComparison.Ordinal))
+            {
+                child = path.Length == 0 ? key[2..] : path + "." + key[2..];
+            }
+            else if (key.StartsWith("k:", StringComparison.Ordinal) && JsonNode.Parse(key[2..]) is JsonObject item && item["name"] is JsonNode name)
+            {
+                child = $"{path}[{name}]";
+            }
+            if (child is null)
+            {
+                continue;
+            }
+            if (value is JsonObject sub && sub.Count > 0 && !(sub.Count == 1 && sub.ContainsKey(".")))
+            {
+                Collect(sub, child, into);
+            }
+            else
+            {
+                into.Add(child);
+            }
+        }
     }
 
     private static DriftResult Result(string status, ManifestObject obj, IReadOnlyList<DriftDifference> diffs) => new()
@@ -153,6 +214,33 @@ public static class DriftAnalyzer
         Line = obj.Line,
         Differences = diffs,
     };
+
+    /// <summary>The ids (namespace_name_group_kind) in every Flux Kustomization's status.inventory: objects Flux applied.</summary>
+    private static async Task<HashSet<string>> FluxInventoryAsync(LiveCluster cluster, IReadOnlyDictionary<(string, string), ServedResource> served, CancellationToken cancellation)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var resource in served.Values.Where(r => r.Kind == "Kustomization" && r.ApiVersion.StartsWith("kustomize.toolkit.fluxcd.io/", StringComparison.Ordinal)))
+        {
+            try
+            {
+                foreach (JsonObject k in await cluster.ListAsync(resource, null, cancellation).ConfigureAwait(false))
+                {
+                    foreach (JsonNode? e in k["status"]?["inventory"]?["entries"]?.AsArray() ?? new JsonArray())
+                    {
+                        if (e?["id"]?.GetValue<string>() is string id)
+                        {
+                            ids.Add(id);
+                        }
+                    }
+                }
+            }
+            catch (ClusterException)
+            {
+                // Without the inventory, unmanaged objects are still reported; they are just not attributed to Flux.
+            }
+        }
+        return ids;
+    }
 
     private static string? ManagedBy(JsonObject o)
     {

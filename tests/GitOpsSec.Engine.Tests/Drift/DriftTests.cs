@@ -159,4 +159,24 @@ public sealed class DriftTests
         c3.Dispose();
         Assert.Equal("GitOpsSec.Cluster.Unreachable", Assert.Single(untrusted.Errors).ErrorId);
     }
+
+    [Fact]
+    public async Task Fields_other_managers_own_are_not_drift_and_Flux_inventory_marks_its_objects()
+    {
+        await using var server = await Server();
+        server.Serve("kustomize.toolkit.fluxcd.io/v1", "kustomizations", "Kustomization", true);
+        // spec.replicas belongs to the HPA (kube-controller-manager), the image to the GitOps applier.
+        server.Add(Obj("""{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"api","namespace":"shop","managedFields":[{"manager":"kustomize-controller","operation":"Apply","fieldsV1":{"f:spec":{"f:template":{"f:spec":{"f:containers":{"k:{\"name\":\"api\"}":{"f:image":{}}}}}}}},{"manager":"kube-controller-manager","operation":"Update","fieldsV1":{"f:spec":{"f:replicas":{}}}}]},"spec":{"replicas":7,"template":{"spec":{"containers":[{"name":"api","image":"registry.example.com/api:2.0"}]}}}}"""));
+        server.Add(Obj("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"flux-made","namespace":"shop"}}"""));
+        server.Add(Obj("""{"apiVersion":"kustomize.toolkit.fluxcd.io/v1","kind":"Kustomization","metadata":{"name":"shop","namespace":"flux-system"},"spec":{},"status":{"inventory":{"entries":[{"id":"shop_flux-made__ConfigMap","v":"v1"}]}}}"""));
+        var dir = new TempDir();
+        dir.Write("m/api.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers: [{name: api, image: registry.example.com/api:1.0}]\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: declared, namespace: shop}\n");
+        var (results, host, cluster) = Run(server, Scan.Load(Path.Combine(dir.Path, "m")).Objects, dir, new DriftOptions { IncludeUnmanaged = true });
+        cluster.Dispose();
+        Assert.Empty(host.Errors);
+        var api = results.Single(r => r.Name == "api");
+        var diff = Assert.Single(api.Differences); // replicas (HPA-owned) is not drift; the image (applier-owned) is
+        Assert.Equal("spec.template.spec.containers[api].image", diff.Field);
+        Assert.Equal("Flux", results.Single(r => r.Name == "flux-made").ManagedBy);
+    }
 }
