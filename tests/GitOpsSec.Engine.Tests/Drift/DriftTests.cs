@@ -179,4 +179,22 @@ public sealed class DriftTests
         Assert.Equal("spec.template.spec.containers[api].image", diff.Field);
         Assert.Equal("Flux", results.Single(r => r.Name == "flux-made").ManagedBy);
     }
+
+    [Fact]
+    public async Task An_exec_credential_plugin_in_the_kubeconfig_is_honoured()
+    {
+        await using var server = await Server();
+        Seed(server);
+        var dir = new TempDir();
+        string plugin = dir.Write("token-plugin.sh", "#!/bin/sh\necho '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"" + FakeApiServer.Token + "\"}}'\n");
+        File.SetUnixFileMode(plugin, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string kubeconfig = server.Kubeconfig().Replace($"    token: {FakeApiServer.Token}",
+            $"    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {plugin}\n      interactiveMode: Never", StringComparison.Ordinal);
+        Assert.DoesNotContain(FakeApiServer.Token, kubeconfig, StringComparison.Ordinal);
+        dir.Write("m/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: shop}\ndata: {LOG_LEVEL: info}\n");
+        var (results, host, cluster) = Run(server, Scan.Load(Path.Combine(dir.Path, "m")).Objects, dir, kubeconfig: kubeconfig);
+        cluster.Dispose();
+        Assert.Empty(host.Errors);
+        Assert.Equal("InSync", Assert.Single(results).Status);
+    }
 }
