@@ -35,6 +35,10 @@ public sealed class FakeApiServer : IAsyncDisposable
         Port = port;
     }
 
+    /// <summary>A client certificate (PEM) and key (PEM) issued by the server's CA, accepted instead of the token.</summary>
+    public (string CertificatePem, string KeyPem) ClientCertificate { get; private set; }
+
+
     public static async Task<FakeApiServer> StartAsync()
     {
         using var caKey = RSA.Create(2048);
@@ -53,9 +57,23 @@ public sealed class FakeApiServer : IAsyncDisposable
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.UseHttps(serverCert)));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.UseHttps(new HttpsConnectionAdapterOptions
+        {
+            ServerCertificate = serverCert,
+            ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+            ClientCertificateValidation = (_, _, _) => true, // checked against the CA in the handler
+        })));
+        using var clientKey = RSA.Create(2048);
+        var clientRequest = new CertificateRequest("CN=drift-tester,O=system:masters", clientKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        clientRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection { new Oid("1.3.6.1.5.5.7.3.2") }, false));
+        using X509Certificate2 client = clientRequest.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1), new byte[] { 5, 6, 7, 8 });
         WebApplication app = builder.Build();
-        var server = new FakeApiServer(app, ca.ExportCertificatePem(), 0);
+        var server = new FakeApiServer(app, ca.ExportCertificatePem(), 0)
+        {
+            ClientCertificate = (client.ExportCertificatePem(), clientKey.ExportRSAPrivateKeyPem()),
+            _caThumbprint = ca.Thumbprint,
+            _caPublicKey = ca.GetRSAPublicKey()!.ExportSubjectPublicKeyInfo(),
+        };
         app.Run(server.HandleAsync);
         await app.StartAsync();
         server.Port = new Uri(app.Urls.First()).Port;
@@ -83,6 +101,11 @@ public sealed class FakeApiServer : IAsyncDisposable
     private static string Collection(string gv, string plural, string? ns) =>
         (gv.Contains('/') ? "/apis/" + gv : "/api/" + gv) + (ns is null ? string.Empty : "/namespaces/" + ns) + "/" + plural;
 
+    /// <summary>A kubeconfig that authenticates with the client certificate instead of a token.</summary>
+    public string KubeconfigWithClientCertificate() => Kubeconfig().Replace($"    token: {Token}",
+        $"    client-certificate-data: {Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(ClientCertificate.CertificatePem))}\n" +
+        $"    client-key-data: {Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(ClientCertificate.KeyPem))}", StringComparison.Ordinal);
+
     public string Kubeconfig(string token = Token, string? caPem = null) => $"""
         apiVersion: v1
         kind: Config
@@ -101,10 +124,30 @@ public sealed class FakeApiServer : IAsyncDisposable
         current-context: fake-context
         """;
 
+    private string? _caThumbprint;
+    private byte[]? _caPublicKey;
+
+    /// <summary>A client certificate signed by this server's CA.</summary>
+    private bool TrustedClient(X509Certificate2? certificate)
+    {
+        if (certificate is null || _caPublicKey is null)
+        {
+            return false;
+        }
+        using var caKey = RSA.Create();
+        caKey.ImportSubjectPublicKeyInfo(_caPublicKey, out _);
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var ca = X509CertificateLoader.LoadCertificate(System.Text.Encoding.ASCII.GetBytes(CaPem));
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        return chain.Build(certificate) && chain.ChainElements[^1].Certificate.Thumbprint == _caThumbprint;
+    }
+
     private async Task HandleAsync(HttpContext ctx)
     {
         Interlocked.Increment(ref Requests);
-        if (ctx.Request.Headers.Authorization.ToString() != "Bearer " + Token)
+        if (ctx.Request.Headers.Authorization.ToString() != "Bearer " + Token && !TrustedClient(ctx.Connection.ClientCertificate))
         {
             await Status(ctx, 401, "Unauthorized");
             return;

@@ -197,4 +197,19 @@ public sealed class DriftTests
         Assert.Empty(host.Errors);
         Assert.Equal("InSync", Assert.Single(results).Status);
     }
+
+    [Fact]
+    public async Task A_client_certificate_in_the_kubeconfig_authenticates()
+    {
+        await using var server = await Server();
+        Seed(server);
+        var dir = new TempDir();
+        string kubeconfig = server.KubeconfigWithClientCertificate();
+        Assert.DoesNotContain(FakeApiServer.Token, kubeconfig, StringComparison.Ordinal);
+        dir.Write("m/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: shop}\ndata: {LOG_LEVEL: info}\n");
+        var (results, host, cluster) = Run(server, Scan.Load(Path.Combine(dir.Path, "m")).Objects, dir, kubeconfig: kubeconfig);
+        cluster.Dispose();
+        Assert.Empty(host.Errors);
+        Assert.Equal("InSync", Assert.Single(results).Status);
+    }
 }
