@@ -62,8 +62,8 @@ public class RuleFixtureTests
     [Fact]
     public void Catalog_entries_are_complete_and_names_are_kebab_case()
     {
-        Assert.Equal(52, RuleCatalog.ManifestRules.Count);
-        Assert.Equal(52 + GitOpsSec.Secrets.SecretDetectorCatalog.Detectors.Count + 4, RuleCatalog.Rules.Count);
+        Assert.Equal(56, RuleCatalog.ManifestRules.Count);
+        Assert.Equal(56 + GitOpsSec.Secrets.SecretDetectorCatalog.Detectors.Count + 4, RuleCatalog.Rules.Count);
         Assert.All(RuleCatalog.Rules, r =>
         {
             Assert.Matches("^GOS[0-9]{4}$", r.Id);
