@@ -63,7 +63,7 @@ public class RuleFixtureTests
     public void Catalog_entries_are_complete_and_names_are_kebab_case()
     {
         Assert.Equal(56, RuleCatalog.ManifestRules.Count);
-        Assert.Equal(56 + GitOpsSec.Secrets.SecretDetectorCatalog.Detectors.Count + 4, RuleCatalog.Rules.Count);
+        Assert.Equal(56 + GitOpsSec.Secrets.SecretDetectorCatalog.Detectors.Count + 4 + 1, RuleCatalog.Rules.Count);
         Assert.All(RuleCatalog.Rules, r =>
         {
             Assert.Matches("^GOS[0-9]{4}$", r.Id);
@@ -146,7 +146,7 @@ public class DocumentationTests
     {
         string psd1 = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "module", "GitOpsSec.psd1"));
         var cmdlets = System.Text.RegularExpressions.Regex.Matches(psd1, "'([A-Z][A-Za-z]+-[A-Za-z]+)'").Select(m => m.Groups[1].Value).ToList();
-        Assert.Equal(25, cmdlets.Count);
+        Assert.Equal(28, cmdlets.Count);
         Assert.All(cmdlets, c => Assert.True(File.Exists(Path.Combine(TestPaths.RepoRoot, "docs", c + ".md")), c));
     }
 }

@@ -9,7 +9,7 @@ public static class RuleCatalog
 {
     private static readonly Lazy<IReadOnlyList<RuleInfo>> LazyManifestRules = new(LoadCatalog);
     private static readonly Lazy<IReadOnlyList<RuleInfo>> LazyRules = new(() =>
-        LazyManifestRules.Value.Concat(GitOpsSec.Secrets.SecretDetectorCatalog.Detectors.Select(d => d.Info)).Concat(GitOpsSec.Git.ProvenanceRules.All)
+        LazyManifestRules.Value.Concat(GitOpsSec.Secrets.SecretDetectorCatalog.Detectors.Select(d => d.Info)).Concat(GitOpsSec.Git.ProvenanceRules.All).Append(GitOpsSec.Reports.VulnerabilityReports.Rule)
             .OrderBy(r => r.Id, StringComparer.Ordinal).ToArray());
     private static readonly Lazy<IReadOnlyList<IRule>> LazyImplementations = new(FindImplementations);
 

@@ -52,6 +52,10 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
     [ValidateNotNullOrEmpty]
     public string? Range { get; set; }
 
+    /// <summary>Trivy or Grype JSON reports: their vulnerabilities in images the repository deploys become findings (GOS8001).</summary>
+    [Parameter]
+    public string[]? VulnerabilityReport { get; set; }
+
     /// <summary>Skip the secret scan (manifest, RBAC and network rules only).</summary>
     [Parameter]
     public SwitchParameter NoSecretScan { get; set; }
@@ -107,6 +111,10 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
         if (Range is not null)
         {
             RunCancellable(CheckProvenance);
+        }
+        if (VulnerabilityReport is { Length: > 0 })
+        {
+            RunCancellable(ImportVulnerabilities);
         }
         Severity? threshold = FailOn is null ? _config.FailOn : Enum.Parse<Severity>(FailOn, ignoreCase: true);
         RepoSummary summary = RepoSummary.From(_findings, threshold);
@@ -194,6 +202,27 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
             var pattern = GitOpsSec.Git.CommitMessagePolicy.Compile(_config.TicketPattern);
             Emit(GitOpsSec.Git.CommitMessagePolicy.CheckHistory(root, Range, null, null, null, pattern, excludeMerges: true, ScanHost)
                 .Select(GitOpsSec.Git.ProvenanceRules.ToFinding).OfType<Finding>());
+        }
+    }
+
+    private void ImportVulnerabilities()
+    {
+        var vulnerabilities = new List<ImageVulnerability>();
+        foreach (string report in VulnerabilityReport!)
+        {
+            try
+            {
+                vulnerabilities.AddRange(VulnerabilityReports.Read(SessionState.Path.GetUnresolvedProviderPathFromPSPath(report)));
+            }
+            catch (GitOpsSecOperationException e)
+            {
+                WriteError(ToErrorRecord(e.ToScanError()));
+            }
+        }
+        string start = _roots.Count > 0 ? _roots[0] : SessionState.Path.CurrentFileSystemLocation.Path;
+        if (_config.Selection(Rule, ExcludeRule).Selects(VulnerabilityReports.Rule))
+        {
+            Emit(VulnerabilityReports.ToFindings(vulnerabilities, VulnerabilityImport.Images(start, ScanHost)));
         }
     }
 
