@@ -35,6 +35,14 @@ public class IntegrationTests
         Assert.Empty(VulnerabilityReports.ToFindings(trivy, ImageInventory.Build(Scan.Load(Path.Combine(TestPaths.Examples, "insecure-repo")).Objects)));
     }
 
+    [Fact]
+    public void A_filesystem_report_points_at_the_lockfile()
+    {
+        var f = Assert.Single(VulnerabilityReports.ToFindings(VulnerabilityReports.Read(Data("trivy-fs.json")), Hardened()));
+        Assert.Equal(("tools/requirements.txt", Severity.Medium, "CVE-2026-0200"), (f.Path, f.Severity, f.Field));
+        Assert.Null(f.Resource);
+    }
+
     [Theory]
     [InlineData("trivy-schema-1.json", "GitOpsSec.Vulnerability.UnknownFormat")]
     [InlineData("not-a-report.json", "GitOpsSec.Vulnerability.UnknownFormat")]
