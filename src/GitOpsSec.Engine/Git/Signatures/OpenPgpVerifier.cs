@@ -55,8 +55,9 @@ public sealed class OpenPgpVerifier
             }
             signature = list[0];
         }
-        catch (Exception e) when (e is IOException or PgpException or ArgumentException or InvalidCastException or EndOfStreamException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Hostile or broken input of any shape (BouncyCastle throws several unrelated types): undecided, so not Good.
             return new SignatureVerdict(SignatureFormat.OpenPGP, SignatureStatus.Error, $"The signature block is malformed: {e.Message}");
         }
 
@@ -83,8 +84,7 @@ public sealed class OpenPgpVerifier
             signature.Update(signedData);
             valid = signature.Verify();
         }
-        catch (Exception e) when (e is PgpException or ArgumentException or InvalidOperationException or NotSupportedException or
-                                      Org.BouncyCastle.Security.InvalidKeyException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             return new SignatureVerdict(SignatureFormat.OpenPGP, SignatureStatus.Error, $"The signature could not be checked: {e.Message}",
                 keyIdHex, fingerprint, userId, algorithm);

@@ -206,7 +206,7 @@ public sealed class SshSignatureVerifier
             sigBytes = sig.ReadBytes();
             keyType = new SshReader(keyBlob).ReadString();
         }
-        catch (Exception e) when (e is FormatException or ArgumentException or IndexOutOfRangeException or ArgumentOutOfRangeException or OverflowException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             return new SignatureVerdict(SignatureFormat.SSH, SignatureStatus.Error, $"The SSH signature is malformed: {e.Message}");
         }
@@ -237,7 +237,7 @@ public sealed class SshSignatureVerifier
         {
             return new SignatureVerdict(SignatureFormat.SSH, SignatureStatus.Error, e.Message, null, fingerprint, null, keyType);
         }
-        catch (Exception e) when (e is CryptographicException or FormatException or ArgumentException or IndexOutOfRangeException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             return new SignatureVerdict(SignatureFormat.SSH, SignatureStatus.Error, $"The SSH key or signature is malformed: {e.Message}", null, fingerprint, null, keyType);
         }

@@ -49,7 +49,7 @@ public sealed class X509SignatureVerifier
                 ?? throw new CmsException("no signer");
             cert = cms.GetCertificates().EnumerateMatches(signer.SignerID).FirstOrDefault();
         }
-        catch (Exception e) when (e is CmsException or FormatException or ArgumentException or IOException or InvalidCastException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             return new SignatureVerdict(SignatureFormat.X509, SignatureStatus.Error, $"The X.509 (CMS) signature is malformed: {e.Message}");
         }
@@ -65,9 +65,9 @@ public sealed class X509SignatureVerifier
         {
             valid = signer.Verify(cert);
         }
-        catch (Exception e) when (e is CmsException or Org.BouncyCastle.Security.Certificates.CertificateException or ArgumentException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            valid = false;
+            valid = false; // a signature that cannot be checked is not valid
             _ = e;
         }
         if (!valid)
