@@ -41,12 +41,12 @@ public static class ChangeLog
     public static IEnumerable<ChangeLogEntry> Read(string path, string? range, string? revision, DateTimeOffset? since, int? maxCount,
         Regex ticketPattern, SignatureTrust trust, IScanHost host)
     {
-        using Repository? repo = Secrets.SecretSearch.OpenRepository(path, host);
+        using Repository? repo = GitHistory.OpenRepository(path, host);
         if (repo is null)
         {
             yield break;
         }
-        List<Commit>? commits = GitHistory.SelectCommits(repo, range, revision ?? (range is null ? "HEAD" : null), since, maxCount, host);
+        List<Commit>? commits = GitHistory.SelectFromHead(repo, range, revision, since, maxCount, host);
         foreach (Commit commit in commits ?? new List<Commit>())
         {
             host.Cancellation.ThrowIfCancellationRequested();
@@ -120,8 +120,8 @@ public static class ChangeLog
     {
         Commit = c.Sha,
         Date = c.Committer.When,
-        Author = $"{c.Author.Name} <{c.Author.Email}>",
-        Committer = $"{c.Committer.Name} <{c.Committer.Email}>",
+        Author = GitHistory.Person(c.Author),
+        Committer = GitHistory.Person(c.Committer),
         Subject = c.MessageShort,
         Ticket = ticket.Success ? ticket.Value.TrimEnd(':', ' ') : null,
         SignatureStatus = sig.Status,

@@ -89,12 +89,12 @@ public static class CommitMessagePolicy
     public static IEnumerable<CommitMessageResult> CheckHistory(string path, string? range, string? revision, DateTimeOffset? since, int? maxCount,
         Regex pattern, bool excludeMerges, IScanHost host)
     {
-        using Repository? repo = Secrets.SecretSearch.OpenRepository(path, host);
+        using Repository? repo = GitHistory.OpenRepository(path, host);
         if (repo is null)
         {
             yield break;
         }
-        List<Commit>? commits = GitHistory.SelectCommits(repo, range, revision ?? (range is null ? "HEAD" : null), since, maxCount, host);
+        List<Commit>? commits = GitHistory.SelectFromHead(repo, range, revision, since, maxCount, host);
         foreach (Commit c in commits ?? new List<Commit>())
         {
             bool merge = c.Parents.Count() > 1;
@@ -102,7 +102,7 @@ public static class CommitMessagePolicy
             {
                 continue;
             }
-            yield return Check(c.Message, pattern, c.Sha, $"{c.Author.Name} <{c.Author.Email}>", c.Author.When, merge);
+            yield return Check(c.Message, pattern, c.Sha, GitHistory.Person(c.Author), c.Author.When, merge);
         }
     }
 

@@ -87,7 +87,7 @@ public static class CommitSignatures
     public static IEnumerable<CommitSignatureResult> Verify(string path, string? range, string? revision, DateTimeOffset? since, int? maxCount,
         SignatureTrust trust, bool includeTags, IScanHost host)
     {
-        using Repository? repo = Secrets.SecretSearch.OpenRepository(path, host);
+        using Repository? repo = GitHistory.OpenRepository(path, host);
         if (repo is null)
         {
             yield break;
@@ -96,7 +96,7 @@ public static class CommitSignatures
         {
             host.Warning("The repository is a shallow clone: commits beyond its boundary cannot be verified (fetch with --unshallow to verify them).");
         }
-        List<Commit>? commits = GitHistory.SelectCommits(repo, range, revision ?? (range is null ? "HEAD" : null), since, maxCount, host);
+        List<Commit>? commits = GitHistory.SelectFromHead(repo, range, revision, since, maxCount, host);
         foreach (Commit commit in commits ?? new List<Commit>())
         {
             host.Cancellation.ThrowIfCancellationRequested();
@@ -133,8 +133,8 @@ public static class CommitSignatures
     {
         Kind = kind,
         Commit = c.Sha,
-        Author = $"{c.Author.Name} <{c.Author.Email}>",
-        Committer = $"{c.Committer.Name} <{c.Committer.Email}>",
+        Author = GitHistory.Person(c.Author),
+        Committer = GitHistory.Person(c.Committer),
         Date = c.Committer.When,
         Subject = c.MessageShort,
         IsMerge = c.Parents.Skip(1).Any(),
@@ -221,8 +221,8 @@ public static class CommitSignatures
             Kind = "tag",
             Tag = tag.Name,
             Commit = tag.Target.Sha,
-            Author = tagger is null ? string.Empty : $"{tagger.Name} <{tagger.Email}>",
-            Committer = tagger is null ? string.Empty : $"{tagger.Name} <{tagger.Email}>",
+            Author = tagger is null ? string.Empty : GitHistory.Person(tagger),
+            Committer = tagger is null ? string.Empty : GitHistory.Person(tagger),
             Date = tagger?.When ?? default,
             Subject = message.Split('\n')[0],
             Format = SignatureFormat.None,

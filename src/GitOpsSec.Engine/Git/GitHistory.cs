@@ -6,6 +6,46 @@ namespace GitOpsSec.Git;
 /// <summary>Selecting commits (ranges, revisions, dates, counts) and what each commit changed, through LibGit2Sharp.</summary>
 public static class GitHistory
 {
+    /// <summary>The working directory of the repository containing <paramref name="path"/> (where its .gitopssec.yaml lives), or null.</summary>
+    public static string? RepositoryRoot(string path)
+    {
+        string? git = Repository.Discover(Path.GetFullPath(path));
+        if (git is null)
+        {
+            return null;
+        }
+        string dir = git.TrimEnd('/', '\\');
+        return Path.GetFileName(dir) == ".git" ? Path.GetDirectoryName(dir) : dir;
+    }
+
+    internal static Repository? OpenRepository(string path, IScanHost host)
+    {
+        string full = Path.GetFullPath(path);
+        string? discovered = Directory.Exists(full) || File.Exists(full) ? Repository.Discover(full) : null;
+        if (discovered is null)
+        {
+            host.Error(new ScanError(ErrorIds.NotARepository, ScanErrorCategory.ObjectNotFound, $"'{full}' is not inside a git repository.", full));
+            return null;
+        }
+        try
+        {
+            return new Repository(discovered);
+        }
+        catch (LibGit2SharpException e)
+        {
+            host.Error(new ScanError(ErrorIds.NotARepository, ScanErrorCategory.ReadError,
+                $"The git repository at '{discovered}' could not be opened: {e.Message}", full, Exception: e));
+            return null;
+        }
+    }
+
+    /// <summary>A commit's author or committer the way git prints it: Name &lt;email&gt;.</summary>
+    public static string Person(Signature who) => $"{who.Name} <{who.Email}>";
+
+    /// <summary>Commits newest first for the provenance checks: <paramref name="range"/>, else history reachable from <paramref name="revision"/> or HEAD.</summary>
+    public static List<Commit>? SelectFromHead(Repository repo, string? range, string? revision, DateTimeOffset? since, int? maxCount, IScanHost host) =>
+        SelectCommits(repo, range, revision ?? (range is null ? "HEAD" : null), since, maxCount, host);
+
     /// <summary>
     /// Commits newest first: <paramref name="range"/> "a..b", else history reachable from
     /// <paramref name="revision"/>, else from every branch, tag and remote ref. Null after reporting a
@@ -69,7 +109,8 @@ public static class GitHistory
         }
     }
 
-    private static Commit? Resolve(Repository repo, string revision, IScanHost host)
+    /// <summary>The commit a revision names, or null after reporting RevisionNotFound.</summary>
+    internal static Commit? Resolve(Repository repo, string revision, IScanHost host)
     {
         Commit? commit = null;
         try

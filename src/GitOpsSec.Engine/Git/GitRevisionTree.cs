@@ -30,38 +30,14 @@ public sealed class GitRevisionTree : IManifestTree
     public static GitRevisionTree? Open(string path, string revision, IScanHost host)
     {
         string full = Path.GetFullPath(path);
-        string? discovered = Repository.Discover(full);
-        if (discovered is null)
+        Repository? repository = GitHistory.OpenRepository(full, host);
+        if (repository is null)
         {
-            host.Error(new ScanError(ErrorIds.NotARepository, ScanErrorCategory.ObjectNotFound,
-                $"'{full}' is not inside a git repository.", full));
             return null;
         }
-        Repository repository;
-        try
-        {
-            repository = new Repository(discovered);
-        }
-        catch (LibGit2SharpException e)
-        {
-            host.Error(new ScanError(ErrorIds.NotARepository, ScanErrorCategory.ReadError,
-                $"The git repository at '{discovered}' could not be opened: {e.Message}", full, Exception: e));
-            return null;
-        }
-        Commit? commit = null;
-        try
-        {
-            commit = repository.Lookup(revision)?.Peel<Commit>();
-        }
-        catch (Exception e) when (e is LibGit2SharpException or InvalidOperationException or ArgumentException)
-        {
-            commit = null;
-        }
+        Commit? commit = GitHistory.Resolve(repository, revision, host);
         if (commit is null)
         {
-            host.Error(new ScanError(ErrorIds.RevisionNotFound, ScanErrorCategory.ObjectNotFound,
-                $"The revision '{revision}' does not name a commit in {repository.Info.WorkingDirectory ?? repository.Info.Path}.",
-                revision));
             repository.Dispose();
             return null;
         }

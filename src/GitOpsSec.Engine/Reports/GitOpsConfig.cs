@@ -59,6 +59,21 @@ public sealed class GitOpsConfig
         return File.Exists(file) ? Load(file) : Default;
     }
 
+    /// <summary>
+    /// The config that governs <paramref name="path"/>: .gitopssec.yaml in its folder (the path itself when it
+    /// is one), or with <paramref name="repositoryRoot"/> at the top of the git repository that contains it.
+    /// </summary>
+    public static GitOpsConfig ForPath(string path, bool repositoryRoot = false)
+    {
+        string full = Path.GetFullPath(path);
+        string folder = Directory.Exists(full) ? full : Path.GetDirectoryName(full) ?? full;
+        return ForDirectory(repositoryRoot && Git.GitHistory.RepositoryRoot(folder) is string top ? top : folder);
+    }
+
+    /// <summary>The baseline to apply: <paramref name="explicitPath"/> when given, else the config's; null when neither names one.</summary>
+    public Baseline? LoadBaseline(string? explicitPath) =>
+        (explicitPath ?? BaselinePath) is string file ? Reports.Baseline.Load(file) : null;
+
     /// <summary>Reads a config file; GitOpsSec.Config.Invalid with the line of the first problem.</summary>
     public static GitOpsConfig Load(string path)
     {

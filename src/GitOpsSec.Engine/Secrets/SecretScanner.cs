@@ -25,8 +25,8 @@ public sealed record SecretHit
 }
 
 /// <summary>
-/// Finds credentials in text. Per detector: a keyword prefilter over the lower-cased text, then the
-/// regex, then placeholder, entropy and format checks. Kubernetes Secrets are read as YAML: data values
+/// Finds credentials in text. One pass finds which detector keywords occur (case-insensitively); only the
+/// detectors whose keywords occur run their regex, then placeholder, entropy and format checks. Kubernetes Secrets are read as YAML: data values
 /// are base64-decoded and scanned, every remaining plaintext value is a finding of its own, and a
 /// SealedSecret's ciphertext is ignored. Thread-safe: one scanner serves every worker of a scan.
 /// </summary>
@@ -66,6 +66,9 @@ public sealed class SecretScanner
     }
 
     public static SecretScanner Default { get; } = new(SecretDetectorCatalog.Detectors);
+
+    /// <summary>A scanner with the detectors <paramref name="selection"/> selects.</summary>
+    public static SecretScanner For(Rules.RuleSelection selection) => new(SecretDetectorCatalog.Detectors.Where(d => selection.Selects(d.Info)));
 
     public IReadOnlyList<SecretDetector> Detectors { get; }
 
@@ -266,14 +269,13 @@ public sealed class SecretScanner
                     {
                         continue;
                     }
-                    int valueStart = SecretText.Offset(lineStarts, value.Line, value.Column);
-                    judged.Add((valueStart, valueStart + Math.Max(1, value.Value.Length) + 2));
+                    int start = SecretText.Offset(lineStarts, value.Line, value.Column);
+                    judged.Add((start, start + Math.Max(1, value.Value.Length) + 2));
                     string? plain = field == "data" ? SecretText.Base64Text(value.Value) : value.Value;
                     if (plain is null || SecretText.IsPlaceholder(plain) || IsPublicMaterial(key.Value, plain))
                     {
                         continue;
                     }
-                    int start = SecretText.Offset(lineStarts, value.Line, value.Column);
                     int end = start + Math.Max(1, value.Value.Length);
                     int reportAt = SecretText.Offset(lineStarts, key.Line, key.Column);
                     string context = $"Secret {name} {field}.{key.Value}{(field == "data" ? " (base64-decoded)" : string.Empty)}";

@@ -149,8 +149,9 @@ public static class SecretSearch
             }
         }
 
-        private string Relative(ref System.IO.Enumeration.FileSystemEntry entry) =>
-            entry.ToFullPath()[(_root.Length + 1)..].Replace('\\', '/');
+        private string Relative(string full) => full[(_root.Length + 1)..].Replace('\\', '/');
+
+        private string Relative(ref System.IO.Enumeration.FileSystemEntry entry) => Relative(entry.ToFullPath());
 
         protected override bool ShouldRecurseIntoEntry(ref System.IO.Enumeration.FileSystemEntry entry)
         {
@@ -183,7 +184,7 @@ public static class SecretSearch
         protected override (string Full, string Relative) TransformEntry(ref System.IO.Enumeration.FileSystemEntry entry)
         {
             string full = entry.ToFullPath();
-            return (full, full[(_root.Length + 1)..].Replace('\\', '/'));
+            return (full, Relative(full));
         }
 
         protected override bool ContinueOnError(int error)
@@ -270,7 +271,7 @@ public static class SecretSearch
                 continue;
             }
             SecretFinding finding = SecretFinding.From(hit, path, source, options.ShowSecret,
-                commit?.Sha, commit is null ? null : $"{commit.Author.Name} <{commit.Author.Email}>", commit?.Author.When);
+                commit?.Sha, commit is null ? null : GitHistory.Person(commit.Author), commit?.Author.When);
             if (options.Config.SeverityOverrides.TryGetValue(finding.RuleId, out Severity severity))
             {
                 finding = finding with { Severity = severity };
@@ -286,7 +287,7 @@ public static class SecretSearch
     /// <summary>What <c>git commit</c> would record: index entries whose content differs from HEAD.</summary>
     public static IEnumerable<SecretFinding> ScanIndex(string path, SecretScanOptions options, IScanHost host, SecretScanStatistics stats)
     {
-        using Repository? repo = OpenRepository(path, host);
+        using Repository? repo = GitHistory.OpenRepository(path, host);
         if (repo is null)
         {
             yield break;
@@ -318,7 +319,7 @@ public static class SecretSearch
     /// <summary>Every blob reachable in the selected history, each scanned once.</summary>
     public static IEnumerable<SecretFinding> ScanHistory(string path, HistoryOptions history, SecretScanOptions options, IScanHost host, SecretScanStatistics stats)
     {
-        using Repository? repo = OpenRepository(path, host);
+        using Repository? repo = GitHistory.OpenRepository(path, host);
         if (repo is null)
         {
             yield break;
@@ -469,39 +470,6 @@ public static class SecretSearch
         {
             return (null, new ContentResult(Array.Empty<SecretHit>(), new ScanError(ErrorIds.GitReadFailed, ScanErrorCategory.ReadError,
                 $"Blob {id.Sha[..12]} could not be read: {e.Message}", path, Exception: e)));
-        }
-    }
-
-    /// <summary>The working directory of the repository containing <paramref name="path"/> (where its .gitopssec.yaml lives), or null.</summary>
-    public static string? RepositoryRoot(string path)
-    {
-        string? git = Repository.Discover(System.IO.Path.GetFullPath(path));
-        if (git is null)
-        {
-            return null;
-        }
-        string dir = git.TrimEnd('/', '\\');
-        return System.IO.Path.GetFileName(dir) == ".git" ? System.IO.Path.GetDirectoryName(dir) : dir;
-    }
-
-    internal static Repository? OpenRepository(string path, IScanHost host)
-    {
-        string full = System.IO.Path.GetFullPath(path);
-        string? discovered = Directory.Exists(full) || File.Exists(full) ? Repository.Discover(full) : null;
-        if (discovered is null)
-        {
-            host.Error(new ScanError(ErrorIds.NotARepository, ScanErrorCategory.ObjectNotFound, $"'{full}' is not inside a git repository.", full));
-            return null;
-        }
-        try
-        {
-            return new Repository(discovered);
-        }
-        catch (LibGit2SharpException e)
-        {
-            host.Error(new ScanError(ErrorIds.NotARepository, ScanErrorCategory.ReadError,
-                $"The git repository at '{discovered}' could not be opened: {e.Message}", full, Exception: e));
-            return null;
         }
     }
 }

@@ -36,7 +36,7 @@ public sealed class GetGitOpsChangeLogCommand : HistoryCmdlet
         try
         {
             trust = BuildTrust();
-            pattern = CommitMessagePolicy.Compile(TicketPattern ?? CommitMessagePolicy.DefaultPattern(SecretSearch.RepositoryRoot(RepositoryPath)));
+            pattern = CommitMessagePolicy.Compile(TicketPattern ?? CommitMessagePolicy.DefaultPattern(GitOpsSec.Git.GitHistory.RepositoryRoot(RepositoryPath)));
         }
         catch (GitOpsSecOperationException e)
         {

@@ -57,7 +57,7 @@ public abstract class HistoryCmdlet : GitOpsCmdlet
         {
             files.AddRange((list ?? Array.Empty<string>()).Select(f => SessionState.Path.GetUnresolvedProviderPathFromPSPath(f)));
         }
-        if (files.Count == 0 && SecretSearch.RepositoryRoot(RepositoryPath) is string root)
+        if (files.Count == 0 && GitOpsSec.Git.GitHistory.RepositoryRoot(RepositoryPath) is string root)
         {
             GitOpsConfig config = GitOpsConfig.ForDirectory(root);
             if (config.TrustedKeysPath is string keys)

@@ -66,7 +66,7 @@ public sealed class TestCommitMessageCommand : GitOpsCmdlet
         try
         {
             string where = SessionState.Path.GetUnresolvedProviderPathFromPSPath(ParameterSetName == RepositorySet ? Path : ".");
-            _pattern = CommitMessagePolicy.Compile(Pattern ?? CommitMessagePolicy.DefaultPattern(SecretSearch.RepositoryRoot(where)));
+            _pattern = CommitMessagePolicy.Compile(Pattern ?? CommitMessagePolicy.DefaultPattern(GitOpsSec.Git.GitHistory.RepositoryRoot(where)));
         }
         catch (GitOpsSecOperationException e)
         {

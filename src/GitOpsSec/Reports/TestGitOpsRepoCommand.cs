@@ -70,13 +70,13 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
             string root = SessionState.Path.GetUnresolvedProviderPathFromPSPath((ParameterSetName == LiteralPathSet ? LiteralPath : Path)?.FirstOrDefault() ?? ".");
             _config = Config is not null
                 ? GitOpsConfig.Load(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Config))
-                : GitOpsConfig.ForDirectory(Directory.Exists(root) ? root : System.IO.Path.GetDirectoryName(root) ?? root);
+                : GitOpsConfig.ForPath(root);
             WriteVerbose($"Configuration: {_config}");
             _analyzer = CreateAnalyzer(_config);
             string? baseline = Baseline is not null ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(Baseline) : _config.BaselinePath;
-            if (baseline is not null)
+            _baseline = _config.LoadBaseline(baseline);
+            if (_baseline is not null)
             {
-                _baseline = GitOpsSec.Reports.Baseline.Load(baseline);
                 WriteVerbose($"Baseline {baseline}: {_baseline.Count} accepted finding(s)");
             }
         }
@@ -136,19 +136,19 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
     {
         RuleSelection selection = _config.Selection(Rule, (ExcludeRule ?? Array.Empty<string>())
             .Concat(Rule is null && _analyzer!.ActiveRules.Any(r => r.Id == "GOS2001") ? new[] { SecretDetectorCatalog.KubernetesSecretValueId } : Array.Empty<string>()));
-        var detectors = SecretDetectorCatalog.Detectors.Where(d => selection.Selects(d.Info)).ToList();
-        if (detectors.Count == 0 || _roots.Count == 0)
+        var scanner = SecretScanner.For(selection);
+        if (scanner.Detectors.Count == 0 || _roots.Count == 0)
         {
             return;
         }
-        var options = new SecretScanOptions { Scanner = new SecretScanner(detectors), Config = _config };
+        var options = new SecretScanOptions { Scanner = scanner, Config = _config };
         var stats = new SecretScanStatistics();
         WriteProgress(new ProgressRecord(2, "Test-GitOpsRepo", "Scanning files for secrets") { PercentComplete = -1 });
         var seen = new HashSet<string>(StringComparer.Ordinal);
         Emit(SecretSearch.ScanPaths(_roots, options, ScanHost, stats).Where(f => seen.Add(f.Fingerprint)).Select(f => f.ToFinding()));
         if (History)
         {
-            string? top = SecretSearch.RepositoryRoot(_roots[0]);
+            string? top = GitOpsSec.Git.GitHistory.RepositoryRoot(_roots[0]);
             if (top is null)
             {
                 WriteWarning($"-History: '{_roots[0]}' is not inside a git repository; only the files were scanned for secrets.");
@@ -167,7 +167,7 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
     private void CheckProvenance()
     {
         string start = _roots.Count > 0 ? _roots[0] : SessionState.Path.CurrentFileSystemLocation.Path;
-        string? root = SecretSearch.RepositoryRoot(start);
+        string? root = GitOpsSec.Git.GitHistory.RepositoryRoot(start);
         if (root is null)
         {
             WriteError(ToErrorRecord(new ScanError(ErrorIds.NotARepository, ScanErrorCategory.ObjectNotFound, $"-Range: '{start}' is not inside a git repository.", start)));

@@ -105,17 +105,12 @@ public sealed class FindGitOpsSecretCommand : GitOpsCmdlet
             return;
         }
         GitOpsConfig config;
-        Baseline? baseline = null;
+        Baseline? baseline;
         try
         {
-            string root = Directory.Exists(resolved[0]) ? resolved[0] : System.IO.Path.GetDirectoryName(resolved[0]) ?? resolved[0];
-            if (ParameterSetName != FilesSet && SecretSearch.RepositoryRoot(root) is string top)
-            {
-                root = top;
-            }
-            config = Config is not null ? GitOpsConfig.Load(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Config)) : GitOpsConfig.ForDirectory(root);
-            string? baselinePath = Baseline is not null ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(Baseline) : config.BaselinePath;
-            baseline = baselinePath is null ? null : GitOpsSec.Reports.Baseline.Load(baselinePath);
+            config = Config is not null ? GitOpsConfig.Load(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Config))
+                : GitOpsConfig.ForPath(resolved[0], repositoryRoot: ParameterSetName != FilesSet);
+            baseline = config.LoadBaseline(Baseline is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Baseline));
         }
         catch (GitOpsSecOperationException e)
         {
@@ -133,7 +128,7 @@ public sealed class FindGitOpsSecretCommand : GitOpsCmdlet
         }
         var options = new SecretScanOptions
         {
-            Scanner = new SecretScanner(SecretDetectorCatalog.Detectors.Where(d => selection.Selects(d.Info))),
+            Scanner = SecretScanner.For(selection),
             MaxFileSize = MaxFileSize,
             ShowSecret = ShowSecret,
             MinConfidence = Enum.Parse<SecretConfidence>(MinConfidence, ignoreCase: true),

@@ -88,25 +88,17 @@ public static class SecretScanEntryPoint
         Baseline? baseline;
         try
         {
-            string first = Path.GetFullPath(paths[0]);
-            string root = Directory.Exists(first) ? first : Path.GetDirectoryName(first) ?? first;
-            if ((staged || history) && SecretSearch.RepositoryRoot(root) is string top)
-            {
-                root = top;
-            }
-            config = configFile is not null ? GitOpsConfig.Load(configFile) : GitOpsConfig.ForDirectory(root);
-            string? baselinePath = baselineFile ?? config.BaselinePath;
-            baseline = baselinePath is null ? null : Baseline.Load(baselinePath);
+            config = configFile is not null ? GitOpsConfig.Load(configFile) : GitOpsConfig.ForPath(paths[0], repositoryRoot: staged || history);
+            baseline = config.LoadBaseline(baselineFile);
         }
         catch (GitOpsSecOperationException e)
         {
             stderr.WriteLine(e.ToScanError().ToString());
             return 2;
         }
-        GitOpsSec.Rules.RuleSelection selection = config.Selection(null, null);
         var options = new SecretScanOptions
         {
-            Scanner = new SecretScanner(SecretDetectorCatalog.Detectors.Where(d => selection.Selects(d.Info))),
+            Scanner = SecretScanner.For(config.Selection(null, null)),
             ShowSecret = show,
             MinConfidence = minConfidence,
             MaxFileSize = maxFileSize,
