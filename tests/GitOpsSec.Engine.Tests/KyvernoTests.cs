@@ -49,8 +49,8 @@ public class KyvernoTests
     {
         Assert.Equal(0.1, KyvernoEvaluatorQuantity("100m"), 6);
         Assert.Equal(1024d * 1024 * 512, KyvernoEvaluatorQuantity("512Mi"));
-        Assert.Null(GitOpsSec.Kyverno.KyvernoEvaluator.ParseQuantity("abc"));
+        Assert.Null(GitOpsSec.Manifests.KubernetesQuantity.Parse("abc"));
     }
 
-    private static double KyvernoEvaluatorQuantity(string s) => GitOpsSec.Kyverno.KyvernoEvaluator.ParseQuantity(s)!.Value;
+    private static double KyvernoEvaluatorQuantity(string s) => GitOpsSec.Manifests.KubernetesQuantity.Parse(s)!.Value;
 }

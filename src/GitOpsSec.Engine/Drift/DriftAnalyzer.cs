@@ -246,8 +246,7 @@ public static class DriftAnalyzer
     {
         var labels = o["metadata"]?["labels"] as JsonObject;
         var annotations = o["metadata"]?["annotations"] as JsonObject;
-        if (annotations?["argocd.argoproj.io/tracking-id"] is not null || labels?["app.kubernetes.io/instance"] is not null && labels?["argocd.argoproj.io/instance"] is not null ||
-            labels?["argocd.argoproj.io/instance"] is not null)
+        if (annotations?["argocd.argoproj.io/tracking-id"] is not null || labels?["argocd.argoproj.io/instance"] is not null)
         {
             return "ArgoCD";
         }
@@ -378,7 +377,7 @@ public static class DriftAnalyzer
             return true;
         }
         // 8080 vs "8080", 0.5 vs 500m, 1Gi vs 1073741824: the API server normalises numbers and quantities.
-        return Kyverno.KyvernoEvaluator.ParseQuantity(gitText) is double a && Kyverno.KyvernoEvaluator.ParseQuantity(liveText) is double c && Math.Abs(a - c) < 1e-9;
+        return KubernetesQuantity.Parse(gitText) is double a && KubernetesQuantity.Parse(liveText) is double c && Math.Abs(a - c) < 1e-9;
     }
 
     private static string? Describe(JsonNode? n) => n switch

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using GitOpsSec.Manifests;
 
@@ -314,25 +313,7 @@ public static class KyvernoEvaluator
         return Regex.IsMatch(value, regex, RegexOptions.Singleline | RegexOptions.CultureInvariant);
     }
 
-    /// <summary>A number or Kubernetes quantity (100m, 1Gi) as a double, for callers outside the evaluator.</summary>
-    internal static double? ParseQuantity(string s) => Quantity(s);
-
-    /// <summary>A number or Kubernetes quantity (100m, 1Gi, 2k) as a double; null when it is neither.</summary>
-    private static double? Quantity(string s)
-    {
-        var m = Regex.Match(s.Trim(), @"^(-?\d+(?:\.\d+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$");
-        if (!m.Success)
-        {
-            return null;
-        }
-        double n = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-        return n * (m.Groups[2].Value switch
-        {
-            "m" => 1e-3, "k" => 1e3, "M" => 1e6, "G" => 1e9, "T" => 1e12, "P" => 1e15, "E" => 1e18,
-            "Ki" => 1024d, "Mi" => 1024d * 1024, "Gi" => 1024d * 1024 * 1024, "Ti" => Math.Pow(1024, 4), "Pi" => Math.Pow(1024, 5), "Ei" => Math.Pow(1024, 6),
-            _ => 1d,
-        });
-    }
+    private static double? Quantity(string s) => Manifests.KubernetesQuantity.Parse(s);
 
     private static string Show(string path) => path.Length == 0 ? "the resource" : path.TrimStart('.');
 
