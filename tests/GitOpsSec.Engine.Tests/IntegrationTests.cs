@@ -36,6 +36,19 @@ public class IntegrationTests
     }
 
     [Fact]
+    public void Each_workload_finding_points_at_that_workloads_own_reference()
+    {
+        using var dir = new TempDir();
+        const string image = "registry.example.com/web/frontend:3.4.1";
+        dir.Write("a.yaml", $"apiVersion: v1\nkind: Pod\nmetadata: {{name: twice, namespace: x}}\nspec:\n  initContainers: [{{name: i, image: {image}}}]\n  containers: [{{name: c, image: {image}}}]\n");
+        dir.Write("b.yaml", $"apiVersion: v1\nkind: Pod\nmetadata: {{name: once, namespace: x}}\nspec:\n  containers: [{{name: c, image: {image}}}]\n");
+        var findings = VulnerabilityReports.ToFindings(VulnerabilityReports.Read(Data("trivy-web.json")), ImageInventory.Build(Scan.Load(dir.Path).Objects))
+            .Where(f => f.Field == "CVE-2026-0001").ToList();
+        Assert.Equal(("a.yaml", 6), findings.Where(f => f.Resource!.Name == "twice").Select(f => (f.Path, f.Line)).Single());
+        Assert.Equal(("b.yaml", 5), findings.Where(f => f.Resource!.Name == "once").Select(f => (f.Path, f.Line)).Single());
+    }
+
+    [Fact]
     public void A_filesystem_report_points_at_the_lockfile()
     {
         var f = Assert.Single(VulnerabilityReports.ToFindings(VulnerabilityReports.Read(Data("trivy-fs.json")), Hardened()));

@@ -19,6 +19,9 @@ public sealed record ImageInventoryItem
     /// <summary>File:line of every place it is referenced.</summary>
     public required IReadOnlyList<string> Locations { get; init; }
 
+    /// <summary>For each workload, the file:line of its first reference to the image.</summary>
+    internal IReadOnlyDictionary<string, string> WorkloadLocations { get; init; } = new Dictionary<string, string>();
+
     public override string ToString() => Image;
 }
 
@@ -27,14 +30,14 @@ public static class ImageInventory
 {
     public static IReadOnlyList<ImageInventoryItem> Build(IEnumerable<ManifestObject> objects)
     {
-        var uses = new Dictionary<string, (List<string> Workloads, List<string> Locations)>(StringComparer.Ordinal);
+        var uses = new Dictionary<string, (List<string> Workloads, List<string> Locations, Dictionary<string, string> ByWorkload)>(StringComparer.Ordinal);
         foreach (ManifestObject obj in objects)
         {
             foreach (var (_, image, path) in ContainerImages.Of(obj))
             {
                 if (!uses.TryGetValue(image, out var use))
                 {
-                    uses[image] = use = (new List<string>(), new List<string>());
+                    uses[image] = use = (new List<string>(), new List<string>(), new Dictionary<string, string>(StringComparer.Ordinal));
                 }
                 string workload = $"{obj.Kind}/{(obj.Namespace is null ? string.Empty : obj.Namespace + "/")}{obj.Name}";
                 if (!use.Workloads.Contains(workload))
@@ -43,6 +46,7 @@ public static class ImageInventory
                 }
                 SourceLocation where = obj.Locate(path);
                 use.Locations.Add($"{where.Path}:{where.Line}");
+                use.ByWorkload.TryAdd(workload, $"{where.Path}:{where.Line}");
             }
         }
         return uses.OrderBy(u => u.Key, StringComparer.Ordinal).Select(u =>
@@ -58,6 +62,7 @@ public static class ImageInventory
                 Pinned = reference.IsPinned,
                 Workloads = u.Value.Workloads,
                 Locations = u.Value.Locations.Distinct().ToList(),
+                WorkloadLocations = u.Value.ByWorkload,
             };
         }).ToList();
     }
