@@ -45,6 +45,19 @@ public class KyvernoTests
     }
 
     [Fact]
+    public void Failure_messages_never_show_secret_values()
+    {
+        using var dir = new TempDir();
+        dir.Write("policy.yaml", "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: p}\nspec:\n  rules:\n    - name: r\n      match: {any: [{resources: {kinds: [Secret]}}]}\n      validate:\n        pattern: {data: {password: \"abc*\"}}\n");
+        dir.Write("secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {password: c3VwZXItc2VjcmV0}\n");
+        var policy = KyvernoPolicies.Load(new[] { Path.Combine(dir.Path, "policy.yaml") }, new CollectingHost()).Single();
+        var result = KyvernoEvaluator.Evaluate(policy, Scan.Load(Path.Combine(dir.Path, "secret.yaml")).Objects.Single()).Single();
+        Assert.Equal(KyvernoResult.Fail, result.Result);
+        Assert.Contains("data.password", result.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("c3VwZXItc2VjcmV0", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Quantities_compare_as_Kubernetes_does()
     {
         Assert.Equal(0.1, KyvernoEvaluatorQuantity("100m"), 6);

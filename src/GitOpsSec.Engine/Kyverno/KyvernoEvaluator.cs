@@ -277,14 +277,17 @@ public static class KyvernoEvaluator
             return Outcome.Fail($"{Show(path)}: expected a value matching '{pattern.Value}'");
         }
         string p = pattern.Value;
+        // Values under data / stringData (a Secret's, possibly a ConfigMap's credentials) never reach a message.
+        string shown = path.StartsWith(".data.", StringComparison.Ordinal) || path.StartsWith(".stringData.", StringComparison.Ordinal)
+            ? "(value withheld)" : $"'{actual.Value}'";
         // Typed literals (true, 8080) compare by value, not text.
         if (pattern.IsPlain && ScalarResolver.Resolve(pattern) is bool b)
         {
-            return actual.AsBoolean() == b ? Outcome.Pass : Outcome.Fail($"{Show(path)} must be {p.ToLowerInvariant()}, is '{actual.Value}'");
+            return actual.AsBoolean() == b ? Outcome.Pass : Outcome.Fail($"{Show(path)} must be {p.ToLowerInvariant()}, is {shown}");
         }
         return p.Split('|').Any(alternative => MatchExpression(alternative.Trim(), actual.Value))
             ? Outcome.Pass
-            : Outcome.Fail($"{Show(path)} must match '{p}', is '{actual.Value}'");
+            : Outcome.Fail($"{Show(path)} must match '{p}', is {shown}");
     }
 
     private static bool MatchExpression(string pattern, string value)
