@@ -59,6 +59,9 @@ public sealed class KyvernoPolicy
 /// </summary>
 public static class KyvernoEvaluator
 {
+    /// <summary>The controllers Kyverno generates Pod rules for when a policy does not name them.</summary>
+    private const string DefaultControllers = "DaemonSet,Deployment,Job,StatefulSet,ReplicaSet,ReplicationController,CronJob";
+
     public static IEnumerable<KyvernoRuleResult> Evaluate(KyvernoPolicy policy, ManifestObject resource)
     {
         if (policy.Node.Map("spec")?.Seq("rules") is not YSequence rules)
@@ -69,29 +72,63 @@ public static class KyvernoEvaluator
         {
             yield break; // a namespaced Policy applies only to its namespace
         }
+        string controllers = policy.Node.Map("metadata")?.Map("annotations")?.Text("pod-policies.kyverno.io/autogen-controllers") ?? DefaultControllers;
         foreach (YMapping rule in rules.Items.OfType<YMapping>())
         {
             string ruleName = rule.Text("name") ?? "(unnamed)";
-            if (!Matches(rule.Map("match"), resource, isExclude: false) || (rule.Map("exclude") is YMapping ex && Matches(ex, resource, isExclude: true)))
-            {
-                continue;
-            }
             if (rule.Map("validate") is not YMapping validate)
             {
                 continue; // mutate / generate / verifyImages rules do not validate
             }
+            // Pod controller auto-generation: a rule written only for Pods also applies to the Pod template of
+            // the controllers, under the names autogen-<rule> and autogen-cronjob-<rule>.
+            string[] wrap = Array.Empty<string>();
+            string name = ruleName;
+            bool autogen = false;
+            if (resource.Kind != "Pod" && CanAutoGenerate(rule) &&
+                controllers.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Contains(resource.Kind, StringComparer.Ordinal))
+            {
+                autogen = true;
+                wrap = resource.Kind == "CronJob" ? new[] { "spec", "jobTemplate", "spec", "template" } : new[] { "spec", "template" };
+                name = resource.Kind == "CronJob" ? $"autogen-cronjob-{ruleName}" : $"autogen-{ruleName}";
+            }
+            if (!Matches(rule.Map("match"), resource, isExclude: false, ignoreKinds: autogen) ||
+                (rule.Map("exclude") is YMapping ex && Matches(ex, resource, isExclude: true, ignoreKinds: autogen)))
+            {
+                continue;
+            }
             string message = validate.Text("message") ?? "validation rule failed";
-            (KyvernoResult result, string why) = Validate(validate, resource.Node);
+            KyvernoResult result;
+            string why;
+            try
+            {
+                YMapping subject = autogen ? PodFromTemplate(resource.Node, wrap) : resource.Node;
+                var context = new KyvernoContext(subject, resource.Namespace);
+                AddContextEntries(rule, context);
+                message = context.Message(message);
+                if (!context.Evaluate(rule["preconditions"], unresolvedAsEmpty: true, out _))
+                {
+                    (result, why) = (KyvernoResult.Skip, "preconditions not met");
+                }
+                else
+                {
+                    (result, why) = Validate(validate, resource.Node, context, wrap);
+                }
+            }
+            catch (KyvernoUndecidedException e)
+            {
+                (result, why) = (KyvernoResult.Error, e.Message);
+            }
             yield return new KyvernoRuleResult
             {
                 Policy = policy.Name,
-                Rule = ruleName,
+                Rule = name,
                 Resource = resource.Resource.ToString(),
                 Kind = resource.Kind,
                 Namespace = resource.Namespace,
                 Name = resource.Name ?? string.Empty,
                 Result = result,
-                Message = result == KyvernoResult.Fail ? $"{message} ({why})" : why,
+                Message = result == KyvernoResult.Fail ? (why.Length > 0 ? $"{message} ({why})" : message) : why,
                 Path = resource.Path,
                 Line = resource.Line,
                 PolicyPath = policy.Path,
@@ -99,18 +136,113 @@ public static class KyvernoEvaluator
         }
     }
 
-    private static (KyvernoResult, string) Validate(YMapping validate, YMapping resource)
+    /// <summary>Kyverno generates controller rules only for rules that match Pods alone, without names, selectors or annotations.</summary>
+    private static bool CanAutoGenerate(YMapping rule)
     {
-        foreach (string unsupported in new[] { "deny", "foreach", "cel", "podSecurity", "manifests", "assert" })
+        var filters = new List<YMapping>();
+        foreach (string block in new[] { "match", "exclude" })
+        {
+            if (rule.Map(block) is not YMapping b)
+            {
+                continue;
+            }
+            IEnumerable<YNode> items = b.Seq("any")?.Items ?? b.Seq("all")?.Items ?? new YNode[] { b };
+            filters.AddRange(items.OfType<YMapping>().Select(f => f.Map("resources")).OfType<YMapping>());
+        }
+        bool anyPodKind = false;
+        foreach (YMapping res in filters)
+        {
+            if (res["names"] is not null || res["name"] is not null || res["selector"] is not null || res["annotations"] is not null)
+            {
+                return false;
+            }
+            if (res.Seq("kinds") is YSequence kinds)
+            {
+                foreach (YScalar k in kinds.Items.OfType<YScalar>())
+                {
+                    if (k.Value is not ("Pod" or "v1/Pod"))
+                    {
+                        return false;
+                    }
+                    anyPodKind = true;
+                }
+            }
+        }
+        return anyPodKind;
+    }
+
+    /// <summary>The Pod a controller's template describes: request.object for the generated rule's variables.</summary>
+    private static YMapping PodFromTemplate(YMapping controller, string[] wrap)
+    {
+        YMapping? template = controller;
+        foreach (string key in wrap)
+        {
+            template = template?.Map(key);
+        }
+        var pod = new YMapping(template?.Line ?? controller.Line, template?.Column ?? controller.Column);
+        pod.Set(new YScalar("apiVersion", true, null, pod.Line, pod.Column), new YScalar("v1", true, null, pod.Line, pod.Column));
+        pod.Set(new YScalar("kind", true, null, pod.Line, pod.Column), new YScalar("Pod", true, null, pod.Line, pod.Column));
+        foreach (string key in new[] { "metadata", "spec" })
+        {
+            if (template?[key] is YNode part)
+            {
+                pod.Set(template.KeyNode(key)!, part);
+            }
+        }
+        return pod;
+    }
+
+    /// <summary>The context entries of a rule: variables are supported; configMap, apiCall and the like need a cluster.</summary>
+    private static void AddContextEntries(YMapping rule, KyvernoContext context)
+    {
+        foreach (YMapping entry in rule.Seq("context")?.Items.OfType<YMapping>() ?? Enumerable.Empty<YMapping>())
+        {
+            string name = entry.Text("name") ?? throw new KyvernoUndecidedException("a context entry without a name");
+            if (entry.Map("variable") is not YMapping variable)
+            {
+                string type = entry.Entries.Select(e => e.Key.Value).FirstOrDefault(k => k != "name") ?? "(empty)";
+                throw new KyvernoUndecidedException($"the context entry '{name}' ({type}) needs a cluster and is not resolved offline");
+            }
+            object? value = variable["value"] is YNode v ? context.Substitute(JmesPath.FromYaml(v), unresolvedAsEmpty: false) : null;
+            if (variable.Text("jmesPath") is string path)
+            {
+                if (value is not null)
+                {
+                    var scratch = new KyvernoContext(new YMapping(0, 0), null);
+                    scratch.Set("value", value);
+                    value = scratch.Query($"value.{path}") ?? scratch.Query(path.Replace("@", "value", StringComparison.Ordinal));
+                }
+                else
+                {
+                    value = context.Query(path);
+                }
+            }
+            if (value is null && variable["default"] is YNode d)
+            {
+                value = context.Substitute(JmesPath.FromYaml(d), unresolvedAsEmpty: false);
+            }
+            context.Set(name, value);
+        }
+    }
+
+    private static (KyvernoResult, string) Validate(YMapping validate, YMapping resource, KyvernoContext context, string[] wrap)
+    {
+        foreach (string unsupported in new[] { "foreach", "cel", "podSecurity", "manifests", "assert" })
         {
             if (validate[unsupported] is not null)
             {
                 return (KyvernoResult.Error, $"validate.{unsupported} is not evaluated offline by GitOpsSec");
             }
         }
+        if (validate.Map("deny") is YMapping deny)
+        {
+            return context.Evaluate(deny["conditions"], unresolvedAsEmpty: false, out string? conditionMessage)
+                ? (KyvernoResult.Fail, conditionMessage is null ? string.Empty : context.Message(conditionMessage))
+                : (KyvernoResult.Pass, "deny conditions not met");
+        }
         if (validate["pattern"] is YNode pattern)
         {
-            var outcome = Match(pattern, resource, "");
+            var outcome = Match(Prepare(pattern, context, wrap), resource, "");
             return outcome.Skip ? (KyvernoResult.Skip, outcome.Why) : outcome.Ok ? (KyvernoResult.Pass, "pattern matched") : (KyvernoResult.Fail, outcome.Why);
         }
         if (validate.Seq("anyPattern") is YSequence any)
@@ -119,7 +251,7 @@ public static class KyvernoEvaluator
             bool allSkipped = true;
             foreach (YNode p in any.Items)
             {
-                var outcome = Match(p, resource, "");
+                var outcome = Match(Prepare(p, context, wrap), resource, "");
                 if (outcome.Ok && !outcome.Skip)
                 {
                     return (KyvernoResult.Pass, "anyPattern matched");
@@ -129,7 +261,67 @@ public static class KyvernoEvaluator
             }
             return allSkipped ? (KyvernoResult.Skip, string.Join("; ", reasons)) : (KyvernoResult.Fail, string.Join("; ", reasons));
         }
-        return (KyvernoResult.Error, "the validate rule has no pattern or anyPattern");
+        return (KyvernoResult.Error, "the validate rule has no pattern, anyPattern or deny");
+    }
+
+    /// <summary>A pattern with its variables substituted and, for a generated controller rule, its metadata and spec moved under the Pod template.</summary>
+    private static YNode Prepare(YNode pattern, KyvernoContext context, string[] wrap)
+    {
+        YNode p = SubstituteVariables(pattern, context);
+        if (wrap.Length == 0 || p is not YMapping map)
+        {
+            return p;
+        }
+        var template = new YMapping(map.Line, map.Column);
+        var top = new YMapping(map.Line, map.Column);
+        foreach (var (key, value) in map.Entries)
+        {
+            string bare = key.Value.TrimStart('=', '^', 'X', '<').Trim('(', ')');
+            (bare is "metadata" or "spec" ? template : top).Set(key, value);
+        }
+        YNode inner = template;
+        for (int i = wrap.Length - 1; i >= 0; i--)
+        {
+            var outer = new YMapping(map.Line, map.Column);
+            outer.Set(new YScalar(wrap[i], true, null, map.Line, map.Column), inner);
+            inner = outer;
+        }
+        foreach (var (key, value) in ((YMapping)inner).Entries)
+        {
+            top.Set(key, value);
+        }
+        return top;
+    }
+
+    private static YNode SubstituteVariables(YNode node, KyvernoContext context)
+    {
+        switch (node)
+        {
+            case YScalar s when KyvernoContext.HasVariables(s.Value):
+                object? value = context.Substitute(s.Value, unresolvedAsEmpty: false);
+                return value is string text ? new YScalar(text, false, null, s.Line, s.Column)
+                    : new YScalar(JmesPath.ToText(value), true, null, s.Line, s.Column);
+            case YMapping m:
+                {
+                    var copy = new YMapping(m.Line, m.Column);
+                    foreach (var (key, value2) in m.Entries)
+                    {
+                        copy.Set(key, SubstituteVariables(value2, context));
+                    }
+                    return copy;
+                }
+            case YSequence q:
+                {
+                    var copy = new YSequence(q.Line, q.Column);
+                    foreach (YNode item in q.Items)
+                    {
+                        copy.Add(SubstituteVariables(item, context));
+                    }
+                    return copy;
+                }
+            default:
+                return node;
+        }
     }
 
     private readonly record struct Outcome(bool Ok, bool Skip, string Why)
@@ -322,7 +514,7 @@ public static class KyvernoEvaluator
 
     // ---- match / exclude ----------------------------------------------------------------------
 
-    private static bool Matches(YMapping? block, ManifestObject resource, bool isExclude)
+    private static bool Matches(YMapping? block, ManifestObject resource, bool isExclude, bool ignoreKinds)
     {
         if (block is null)
         {
@@ -330,22 +522,23 @@ public static class KyvernoEvaluator
         }
         if (block.Seq("any") is YSequence any)
         {
-            return any.Items.OfType<YMapping>().Any(f => Filter(f, resource));
+            return any.Items.OfType<YMapping>().Any(f => Filter(f, resource, ignoreKinds));
         }
         if (block.Seq("all") is YSequence all)
         {
-            return all.Items.OfType<YMapping>().All(f => Filter(f, resource));
+            return all.Items.OfType<YMapping>().All(f => Filter(f, resource, ignoreKinds));
         }
-        return Filter(block, resource);
+        return Filter(block, resource, ignoreKinds);
     }
 
-    private static bool Filter(YMapping filter, ManifestObject r)
+    /// <summary>One resource filter; <paramref name="ignoreKinds"/> for a generated controller rule, whose Pod kinds stand for the controller.</summary>
+    private static bool Filter(YMapping filter, ManifestObject r, bool ignoreKinds)
     {
         if (filter.Map("resources") is not YMapping res)
         {
             return filter.Entries.Count == 0;
         }
-        if (res.Seq("kinds") is YSequence kinds && !kinds.Items.OfType<YScalar>().Any(k => KindMatches(k.Value, r)))
+        if (!ignoreKinds && res.Seq("kinds") is YSequence kinds && !kinds.Items.OfType<YScalar>().Any(k => KindMatches(k.Value, r)))
         {
             return false;
         }
@@ -395,8 +588,7 @@ public static class KyvernoEvaluator
             : Wildcard(parts[0], group) && Wildcard(parts[1], version);
     }
 
-    private static bool Wildcard(string pattern, string value) =>
-        Regex.IsMatch(value, "^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$");
+    private static bool Wildcard(string pattern, string value) => JmesPath.Wildcard(pattern, value);
 }
 
 /// <summary>Loading Kyverno policies from files or folders (multi-document YAML; other kinds are ignored).</summary>
