@@ -32,7 +32,7 @@ public sealed record PipelineResult(
 
 /// <summary>A GitOpsSec.Finding as seen from PowerShell.</summary>
 public sealed record FindingView(string TypeName, string RuleId, string Severity, string? Path, int Line, bool Suppressed,
-    string? SuppressionReason, string Fingerprint, string? Kind, string? Name)
+    string? SuppressionReason, string Fingerprint, string? Kind, string? Name, string? RuleName = null, string? Message = null, string? Namespace = null)
 {
     public static FindingView From(PSObject o)
     {
@@ -41,7 +41,8 @@ public sealed record FindingView(string TypeName, string RuleId, string Severity
         PSObject? resource = o.Properties["Resource"].Value is object r ? PSObject.AsPSObject(r) : null;
         return new FindingView(o.TypeNames[0], P<string>("RuleId"), o.Properties["Severity"].Value.ToString()!, P<string?>("Path"),
             P<int>("Line"), P<bool>("Suppressed"), P<string?>("SuppressionReason"), P<string>("Fingerprint"),
-            (string?)resource?.Properties["Kind"].Value, (string?)resource?.Properties["Name"].Value);
+            (string?)resource?.Properties["Kind"].Value, (string?)resource?.Properties["Name"].Value,
+            o.Properties["RuleName"]?.Value as string, o.Properties["Message"]?.Value as string, (string?)resource?.Properties["Namespace"].Value);
     }
 }
 

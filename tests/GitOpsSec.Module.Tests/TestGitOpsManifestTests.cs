@@ -56,7 +56,7 @@ public class TestGitOpsManifestTests
     public void Annotation_suppressions_are_reported_as_suppressed_with_their_reason()
     {
         using var session = new PowerShellSession();
-        var findings = session.Run("Test-GitOpsManifest ./examples/insecure-repo/infrastructure/monitoring -Rule GOS1002").Findings();
+        var findings = session.Run("Test-GitOpsManifest ./examples/insecure-repo/infrastructure/monitoring -Rule GOS1003").Findings();
         Assert.Equal(2, findings.Count);
         Assert.All(findings, f =>
         {
@@ -113,5 +113,83 @@ public class TestGitOpsManifestTests
         Assert.Equal("privileged: true", File.ReadAllLines(Path.Combine(TestPaths.Examples, "insecure-repo", privileged.Path!))[privileged.Line - 1].Trim());
         FindingView patched = insecure.Single(f => f.RuleId == "GOS1002" && f.Kind == "Deployment");
         Assert.Equal("apps/payments/overlays/production/replicas-patch.yaml", patched.Path);
+    }
+}
+
+public class KyvernoPolicyFindingTests
+{
+    [Fact]
+    public void The_example_privileged_policy_finds_the_privileged_deployment_through_its_autogen_rule()
+    {
+        using var session = new PowerShellSession();
+        var result = session.Run("Test-GitOpsManifest ./examples/insecure-repo -Policy ./examples/policies/disallow-privileged-containers.yaml | Where-Object { $_.RuleId -like 'kyverno/*' }");
+        result.AssertNoErrors();
+        var findings = result.Findings();
+        var finding = Assert.Single(findings);
+        Assert.Equal("kyverno/disallow-privileged-containers/autogen-privileged-containers", finding.RuleId);
+        Assert.Equal("High", finding.Severity);
+        Assert.Equal("Disallow Privileged Containers", finding.RuleName);
+        Assert.Equal("apps/payments/base/deployment.yaml", finding.Path);
+        Assert.Contains("spec.template.spec.containers[0].securityContext.privileged", finding.Message!, StringComparison.Ordinal);
+        // The catalog's own privileged rule reports the same container: the two agree.
+        var catalog = session.Run("Test-GitOpsManifest ./examples/insecure-repo -Rule GOS1003").Findings();
+        Assert.Contains(catalog, f => f.Path == finding.Path);
+    }
+
+    [Fact]
+    public void Deny_rules_report_their_substituted_message_and_undecided_rules_fail_closed()
+    {
+        using var session = new PowerShellSession();
+        var findings = session.Run("Test-GitOpsManifest ./examples/hardened-repo, ./tests/data/kyverno/unsupported-features/resources.yaml -Rule GOS1001 -Policy ./examples/policies/require-team-label.yaml, ./tests/data/kyverno/unsupported-features/policy.yaml").Findings();
+        var team = findings.Where(f => f.RuleId == "kyverno/require-team-label/team-label").ToList();
+        Assert.NotEmpty(team);
+        Assert.All(team, f => Assert.Matches("^(Deployment|StatefulSet|DaemonSet) [a-z0-9-]+ has no team label\\.$", f.Message!));
+        // Deny with a cluster-only context, foreach, user info...: each one a finding, never a silent pass.
+        var undecided = findings.Where(f => f.RuleId.StartsWith("kyverno/needs-a-cluster/", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(undecided);
+        Assert.All(undecided, f => Assert.Contains("cannot be decided offline", f.Message!, StringComparison.Ordinal));
+        Assert.Contains(undecided, f => f.RuleId == "kyverno/needs-a-cluster/api-call");
+    }
+
+    [Fact]
+    public void A_policy_path_without_policies_is_a_terminating_error_with_a_stable_id()
+    {
+        using var session = new PowerShellSession();
+        var result = session.Run("Test-GitOpsManifest ./examples/hardened-repo -Policy ./examples/hardened-repo/jobs");
+        Assert.Contains("GitOpsSec.Kyverno.NoPolicy", result.ErrorIds);
+    }
+
+    [Fact]
+    public void Kyverno_findings_are_suppressed_by_annotation_and_counted_by_policy()
+    {
+        using var dir = new TempDir();
+        dir.Write("app.yaml", """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: legacy
+              namespace: shop
+              annotations: {gitopssec.io/suppress.require-team-label: "owned by the vendor, ticket OPS-12"}
+            spec:
+              selector: {matchLabels: {app: legacy}}
+              template:
+                metadata: {labels: {app: legacy}}
+                spec: {containers: [{name: c, image: legacy:1}]}
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: fresh, namespace: shop, labels: {team: shop}}
+            spec:
+              selector: {matchLabels: {app: fresh}}
+              template:
+                metadata: {labels: {app: fresh}}
+                spec: {containers: [{name: c, image: fresh:1}]}
+            """);
+        using var session = new PowerShellSession();
+        var findings = session.Run("Test-GitOpsManifest -LiteralPath $args[0] -Rule GOS1001 -Policy ./examples/policies/require-team-label.yaml", dir.Path).Findings();
+        var f = Assert.Single(findings);
+        Assert.True(f.Suppressed);
+        Assert.Equal("owned by the vendor, ticket OPS-12", f.SuppressionReason);
+        Assert.Equal("shop/Deployment/legacy", $"{f.Namespace}/{f.Kind}/{f.Name}");
     }
 }

@@ -157,6 +157,43 @@ public sealed class ManifestAnalyzer
         };
     }
 
+    /// <summary>
+    /// A Kyverno rule's Fail (or Error: undecided offline, which fails closed) on an object as a Finding.
+    /// The rule id is kyverno/&lt;policy&gt;/&lt;rule&gt;; severity and category come from the policy's
+    /// policies.kyverno.io/severity and /category annotations (Medium and "Kyverno" when absent); an object
+    /// suppresses it with gitopssec.io/suppress.&lt;policy&gt; or .kyverno/&lt;policy&gt;/&lt;rule&gt;.
+    /// </summary>
+    public Finding ToFinding(GitOpsSec.Kyverno.KyvernoRuleResult result, GitOpsSec.Kyverno.KyvernoPolicy policy, ManifestObject obj)
+    {
+        var annotations = policy.Node.Map("metadata")?.Map("annotations");
+        string id = $"kyverno/{result.Policy}/{result.Rule}";
+        Severity severity = Enum.TryParse(annotations?.Text("policies.kyverno.io/severity"), ignoreCase: true, out Severity parsed) ? parsed : Severity.Medium;
+        var suppressions = Suppressions(obj);
+        string? reason = suppressions.TryGetValue(id, out string? byId) ? byId
+            : suppressions.TryGetValue(result.Policy, out string? byPolicy) ? byPolicy : null;
+        bool undecided = result.Result == GitOpsSec.Kyverno.KyvernoResult.Error;
+        return new Finding
+        {
+            RuleId = id,
+            RuleName = annotations?.Text("policies.kyverno.io/title") ?? result.Policy,
+            Severity = severity,
+            Category = annotations?.Text("policies.kyverno.io/category") ?? "Kyverno",
+            Message = undecided ? $"Kyverno rule {result.Policy}/{result.Rule} cannot be decided offline, so it is not passed: {result.Message}" : result.Message,
+            Remediation = annotations?.Text("policies.kyverno.io/description")?.Trim(),
+            Resource = obj.Resource,
+            Path = obj.Path,
+            Line = obj.Line,
+            Field = string.Empty,
+            Commit = obj.Revision,
+            Fingerprint = Fingerprint(id, obj, string.Empty),
+            Suppressed = reason is not null,
+            SuppressionReason = reason,
+            Evidence = undecided ? "undecided" : "fail",
+            RenderedFrom = obj.RenderedFrom,
+            HelpUri = policy.Path,
+        };
+    }
+
     /// <summary>The field path from the last list item on (securityContext.privileged), for messages.</summary>
     private static string ShortField(FieldPath path)
     {
