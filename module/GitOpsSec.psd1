@@ -41,7 +41,7 @@
         'Update-SealedSecret'
     )
     FunctionsToExport    = @()
-    AliasesToExport      = @()
+    AliasesToExport      = @('Export-GitOpsImageInventory')
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{

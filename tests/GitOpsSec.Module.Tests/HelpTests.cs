@@ -15,7 +15,7 @@ public class HelpTests
     public void Get_Help_shows_the_synopsis_and_examples_of_every_cmdlet()
     {
         using var session = new PowerShellSession();
-        var exported = session.Run("Get-Command -Module GitOpsSec | ForEach-Object Name").Output.Select(o => (string)o.BaseObject).ToList();
+        var exported = session.Run("Get-Command -Module GitOpsSec -CommandType Cmdlet | ForEach-Object Name").Output.Select(o => (string)o.BaseObject).ToList();
         Assert.Equal(exported.OrderBy(n => n), CmdletPages());
         foreach (string name in exported)
         {
@@ -35,13 +35,14 @@ public class HelpTests
         var parameters = new Dictionary<string, HashSet<string>>(StringComparer.OrdinalIgnoreCase);
         foreach (PSObject cmd in session.Run("Get-Command -Module GitOpsSec").Output)
         {
-            var info = (CmdletInfo)cmd.BaseObject;
+            // Aliases (Export-GitOpsImageInventory) take the parameters of the cmdlet they name.
+            var info = cmd.BaseObject as CmdletInfo ?? (CmdletInfo)((AliasInfo)cmd.BaseObject).ResolvedCommand;
             var names = new HashSet<string>(info.Parameters.Keys, StringComparer.OrdinalIgnoreCase);
             foreach (var p in info.Parameters.Values)
             {
                 names.UnionWith(p.Aliases);
             }
-            parameters[info.Name] = names;
+            parameters[((CommandInfo)cmd.BaseObject).Name] = names;
         }
         int checkedCalls = 0;
         foreach (string file in Directory.GetFiles(Path.Combine(TestPaths.RepoRoot, "docs"), "*.md").Append(Path.Combine(TestPaths.RepoRoot, "README.md")))

@@ -18,9 +18,11 @@ public class ModuleManifestTests
     public void Get_Command_lists_exactly_the_exported_cmdlets()
     {
         using var session = new PowerShellSession();
-        var result = session.Run("Get-Command -Module GitOpsSec | ForEach-Object Name");
+        var result = session.Run("Get-Command -Module GitOpsSec -CommandType Cmdlet | ForEach-Object Name");
         result.AssertNoErrors();
         Assert.Equal(ExpectedCmdlets, result.Output.Select(o => (string)o.BaseObject).OrderBy(n => n, StringComparer.Ordinal));
+        var aliases = session.Run("Get-Command -Module GitOpsSec -CommandType Alias | ForEach-Object { \"$($_.Name)=$($_.ResolvedCommand.Name)\" }");
+        Assert.Equal(new[] { "Export-GitOpsImageInventory=Export-GitOpsSbom" }, aliases.Output.Select(o => (string)o.BaseObject));
     }
 
     [Fact]

@@ -47,6 +47,12 @@ public class RepoAreasTests
         Assert.Equal("1.5", doc.RootElement.GetProperty("specVersion").GetString());
         Assert.Equal("hardened", doc.RootElement.GetProperty("metadata").GetProperty("component").GetProperty("name").GetString());
         Assert.Equal(session.Run("Get-GitOpsImage ./examples/hardened-repo").Output.Count, doc.RootElement.GetProperty("components").GetArrayLength());
+        // The image-inventory name the issue tracker and older scripts use is an exported alias.
+        var aliased = session.Run("Get-GitOpsImage ./examples/insecure-repo | Export-GitOpsImageInventory -Format CycloneDX -Name insecure");
+        aliased.AssertNoErrors();
+        using var fromAlias = System.Text.Json.JsonDocument.Parse((string)aliased.Output.Single().BaseObject);
+        Assert.Equal("CycloneDX", fromAlias.RootElement.GetProperty("bomFormat").GetString());
+        Assert.Equal("insecure", fromAlias.RootElement.GetProperty("metadata").GetProperty("component").GetProperty("name").GetString());
     }
 
     [Fact]

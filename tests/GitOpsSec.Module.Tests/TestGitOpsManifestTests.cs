@@ -56,7 +56,7 @@ public class TestGitOpsManifestTests
     public void Annotation_suppressions_are_reported_as_suppressed_with_their_reason()
     {
         using var session = new PowerShellSession();
-        var findings = session.Run("Test-GitOpsManifest ./examples/insecure-repo/infrastructure/monitoring -Rule GOS1003").Findings();
+        var findings = session.Run("Test-GitOpsManifest ./examples/insecure-repo/infrastructure/monitoring -Rule GOS1002").Findings();
         Assert.Equal(2, findings.Count);
         Assert.All(findings, f =>
         {

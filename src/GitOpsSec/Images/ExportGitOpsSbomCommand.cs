@@ -9,6 +9,7 @@ namespace GitOpsSec.Commands.Images;
 
 /// <summary>Export-GitOpsSbom: a CycloneDX 1.5 JSON SBOM of the images piped from Get-GitOpsImage.</summary>
 [Cmdlet(VerbsData.Export, "GitOpsSbom", SupportsShouldProcess = true)]
+[Alias("Export-GitOpsImageInventory")]
 [OutputType(typeof(FileInfo), typeof(string))]
 public sealed class ExportGitOpsSbomCommand : GitOpsCmdlet
 {
@@ -21,6 +22,11 @@ public sealed class ExportGitOpsSbomCommand : GitOpsCmdlet
     /// <summary>The file to write; without it the JSON is output as text.</summary>
     [Parameter(Position = 0)]
     public string? Path { get; set; }
+
+    /// <summary>The SBOM format: CycloneDX (1.5 JSON), the only one so far.</summary>
+    [Parameter]
+    [ValidateSet("CycloneDX", IgnoreCase = true)]
+    public string Format { get; set; } = "CycloneDX";
 
     /// <summary>The name of the root component (the repository or application). Default: the current folder's name.</summary>
     [Parameter]
