@@ -84,5 +84,25 @@ public sealed class PowerShellSession : IDisposable
         return new PipelineResult(output.ToList(), ps.Streams.Error.ToList(), ps.Streams.Warning.ToList(), ps.Streams.Verbose.ToList());
     }
 
+    /// <summary>Runs a script that must finish within <paramref name="limit"/>: on time-out the pipeline is stopped and the test fails.</summary>
+    public PipelineResult RunBounded(TimeSpan limit, string script, params object?[] args)
+    {
+        using var ps = PowerShell.Create();
+        ps.Runspace = _runspace;
+        ps.AddScript(script);
+        foreach (object? a in args)
+        {
+            ps.AddArgument(a);
+        }
+        IAsyncResult pending = ps.BeginInvoke();
+        if (!pending.AsyncWaitHandle.WaitOne(limit))
+        {
+            ps.Stop();
+            throw new Xunit.Sdk.XunitException($"'{script}' did not finish within {limit.TotalSeconds:0} s");
+        }
+        Collection<PSObject> output = new(ps.EndInvoke(pending).ToList());
+        return new PipelineResult(output.ToList(), ps.Streams.Error.ToList(), ps.Streams.Warning.ToList(), ps.Streams.Verbose.ToList());
+    }
+
     public void Dispose() => _runspace.Dispose();
 }

@@ -45,6 +45,8 @@ public static class ErrorIds
     public const string BinaryFile = "GitOpsSec.Manifest.BinaryFile";
     public const string InvalidEncoding = "GitOpsSec.Manifest.InvalidEncoding";
     public const string ReadFailed = "GitOpsSec.Manifest.ReadFailed";
+    public const string TooManyDocuments = "GitOpsSec.Manifest.TooManyDocuments";
+    public const string OutsideRoot = "GitOpsSec.Manifest.OutsideRoot";
     public const string KustomizeFailed = "GitOpsSec.Manifest.KustomizeFailed";
     public const string NotARepository = "GitOpsSec.Git.NotARepository";
     public const string RevisionNotFound = "GitOpsSec.Git.RevisionNotFound";

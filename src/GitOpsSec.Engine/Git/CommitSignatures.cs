@@ -47,7 +47,7 @@ public sealed class SignatureTrust
         byte[] data;
         try
         {
-            data = File.ReadAllBytes(path);
+            data = GitOpsSec.Diagnostics.SafeFile.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

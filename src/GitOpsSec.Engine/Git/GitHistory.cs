@@ -6,6 +6,13 @@ namespace GitOpsSec.Git;
 /// <summary>Selecting commits (ranges, revisions, dates, counts) and what each commit changed, through LibGit2Sharp.</summary>
 public static class GitHistory
 {
+    /// <summary>
+    /// Whether a folder is a git directory itself (a bare repository, or the inside of .git): it holds
+    /// HEAD, objects and refs. Such a folder has no working tree; its files are git's own, not the repository's.
+    /// </summary>
+    public static bool IsGitDirectory(string folder) =>
+        File.Exists(Path.Combine(folder, "HEAD")) && Directory.Exists(Path.Combine(folder, "objects")) && Directory.Exists(Path.Combine(folder, "refs"));
+
     /// <summary>The working directory of the repository containing <paramref name="path"/> (where its .gitopssec.yaml lives), or null.</summary>
     public static string? RepositoryRoot(string path)
     {

@@ -2,15 +2,24 @@ using GitOpsSec.Diagnostics;
 
 namespace GitOpsSec.Manifests;
 
-/// <summary>A folder on disk. Symlinked folders are not followed (no loops).</summary>
+/// <summary>
+/// A folder on disk, read as untrusted input: symlinked folders are not followed (no loops), nothing
+/// outside the folder is read (a symlink or a kustomization path that leads out of it is an
+/// OutsideRoot error), and a file that reports no size is never opened, so a named pipe cannot block.
+/// </summary>
 public sealed class FileSystemTree : IManifestTree
 {
     private readonly string _root;
+    private readonly string _realRoot;
+
+    /// <summary>Files the enumeration found inside the root (regular files, or links checked there): reading them needs no second check.</summary>
+    private readonly HashSet<string> _listed = new(StringComparer.Ordinal);
 
     /// <param name="root">The folder the paths are relative to.</param>
     public FileSystemTree(string root)
     {
         _root = Path.GetFullPath(root);
+        _realRoot = RealPath(_root) ?? _root;
     }
 
     public string DisplayRoot => _root;
@@ -42,9 +51,9 @@ public sealed class FileSystemTree : IManifestTree
                 string childRel = rel.Length == 0 ? entry.Name : rel + "/" + entry.Name;
                 if (entry is DirectoryInfo)
                 {
-                    if (entry.Name == ".git")
+                    if (entry.Name == ".git" || GitOpsSec.Git.GitHistory.IsGitDirectory(entry.FullName))
                     {
-                        continue;
+                        continue; // git's own files (a .git folder, a bare repository inside the tree)
                     }
                     if (entry.LinkTarget is not null)
                     {
@@ -53,6 +62,10 @@ public sealed class FileSystemTree : IManifestTree
                     }
                     pending.Push(childRel);
                 }
+                else if (entry.LinkTarget is not null && !Inside(entry.FullName))
+                {
+                    host.Error(OutsideRootError(childRel));
+                }
                 else
                 {
                     files.Add(childRel);
@@ -60,6 +73,10 @@ public sealed class FileSystemTree : IManifestTree
             }
         }
         files.Sort(StringComparer.Ordinal);
+        lock (_listed)
+        {
+            _listed.UnionWith(files);
+        }
         return files;
     }
 
@@ -73,8 +90,22 @@ public sealed class FileSystemTree : IManifestTree
     public byte[]? ReadFile(string relativePath, LoadLimits limits, IScanHost host)
     {
         string path = Physical(relativePath);
+        bool listed;
+        lock (_listed)
+        {
+            listed = _listed.Contains(relativePath);
+        }
+        if (!listed && !Inside(path))
+        {
+            host.Error(OutsideRootError(relativePath));
+            return null;
+        }
         try
         {
+            if (new FileInfo(path) is { Exists: true, Length: 0 })
+            {
+                return Array.Empty<byte>(); // empty, or not a regular file (a pipe, a socket): never opened
+            }
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
             if (stream.Length > limits.MaxFileBytes)
             {
@@ -97,6 +128,71 @@ public sealed class FileSystemTree : IManifestTree
     }
 
     public string? FullPath(string relativePath) => Physical(relativePath);
+
+    private static ScanError OutsideRootError(string relativePath) => new(ErrorIds.OutsideRoot, ScanErrorCategory.PermissionDenied,
+        "The path leads outside the scanned folder (a symbolic link or a '..' reference); it was not read.", relativePath);
+
+    /// <summary>Whether a path, with every symbolic link on the way resolved, stays inside the root.</summary>
+    private bool Inside(string fullPath)
+    {
+        if (!IsUnder(fullPath, _root))
+        {
+            return false;
+        }
+        string? real = RealPath(fullPath);
+        return real is null || IsUnder(real, _realRoot); // null: a loop or a dangling link, which reading reports
+    }
+
+    private static bool IsUnder(string path, string root) =>
+        path.Length > root.Length && path.StartsWith(root, StringComparison.Ordinal) && path[root.Length] == Path.DirectorySeparatorChar;
+
+    /// <summary>The path with every symbolic link resolved, segment by segment; null on a loop or an unreadable link.</summary>
+    internal static string? RealPath(string fullPath)
+    {
+        string current = Path.GetPathRoot(fullPath) ?? string.Empty;
+        var pending = new Stack<string>(Enumerable.Reverse(fullPath[current.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries)));
+        int hops = 0;
+        while (pending.Count > 0)
+        {
+            string segment = pending.Pop();
+            if (segment == ".")
+            {
+                continue;
+            }
+            if (segment == "..")
+            {
+                current = Path.GetDirectoryName(current) ?? current;
+                continue;
+            }
+            string next = Path.Combine(current, segment);
+            string? target;
+            try
+            {
+                target = new FileInfo(next).LinkTarget;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+            if (target is null)
+            {
+                current = next;
+                continue;
+            }
+            if (++hops > 40)
+            {
+                return null;
+            }
+            string resolved = Path.IsPathRooted(target) ? target : Path.Combine(current, target);
+            string root = Path.GetPathRoot(resolved) ?? string.Empty;
+            foreach (string part in Enumerable.Reverse(resolved[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries)))
+            {
+                pending.Push(part);
+            }
+            current = root;
+        }
+        return current;
+    }
 
     public string? PhysicalDirectory(string relativeDirectory, IScanHost host) => Physical(relativeDirectory);
 

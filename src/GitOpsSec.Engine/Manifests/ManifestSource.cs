@@ -14,6 +14,11 @@ public static class ManifestSource
         {
             if (Directory.Exists(full))
             {
+                if (GitOpsSec.Git.GitHistory.IsGitDirectory(full))
+                {
+                    host.Warning($"'{path}' is a bare git repository (no working tree): its manifests are read at HEAD.");
+                    return GitRevisionTree.Open(full, "HEAD", host);
+                }
                 return new FileSystemTree(full);
             }
             if (File.Exists(full) || IsDanglingLink(full))

@@ -129,7 +129,7 @@ public static class YamlDocumentReader
             }
             if (index >= limits.MaxDocumentsPerFile)
             {
-                error(new ScanError(ErrorIds.AliasBomb, ScanErrorCategory.LimitsExceeded,
+                error(new ScanError(ErrorIds.TooManyDocuments, ScanErrorCategory.LimitsExceeded,
                     $"The file has more than {limits.MaxDocumentsPerFile} documents; the rest were not read.", target,
                     root?.Line));
                 yield break;

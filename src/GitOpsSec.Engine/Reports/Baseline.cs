@@ -43,7 +43,7 @@ public sealed class Baseline
     {
         try
         {
-            using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(path));
+            using JsonDocument doc = JsonDocument.Parse(GitOpsSec.Diagnostics.SafeFile.ReadAllText(path));
             var set = new HashSet<string>(StringComparer.Ordinal);
             foreach (JsonElement e in doc.RootElement.GetProperty("findings").EnumerateArray())
             {

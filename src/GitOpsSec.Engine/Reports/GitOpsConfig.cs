@@ -80,7 +80,7 @@ public sealed class GitOpsConfig
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = GitOpsSec.Diagnostics.SafeFile.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

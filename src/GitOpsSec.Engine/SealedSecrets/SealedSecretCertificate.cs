@@ -89,7 +89,7 @@ public sealed class SealedSecretCertificate
         string text;
         try
         {
-            text = File.ReadAllText(path, Encoding.UTF8);
+            text = GitOpsSec.Diagnostics.SafeFile.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

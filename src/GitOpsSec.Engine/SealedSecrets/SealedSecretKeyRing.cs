@@ -27,7 +27,7 @@ public sealed class SealedSecretKeyRing
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            bytes = GitOpsSec.Diagnostics.SafeFile.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

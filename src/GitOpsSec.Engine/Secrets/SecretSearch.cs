@@ -93,6 +93,11 @@ public static class SecretSearch
             {
                 files = new[] { (full, System.IO.Path.GetFileName(full)) };
             }
+            else if (Directory.Exists(full) && GitOpsSec.Git.GitHistory.IsGitDirectory(full))
+            {
+                host.Warning($"'{full}' is a git directory (a bare repository or a .git folder) with no working tree: no files to scan there; its history is scanned with -History.");
+                continue;
+            }
             else if (Directory.Exists(full))
             {
                 files = new FileWalk(full, options.Config, stats, walkErrors).AsEnumerable();
@@ -155,9 +160,9 @@ public static class SecretSearch
 
         protected override bool ShouldRecurseIntoEntry(ref System.IO.Enumeration.FileSystemEntry entry)
         {
-            if (entry.FileName.SequenceEqual(".git"))
+            if (entry.FileName.SequenceEqual(".git") || GitOpsSec.Git.GitHistory.IsGitDirectory(entry.ToFullPath()))
             {
-                return false;
+                return false; // git's own files (a .git folder, a bare repository inside the tree)
             }
             if (_config.Exclude.Count > 0 && _config.IsExcluded(Relative(ref entry)))
             {
@@ -169,9 +174,9 @@ public static class SecretSearch
 
         protected override bool ShouldIncludeEntry(ref System.IO.Enumeration.FileSystemEntry entry)
         {
-            if (entry.IsDirectory)
+            if (entry.IsDirectory || entry.Length == 0)
             {
-                return false;
+                return false; // an empty file holds nothing; a named pipe or socket reports no size and is never opened
             }
             if (_config.Exclude.Count > 0 && _config.IsExcluded(Relative(ref entry)))
             {

@@ -85,7 +85,7 @@ public sealed class TestCommitMessageCommand : GitOpsCmdlet
                 string file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(MessageFile!);
                 try
                 {
-                    Emit(CommitMessagePolicy.Check(File.ReadAllText(file), _pattern!));
+                    Emit(CommitMessagePolicy.Check(GitOpsSec.Diagnostics.SafeFile.ReadAllText(file), _pattern!));
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {

@@ -72,7 +72,7 @@ public sealed class NewSealedSecretManifestCommand : SealingCmdlet
             if (ParameterSetName == "Merge")
             {
                 string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(MergeInto!);
-                string text = File.Exists(path) ? File.ReadAllText(path) : throw new GitOpsSecOperationException(ErrorIds.PathNotFound,
+                string text = File.Exists(path) ? GitOpsSec.Diagnostics.SafeFile.ReadAllText(path) : throw new GitOpsSecOperationException(ErrorIds.PathNotFound,
                     ScanErrorCategory.ObjectNotFound, $"'{MergeInto}' does not exist.", MergeInto);
                 var (merged, sealedSecret) = SealedSecretFiles.Merge(text, path, values, certificate);
                 if (ShouldProcess(path, $"Add or replace {string.Join(", ", values.Keys)} in SealedSecret {sealedSecret.Namespace}/{sealedSecret.Name}"))
@@ -129,7 +129,7 @@ public sealed class NewSealedSecretManifestCommand : SealingCmdlet
             string key = eq < 0 ? System.IO.Path.GetFileName(full) : spec[..eq];
             try
             {
-                values[key] = File.ReadAllBytes(full);
+                values[key] = GitOpsSec.Diagnostics.SafeFile.ReadAllBytes(full);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

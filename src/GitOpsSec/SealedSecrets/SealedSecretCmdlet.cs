@@ -26,7 +26,7 @@ public abstract class SealedSecretCmdlet : GitOpsCmdlet
     {
         try
         {
-            return File.ReadAllText(file);
+            return GitOpsSec.Diagnostics.SafeFile.ReadAllText(file);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

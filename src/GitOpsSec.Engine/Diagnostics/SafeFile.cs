@@ -1,0 +1,60 @@
+using System.Text;
+
+namespace GitOpsSec.Diagnostics;
+
+/// <summary>A file larger than the caller's bound: not read into memory.</summary>
+public sealed class FileTooLargeException : IOException
+{
+    public FileTooLargeException(string path, long length, long limit)
+        : base($"'{path}' has {length:N0} bytes, more than the limit of {limit:N0}; it was not read.") { }
+}
+
+/// <summary>
+/// Reading one named file (a report, a config, a key, a baseline) as untrusted input: bounded in size,
+/// and a file that reports no size (empty, or a named pipe, socket or device) is never opened, so it
+/// cannot block the caller. Failures are IOExceptions, as File.ReadAll* throws them.
+/// </summary>
+public static class SafeFile
+{
+    /// <summary>The default bound for single input files: 256 MiB.</summary>
+    public const long DefaultLimit = 256L * 1024 * 1024;
+
+    public static byte[] ReadAllBytes(string path, long maxBytes = DefaultLimit)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            throw new FileNotFoundException($"Could not find file '{info.FullName}'.", info.FullName);
+        }
+        if (info.Length == 0)
+        {
+            return Array.Empty<byte>();
+        }
+        if (info.Length > maxBytes)
+        {
+            throw new FileTooLargeException(path, info.Length, maxBytes);
+        }
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var buffer = new byte[Math.Min(stream.Length, maxBytes)];
+        int read = 0;
+        while (read < buffer.Length)
+        {
+            int n = stream.Read(buffer, read, buffer.Length - read);
+            if (n == 0)
+            {
+                Array.Resize(ref buffer, read);
+                break;
+            }
+            read += n;
+        }
+        return buffer;
+    }
+
+    /// <summary>The text of a file, its encoding taken from a byte order mark (UTF-8 without one), as File.ReadAllText reads it.</summary>
+    public static string ReadAllText(string path, long maxBytes = DefaultLimit)
+    {
+        byte[] bytes = ReadAllBytes(path, maxBytes);
+        using var reader = new StreamReader(new MemoryStream(bytes), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        return reader.ReadToEnd();
+    }
+}
