@@ -84,6 +84,19 @@ public sealed class PowerShellSession : IDisposable
         return new PipelineResult(output.ToList(), ps.Streams.Error.ToList(), ps.Streams.Warning.ToList(), ps.Streams.Verbose.ToList());
     }
 
+    /// <summary>A pipeline on this session's runspace, not started: for tests that stop it midway.</summary>
+    public PowerShell CreatePipeline(string script, params object?[] args)
+    {
+        var ps = PowerShell.Create();
+        ps.Runspace = _runspace;
+        ps.AddScript(script);
+        foreach (object? a in args)
+        {
+            ps.AddArgument(a);
+        }
+        return ps;
+    }
+
     /// <summary>Runs a script that must finish within <paramref name="limit"/>: on time-out the pipeline is stopped and the test fails.</summary>
     public PipelineResult RunBounded(TimeSpan limit, string script, params object?[] args)
     {
