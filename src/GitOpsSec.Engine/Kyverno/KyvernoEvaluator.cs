@@ -92,16 +92,16 @@ public static class KyvernoEvaluator
                 wrap = resource.Kind == "CronJob" ? new[] { "spec", "jobTemplate", "spec", "template" } : new[] { "spec", "template" };
                 name = resource.Kind == "CronJob" ? $"autogen-cronjob-{ruleName}" : $"autogen-{ruleName}";
             }
-            if (!Matches(rule.Map("match"), resource, isExclude: false, ignoreKinds: autogen) ||
-                (rule.Map("exclude") is YMapping ex && Matches(ex, resource, isExclude: true, ignoreKinds: autogen)))
-            {
-                continue;
-            }
             string message = validate.Text("message") ?? "validation rule failed";
             KyvernoResult result;
             string why;
             try
             {
+                if (!Matches(rule.Map("match"), resource, isExclude: false, ignoreKinds: autogen) ||
+                    (rule.Map("exclude") is YMapping ex && Matches(ex, resource, isExclude: true, ignoreKinds: autogen)))
+                {
+                    continue;
+                }
                 YMapping subject = autogen ? PodFromTemplate(resource.Node, wrap) : resource.Node;
                 var context = new KyvernoContext(subject, resource.Namespace);
                 AddContextEntries(rule, context);
@@ -538,6 +538,10 @@ public static class KyvernoEvaluator
         {
             return filter.Entries.Count == 0;
         }
+        if (res.Seq("operations") is YSequence operations && !operations.Items.OfType<YScalar>().Any(o => o.Value == "CREATE"))
+        {
+            return false; // an offline manifest is a CREATE, as `kyverno apply` sends it
+        }
         if (!ignoreKinds && res.Seq("kinds") is YSequence kinds && !kinds.Items.OfType<YScalar>().Any(k => KindMatches(k.Value, r)))
         {
             return false;
@@ -561,6 +565,11 @@ public static class KyvernoEvaluator
             {
                 return false;
             }
+        }
+        if (res["namespaceSelector"] is not null)
+        {
+            // Namespace labels live in the cluster (or in Namespace objects elsewhere): not decided offline.
+            throw new KyvernoUndecidedException("match/exclude by namespaceSelector needs the namespaces' labels and is not evaluated offline");
         }
         return true;
     }
