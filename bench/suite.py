@@ -172,8 +172,8 @@ Interoperability (each one's output decrypts with the others' rules) is tested i
         k_files = len([1 for d, _, fs in os.walk(os.path.join(repo, "apps")) for f in fs if f == "kustomization.yaml"])
         sections.append(f"""## Scale: Test-GitOpsRepo on a monorepo
 
-bench/scale/generate.py: {m:,} manifest files, {ns} namespaces, {c:,} commits ({k_files} kustomizations rendered
-through kubectl), generated in {t_gen:.0f} s. One process each; peak memory is the maximum resident set size.
+bench/scale/generate.py: {m:,} manifest files, {ns} namespaces, {c:,} commits ({k_files // 2} apps built from a
+kustomize base and overlay, rendered through kubectl), generated in {t_gen:.0f} s. One process each; peak memory is the maximum resident set size.
 
 | run | seconds | peak memory (MB) | findings |
 |---|---:|---:|---:|

@@ -136,3 +136,30 @@ Describe 'Test-KyvernoPolicy' {
         ($results | Where-Object { $_.Result -eq 'Fail' }).Name | Should -Contain 'latest'
     }
 }
+
+Describe 'Kyverno policies through Test-GitOpsManifest' {
+    It 'reports the example privileged-container policy on the Deployment through its autogen rule' {
+        $findings = Test-GitOpsManifest -Path (Join-Path $examples 'insecure-repo') -Policy (Join-Path $examples 'policies')
+        $findings.RuleId | Should -Contain 'kyverno/disallow-privileged-containers/autogen-privileged-containers'
+    }
+
+    It 'evaluates deny conditions and reports what it cannot decide offline as Error' {
+        $dir = Join-Path $root 'tests/data/kyverno/unsupported-features'
+        $results = Test-KyvernoPolicy -Path (Join-Path $dir 'resources.yaml') -Policy (Join-Path $dir 'policy.yaml')
+        ($results | Where-Object Rule -eq 'api-call').Result | Should -Be 'Error'
+        $results.Result | Should -Not -Contain 'Pass'
+    }
+}
+
+Describe 'Hostile input' {
+    It 'never reads through a symbolic link that leaves the scanned folder' {
+        $dir = Join-Path ([IO.Path]::GetTempPath()) ("gos-pester-" + [guid]::NewGuid())
+        New-Item -ItemType Directory -Path (Join-Path $dir 'repo') -Force | Out-Null
+        Set-Content -Path (Join-Path $dir 'outside.yaml') -Value "apiVersion: v1`nkind: ConfigMap`nmetadata: {name: outside}"
+        New-Item -ItemType SymbolicLink -Path (Join-Path $dir 'repo/link.yaml') -Target (Join-Path $dir 'outside.yaml') | Out-Null
+        $objects = Get-GitOpsManifest -Path (Join-Path $dir 'repo') -ErrorVariable errs -ErrorAction SilentlyContinue
+        $objects | Should -BeNullOrEmpty
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'GitOpsSec.Manifest.OutsideRoot*'
+        Remove-Item -Recurse -Force $dir
+    }
+}
