@@ -228,7 +228,7 @@ public static class YamlDocumentReader
                 switch (ev)
                 {
                     case Scalar s:
-                        completed = new YScalar(s.Value, s.Style == ScalarStyle.Plain && s.Tag.IsEmpty, TagOf(s.Tag),
+                        completed = new YScalar(StringPool.Share(s.Value), s.Style == ScalarStyle.Plain && s.Tag.IsEmpty, TagOf(s.Tag),
                             (int)s.Start.Line, (int)s.Start.Column);
                         completedAnchor = s.Anchor.IsEmpty ? null : s.Anchor.Value;
                         nodes++;
@@ -366,5 +366,30 @@ public static class YamlDocumentReader
             }
             return tag.Value;
         }
+    }
+}
+
+/// <summary>
+/// One shared copy of the short strings manifests repeat everywhere (keys such as apiVersion, metadata,
+/// name; values such as v1, TCP, IfNotPresent), so that objects kept in memory for repository-wide rules
+/// do not each hold their own. Bounded: past <see cref="Capacity"/> distinct strings nothing is added.
+/// </summary>
+internal static class StringPool
+{
+    private const int MaxLength = 32;
+    private const int Capacity = 100_000;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Pool = new(StringComparer.Ordinal);
+
+    public static string Share(string value)
+    {
+        if (value.Length > MaxLength)
+        {
+            return value;
+        }
+        if (Pool.TryGetValue(value, out string? shared))
+        {
+            return shared;
+        }
+        return Pool.Count < Capacity ? Pool.GetOrAdd(value, value) : value;
     }
 }

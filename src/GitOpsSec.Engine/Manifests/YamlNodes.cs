@@ -69,10 +69,16 @@ public sealed class YSequence : YNode
 }
 
 /// <summary>A mapping whose keys are scalars, in document order.</summary>
+/// <remarks>
+/// Most Kubernetes mappings have a handful of keys: up to <see cref="IndexFrom"/> entries they are found by
+/// a linear scan, and only larger mappings get a hash index (a repository of 100,000 manifests keeps
+/// millions of small mappings in memory for the repository-wide rules).
+/// </remarks>
 public sealed class YMapping : YNode
 {
-    private readonly List<KeyValuePair<YScalar, YNode>> _entries = new();
-    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    private const int IndexFrom = 9;
+    private readonly List<KeyValuePair<YScalar, YNode>> _entries = new(4);
+    private Dictionary<string, int>? _index;
     private long _size = 1;
 
     public YMapping(int line, int column) : base(line, column) { }
@@ -80,12 +86,28 @@ public sealed class YMapping : YNode
     public IReadOnlyList<KeyValuePair<YScalar, YNode>> Entries => _entries;
     public override long Size => _size;
 
-    public YNode? this[string key] => _index.TryGetValue(key, out int i) ? _entries[i].Value : null;
+    private int Find(string key)
+    {
+        if (_index is not null)
+        {
+            return _index.TryGetValue(key, out int i) ? i : -1;
+        }
+        for (int i = 0; i < _entries.Count; i++)
+        {
+            if (string.Equals(_entries[i].Key.Value, key, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
 
-    public bool ContainsKey(string key) => _index.ContainsKey(key);
+    public YNode? this[string key] => Find(key) is int i and >= 0 ? _entries[i].Value : null;
+
+    public bool ContainsKey(string key) => Find(key) >= 0;
 
     /// <summary>The key node for <paramref name="key"/> (its line is where the field is written).</summary>
-    public YScalar? KeyNode(string key) => _index.TryGetValue(key, out int i) ? _entries[i].Key : null;
+    public YScalar? KeyNode(string key) => Find(key) is int i and >= 0 ? _entries[i].Key : null;
 
     public YMapping? Map(string key) => this[key] as YMapping;
     public YSequence? Seq(string key) => this[key] as YSequence;
@@ -97,15 +119,27 @@ public sealed class YMapping : YNode
     /// <summary>Adds or replaces a key; returns false when the key was already present (a duplicate).</summary>
     internal bool Set(YScalar key, YNode value)
     {
-        if (_index.TryGetValue(key.Value, out int i))
+        int i = Find(key.Value);
+        if (i >= 0)
         {
             _size -= _entries[i].Value.Size;
             _entries[i] = new KeyValuePair<YScalar, YNode>(key, value);
             _size += value.Size;
             return false;
         }
-        _index[key.Value] = _entries.Count;
         _entries.Add(new KeyValuePair<YScalar, YNode>(key, value));
+        if (_index is not null)
+        {
+            _index[key.Value] = _entries.Count - 1;
+        }
+        else if (_entries.Count >= IndexFrom)
+        {
+            _index = new Dictionary<string, int>(_entries.Count * 2, StringComparer.Ordinal);
+            for (int k = 0; k < _entries.Count; k++)
+            {
+                _index[_entries[k].Key.Value] = k;
+            }
+        }
         _size += value.Size + 1;
         return true;
     }
