@@ -10,7 +10,7 @@ public enum KyvernoResult
     Fail,
     Skip,
 
-    /// <summary>The rule uses a feature GitOpsSec does not evaluate offline (deny/JMESPath, foreach, CEL, podSecurity...): undecided, so not a pass.</summary>
+    /// <summary>The rule uses a feature GitOpsSec does not evaluate offline (nested foreach, CEL, podSecurity, a cluster-only context, an unresolvable variable...): undecided, so not a pass.</summary>
     Error,
 }
 
@@ -55,7 +55,9 @@ public sealed class KyvernoPolicy
 /// Offline evaluation of Kyverno validate rules: match/exclude (kinds, names, namespaces, label selectors;
 /// any/all), pattern and anyPattern with Kyverno's value syntax (wildcards, ?*, !negation, a|b, numeric
 /// and quantity comparisons, ranges, null) and anchors: conditional (key), equality =(key), existence
-/// ^(key), negation X(key) and global &lt;(key).
+/// ^(key), negation X(key) and global &lt;(key); deny conditions and preconditions over JMESPath variables
+/// (<see cref="KyvernoContext"/>), one level of foreach, context variables, and Pod controller
+/// auto-generation. What needs a cluster or is not implemented is an Error result, never a Pass.
 /// </summary>
 public static class KyvernoEvaluator
 {
@@ -227,12 +229,16 @@ public static class KyvernoEvaluator
 
     private static (KyvernoResult, string) Validate(YMapping validate, YMapping resource, KyvernoContext context, string[] wrap)
     {
-        foreach (string unsupported in new[] { "foreach", "cel", "podSecurity", "manifests", "assert" })
+        foreach (string unsupported in new[] { "cel", "podSecurity", "manifests", "assert" })
         {
             if (validate[unsupported] is not null)
             {
                 return (KyvernoResult.Error, $"validate.{unsupported} is not evaluated offline by GitOpsSec");
             }
+        }
+        if (validate.Seq("foreach") is YSequence each)
+        {
+            return ForEach(each, resource, context);
         }
         if (validate.Map("deny") is YMapping deny)
         {
@@ -262,6 +268,120 @@ public static class KyvernoEvaluator
             return allSkipped ? (KyvernoResult.Skip, string.Join("; ", reasons)) : (KyvernoResult.Fail, string.Join("; ", reasons));
         }
         return (KyvernoResult.Error, "the validate rule has no pattern, anyPattern or deny");
+    }
+
+    /// <summary>
+    /// validate.foreach: each entry's list (JMESPath over the request, e.g. request.object.spec.containers)
+    /// is walked with the variables element and elementIndex; per element the entry's preconditions decide
+    /// whether it applies, then its pattern / anyPattern (against the element, or the whole resource with
+    /// elementScope: false) or its deny conditions. A failing element fails the rule; no element applied
+    /// is a skip. Nested foreach and per-entry context are undecided.
+    /// </summary>
+    private static (KyvernoResult, string) ForEach(YSequence entries, YMapping resource, KyvernoContext context)
+    {
+        int applied = 0;
+        foreach (YMapping entry in entries.Items.OfType<YMapping>())
+        {
+            if (entry["foreach"] is not null || entry["context"] is not null)
+            {
+                throw new KyvernoUndecidedException("nested foreach and foreach context entries are not evaluated offline");
+            }
+            string list = entry.Text("list") ?? throw new KyvernoUndecidedException("a foreach entry without a list");
+            list = list.Trim();
+            if (list.StartsWith("{{", StringComparison.Ordinal) && list.EndsWith("}}", StringComparison.Ordinal))
+            {
+                list = list[2..^2];
+            }
+            object? items = context.Query(list);
+            if (items is null)
+            {
+                continue; // an absent list (no initContainers) has no element to check
+            }
+            if (items is not List<object?> elements)
+            {
+                throw new KyvernoUndecidedException($"the foreach list '{list}' is not a list");
+            }
+            bool elementScope = entry.Scalar("elementScope")?.AsBoolean() ?? true;
+            try
+            {
+                for (int i = 0; i < elements.Count; i++)
+                {
+                    context.Set("element", elements[i]);
+                    context.Set("elementIndex", (double)i);
+                    if (!context.Evaluate(entry["preconditions"], unresolvedAsEmpty: true, out _))
+                    {
+                        continue;
+                    }
+                    applied++;
+                    YNode subject = elementScope ? ToYaml(elements[i], resource.Line) : resource;
+                    string where = elementScope ? $"{list}[{i}]" : string.Empty;
+                    if (entry.Map("deny") is YMapping deny)
+                    {
+                        if (context.Evaluate(deny["conditions"], unresolvedAsEmpty: false, out string? conditionMessage))
+                        {
+                            return (KyvernoResult.Fail, $"{where}{(conditionMessage is null ? string.Empty : ": " + context.Message(conditionMessage))}");
+                        }
+                        continue;
+                    }
+                    IEnumerable<YNode> patterns = entry["pattern"] is YNode single ? new[] { single }
+                        : entry.Seq("anyPattern")?.Items ?? throw new KyvernoUndecidedException("a foreach entry without pattern, anyPattern or deny");
+                    var reasons = new List<string>();
+                    bool matched = false;
+                    foreach (YNode pattern in patterns)
+                    {
+                        var outcome = Match(SubstituteVariables(pattern, context), subject, string.Empty);
+                        if (outcome.Ok)
+                        {
+                            matched = true;
+                            break;
+                        }
+                        reasons.Add(outcome.Why);
+                    }
+                    if (!matched)
+                    {
+                        return (KyvernoResult.Fail, $"{where}: {string.Join("; ", reasons)}");
+                    }
+                }
+            }
+            finally
+            {
+                context.Set("element", null);
+                context.Set("elementIndex", null);
+            }
+        }
+        return applied == 0 ? (KyvernoResult.Skip, "no foreach element to check") : (KyvernoResult.Pass, "every foreach element matched");
+    }
+
+    /// <summary>A JSON value (a foreach element) as a YAML node, for pattern matching; strings stay strings.</summary>
+    private static YNode ToYaml(object? value, int line)
+    {
+        switch (value)
+        {
+            case Dictionary<string, object?> map:
+                {
+                    var node = new YMapping(line, 1);
+                    foreach (var (key, v) in map)
+                    {
+                        node.Set(new YScalar(key, false, null, line, 1), ToYaml(v, line));
+                    }
+                    return node;
+                }
+            case List<object?> list:
+                {
+                    var node = new YSequence(line, 1);
+                    foreach (object? v in list)
+                    {
+                        node.Add(ToYaml(v, line));
+                    }
+                    return node;
+                }
+            case string text:
+                return new YScalar(text, false, null, line, 1);
+            case null:
+                return new YScalar("null", true, null, line, 1);
+            default:
+                return new YScalar(JmesPath.ToText(value), true, null, line, 1);
+        }
     }
 
     /// <summary>A pattern with its variables substituted and, for a generated controller rule, its metadata and spec moved under the Pod template.</summary>
