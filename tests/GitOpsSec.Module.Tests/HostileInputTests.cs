@@ -147,6 +147,26 @@ public class HostileInputTests : IClassFixture<HostileCorpus>
     }
 
     [Fact]
+    public async Task Compare_GitOpsDrift_compares_the_good_objects_of_the_hostile_tree_with_a_cluster()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        server.Serve("apps/v1", "deployments", "Deployment", true);
+        server.Serve("v1", "configmaps", "ConfigMap", true);
+        server.Add(System.Text.Json.Nodes.JsonNode.Parse("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"good-config","namespace":"hostile"},"data":{"GITHUB_TOKEN":"rotated"}}""")!.AsObject());
+        using var dir = new TempDir();
+        string kubeconfig = dir.Write("kubeconfig", server.Kubeconfig());
+        using var session = new PowerShellSession();
+        var r = session.RunBounded(Limit, "Compare-GitOpsDrift -LiteralPath $args[0] -Kubeconfig $args[1] -Namespace hostile | ForEach-Object { \"$($_.Status) $($_.Kind) $($_.Name)\" }", _corpus.Files, kubeconfig);
+        AssertStableIdsAndNothingFromOutside(r);
+        var lines = r.Output.Select(o => (string)o.BaseObject).ToList();
+        Assert.Contains("Changed ConfigMap good-config", lines);
+        Assert.Contains("Missing Deployment good-app", lines);
+        Assert.Contains("GitOpsSec.Manifest.OutsideRoot", r.ErrorIds);
+        // The changed value is a credential: it never appears in the output or the errors.
+        Assert.DoesNotContain(r.Output, o => o.ToString()!.Contains("rotated", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Import_GitOpsVulnerabilityReport_rejects_a_pipe_and_binary_input_and_reads_the_good_report()
     {
         using var session = new PowerShellSession();
