@@ -62,7 +62,7 @@ public sealed class FileSystemTree : IManifestTree
                     }
                     pending.Push(childRel);
                 }
-                else if (entry.LinkTarget is not null && !Inside(entry.FullName))
+                else if (entry.Attributes.HasFlag(FileAttributes.ReparsePoint) && !Inside(entry.FullName))
                 {
                     host.Error(OutsideRootError(childRel));
                 }
