@@ -193,3 +193,43 @@ public class KyvernoPolicyFindingTests
         Assert.Equal("shop/Deployment/legacy", $"{f.Namespace}/{f.Kind}/{f.Name}");
     }
 }
+
+public class KyvernoPoliciesFromConfigTests
+{
+    [Fact]
+    public void Test_GitOpsRepo_evaluates_the_policies_the_repository_config_names_and_minus_Policy_replaces_them()
+    {
+        using var dir = new TempDir();
+        dir.Write(".gitopssec.yaml", "policies: [policy/]\nfailOn: Critical\n");
+        dir.Write("policy/team-label.yaml", File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "examples", "policies", "require-team-label.yaml")));
+        dir.Write("apps/web.yaml", """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web, namespace: shop}
+            spec:
+              replicas: 2
+              selector: {matchLabels: {app: web}}
+              template:
+                metadata: {labels: {app: web}}
+                spec: {containers: [{name: web, image: "registry.example.com/web:1.0"}]}
+            """);
+        using var session = new PowerShellSession();
+        var fromConfig = session.Run("Test-GitOpsRepo -LiteralPath $args[0] -NoSecretScan -ErrorAction SilentlyContinue | Where-Object RuleId -like 'kyverno/*' | ForEach-Object { \"$($_.RuleId) $($_.Path)\" }", dir.Path);
+        Assert.Equal(new[] { "kyverno/require-team-label/team-label apps/web.yaml" }, fromConfig.Output.Select(o => (string)o.BaseObject));
+        var config = session.Run("Get-GitOpsConfig $args[0] | ForEach-Object { $_.PolicyPaths }", dir.Path);
+        Assert.Equal(Path.Combine(dir.Path, "policy") + "/", Assert.Single(config.Output).BaseObject);
+        var replaced = session.Run("Test-GitOpsRepo -LiteralPath $args[0] -NoSecretScan -Policy ./examples/policies/disallow-privileged-containers.yaml -ErrorAction SilentlyContinue | Where-Object RuleId -like 'kyverno/*'", dir.Path);
+        Assert.Empty(replaced.Output); // web is not privileged, and the config's team-label policy is not used
+    }
+
+    [Fact]
+    public void A_policies_setting_that_is_not_a_list_is_a_config_error_naming_the_line()
+    {
+        using var dir = new TempDir();
+        dir.Write(".gitopssec.yaml", "failOn: High\npolicies: {a: b}\n");
+        using var session = new PowerShellSession();
+        var r = session.Run("try { Test-GitOpsRepo -LiteralPath $args[0] -NoSecretScan } catch { $_.FullyQualifiedErrorId; $_.Exception.Message }", dir.Path);
+        Assert.StartsWith("GitOpsSec.Config.Invalid", (string)r.Output[0].BaseObject, StringComparison.Ordinal);
+        Assert.Contains(":2", (string)r.Output[1].BaseObject, StringComparison.Ordinal);
+    }
+}

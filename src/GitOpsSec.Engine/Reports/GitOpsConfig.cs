@@ -15,7 +15,7 @@ public sealed class GitOpsConfig
     public const string FileName = ".gitopssec.yaml";
 
     private static readonly HashSet<string> KnownKeys = new(StringComparer.Ordinal)
-    {
+    { "policies",
         "level", "rules", "exclude", "allowedRegistries", "ticketPattern", "trustedKeys", "baseline", "failOn",
     };
 
@@ -31,6 +31,12 @@ public sealed class GitOpsConfig
     public string? TrustedKeys { get; private init; }
     public string? Baseline { get; private init; }
     public Severity? FailOn { get; private init; }
+
+    /// <summary>Kyverno ClusterPolicy / Policy files or folders (relative to the config file) that Test-GitOpsRepo evaluates too.</summary>
+    public IReadOnlyList<string> Policies { get; private init; } = Array.Empty<string>();
+
+    /// <summary><see cref="Policies"/> as full paths.</summary>
+    public IReadOnlyList<string> PolicyPaths => Source is null ? Policies : Policies.Select(p => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Source)!, p))).ToList();
 
     public static GitOpsConfig Default { get; } = new();
 
@@ -147,6 +153,7 @@ public sealed class GitOpsConfig
             TrustedKeys = Scalar(map, "trustedKeys", path),
             Baseline = Scalar(map, "baseline", path),
             FailOn = map["failOn"] is YNode failOn ? ParseEnum<Severity>(failOn, path, "failOn") : null,
+            Policies = List(map, "policies", path),
         };
     }
 

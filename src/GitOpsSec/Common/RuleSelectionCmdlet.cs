@@ -25,6 +25,53 @@ public abstract class RuleSelectionCmdlet : ManifestInputCmdlet
     [Parameter]
     public string[]? AllowedRegistry { get; set; }
 
+    /// <summary>Kyverno ClusterPolicy / Policy files or folders to evaluate offline besides the rule catalog; failures become Findings with the rule id kyverno/&lt;policy&gt;/&lt;rule&gt;.</summary>
+    [Parameter]
+    public string[]? Policy { get; set; }
+
+    private List<GitOpsSec.Kyverno.KyvernoPolicy>? _policies;
+
+    /// <summary>
+    /// Loads -Policy (or, without it, the config's policies). A -Policy that names no policy stops the
+    /// command: checking without the policies the caller asked for would mislead.
+    /// </summary>
+    internal void LoadPolicies(GitOpsSec.Reports.GitOpsConfig? config = null)
+    {
+        IEnumerable<string> paths = Policy is { Length: > 0 }
+            ? Policy.Select(p => SessionState.Path.GetUnresolvedProviderPathFromPSPath(p))
+            : config?.PolicyPaths ?? Array.Empty<string>();
+        var list = paths.ToList();
+        if (list.Count == 0)
+        {
+            return;
+        }
+        _policies = GitOpsSec.Kyverno.KyvernoPolicies.Load(list, ScanHost);
+        if (_policies.Count == 0)
+        {
+            ThrowTerminatingError(ToErrorRecord(new GitOpsSec.Diagnostics.ScanError("GitOpsSec.Kyverno.NoPolicy", GitOpsSec.Diagnostics.ScanErrorCategory.ObjectNotFound,
+                "No Kyverno ClusterPolicy or Policy was found in the -Policy paths.", string.Join(", ", list))));
+        }
+    }
+
+    /// <summary>The Kyverno policies' Fail and undecided (Error) results on one object, as Findings.</summary>
+    internal IEnumerable<Finding> KyvernoFindings(ManifestAnalyzer analyzer, GitOpsSec.Manifests.ManifestObject obj)
+    {
+        if (_policies is null || GitOpsSec.Kyverno.KyvernoPolicy.IsPolicy(obj))
+        {
+            yield break;
+        }
+        foreach (GitOpsSec.Kyverno.KyvernoPolicy policy in _policies)
+        {
+            foreach (GitOpsSec.Kyverno.KyvernoRuleResult result in GitOpsSec.Kyverno.KyvernoEvaluator.Evaluate(policy, obj))
+            {
+                if (result.Result is GitOpsSec.Kyverno.KyvernoResult.Fail or GitOpsSec.Kyverno.KyvernoResult.Error)
+                {
+                    yield return analyzer.ToFinding(result, policy, obj);
+                }
+            }
+        }
+    }
+
     /// <summary>The analyzer for the parameters; a repository config fills in what the parameters leave unset.</summary>
     internal ManifestAnalyzer CreateAnalyzer(GitOpsSec.Reports.GitOpsConfig? config = null) => new(new RuleSelection
     {

@@ -73,6 +73,7 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
                 : GitOpsConfig.ForPath(root);
             WriteVerbose($"Configuration: {_config}");
             _analyzer = CreateAnalyzer(_config);
+            LoadPolicies(_config);
             string? baseline = Baseline is not null ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(Baseline) : _config.BaselinePath;
             _baseline = _config.LoadBaseline(baseline);
             if (_baseline is not null)
@@ -98,6 +99,7 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
                 WriteProgress(new ProgressRecord(2, "Test-GitOpsRepo", $"{read} objects checked") { PercentComplete = -1 });
             }
             Emit(_analyzer!.Analyze(obj));
+            Emit(KyvernoFindings(_analyzer, obj));
         }
     });
 
