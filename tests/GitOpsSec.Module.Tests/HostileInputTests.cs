@@ -123,6 +123,19 @@ public class HostileInputTests : IClassFixture<HostileCorpus>
         Assert.DoesNotContain(r.Output, o => o.Properties["Redacted"].Value?.ToString()?.Length > 12 && !o.Properties["Redacted"].Value!.ToString()!.Contains('*'));
     }
 
+    [Fact]
+    public void The_secrets_verb_of_the_host_scans_the_hostile_tree_and_exits_with_the_policy_code()
+    {
+        // Without PowerShell: the verb CI hooks call. The planted token is High: --fail-on High exits 3.
+        var (exit, output, error) = HostAndScriptTests.RunHost("secrets", "--json", "--fail-on", "High", _corpus.Files);
+        Assert.Equal(3, exit);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var finding = System.Text.Json.JsonDocument.Parse(Assert.Single(lines)).RootElement;
+        Assert.Equal("good/config.yaml", finding.GetProperty("Path").GetString());
+        Assert.DoesNotContain("outside", output, StringComparison.Ordinal);
+        Assert.Contains("GitOpsSec.Secrets.FileTooLarge", error, StringComparison.Ordinal);
+    }
+
     public static IEnumerable<object[]> FileCommands() => new[]
     {
         new object[] { "Test-GitOpsRepo -LiteralPath $args[0] -FailOn Critical -ErrorAction SilentlyContinue", "GOS1003" },
