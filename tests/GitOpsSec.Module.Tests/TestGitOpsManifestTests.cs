@@ -233,3 +233,69 @@ public class KyvernoPoliciesFromConfigTests
         Assert.Contains(":2", (string)r.Output[1].BaseObject, StringComparison.Ordinal);
     }
 }
+
+public class KyvernoNamespaceSelectorTests
+{
+    [Fact]
+    public void Test_KyvernoPolicy_answers_namespaceSelector_from_the_repositorys_Namespace_objects()
+    {
+        using var dir = new TempDir();
+        dir.Write("policy.yaml", """
+            apiVersion: kyverno.io/v1
+            kind: ClusterPolicy
+            metadata: {name: prod-needs-limits}
+            spec:
+              rules:
+                - name: limits
+                  match:
+                    any:
+                      - resources:
+                          kinds: [Pod]
+                          namespaceSelector: {matchLabels: {tier: prod}}
+                  validate:
+                    message: "Production pods set memory limits."
+                    pattern: {spec: {containers: [{resources: {limits: {memory: "?*"}}}]}}
+                - name: not-in-kube-system
+                  match:
+                    any:
+                      - resources:
+                          kinds: [Pod]
+                          namespaceSelector:
+                            matchExpressions: [{key: kubernetes.io/metadata.name, operator: In, values: [kube-system]}]
+                  validate:
+                    message: "No workloads in kube-system."
+                    deny: {}
+            """);
+        dir.Write("repo.yaml", """
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: shop, labels: {tier: prod}}
+            ---
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: lab, labels: {tier: dev}}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: cart, namespace: shop}
+            spec: {containers: [{name: c, image: "registry.example.com/cart:1"}]}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: toy, namespace: lab}
+            spec: {containers: [{name: c, image: "registry.example.com/toy:1"}]}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: stray, namespace: elsewhere}
+            spec: {containers: [{name: c, image: "registry.example.com/stray:1"}]}
+            """);
+        using var session = new PowerShellSession();
+        var r = session.Run("Test-KyvernoPolicy -LiteralPath $args[0] -Policy $args[1] | ForEach-Object { \"$($_.Rule) $($_.Name) $($_.Result)\" }",
+            Path.Combine(dir.Path, "repo.yaml"), Path.Combine(dir.Path, "policy.yaml"));
+        r.AssertNoErrors();
+        var lines = r.Output.Select(o => (string)o.BaseObject).OrderBy(x => x, StringComparer.Ordinal).ToList();
+        // shop is prod: checked and failing; lab is dev: not matched; elsewhere has no Namespace object: undecided.
+        Assert.Equal(new[] { "limits cart Fail", "limits stray Error", "not-in-kube-system stray Error" }, lines);
+    }
+}

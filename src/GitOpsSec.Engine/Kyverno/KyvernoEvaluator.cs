@@ -64,7 +64,12 @@ public static class KyvernoEvaluator
     /// <summary>The controllers Kyverno generates Pod rules for when a policy does not name them.</summary>
     private const string DefaultControllers = "DaemonSet,Deployment,Job,StatefulSet,ReplicaSet,ReplicationController,CronJob";
 
-    public static IEnumerable<KyvernoRuleResult> Evaluate(KyvernoPolicy policy, ManifestObject resource)
+    /// <param name="namespaceLabels">
+    /// The labels of a namespace by name (from the Namespace objects of the repository), for match/exclude by
+    /// namespaceSelector; without it, or for a namespace it does not know, such a rule is undecided (Error).
+    /// </param>
+    public static IEnumerable<KyvernoRuleResult> Evaluate(KyvernoPolicy policy, ManifestObject resource,
+        Func<string, IReadOnlyDictionary<string, string>?>? namespaceLabels = null)
     {
         if (policy.Node.Map("spec")?.Seq("rules") is not YSequence rules)
         {
@@ -99,8 +104,8 @@ public static class KyvernoEvaluator
             string why;
             try
             {
-                if (!Matches(rule.Map("match"), resource, isExclude: false, ignoreKinds: autogen) ||
-                    (rule.Map("exclude") is YMapping ex && Matches(ex, resource, isExclude: true, ignoreKinds: autogen)))
+                if (!Matches(rule.Map("match"), resource, isExclude: false, ignoreKinds: autogen, namespaceLabels) ||
+                    (rule.Map("exclude") is YMapping ex && Matches(ex, resource, isExclude: true, ignoreKinds: autogen, namespaceLabels)))
                 {
                     continue;
                 }
@@ -634,7 +639,8 @@ public static class KyvernoEvaluator
 
     // ---- match / exclude ----------------------------------------------------------------------
 
-    private static bool Matches(YMapping? block, ManifestObject resource, bool isExclude, bool ignoreKinds)
+    private static bool Matches(YMapping? block, ManifestObject resource, bool isExclude, bool ignoreKinds,
+        Func<string, IReadOnlyDictionary<string, string>?>? namespaceLabels)
     {
         if (block is null)
         {
@@ -642,17 +648,17 @@ public static class KyvernoEvaluator
         }
         if (block.Seq("any") is YSequence any)
         {
-            return any.Items.OfType<YMapping>().Any(f => Filter(f, resource, ignoreKinds));
+            return any.Items.OfType<YMapping>().Any(f => Filter(f, resource, ignoreKinds, namespaceLabels));
         }
         if (block.Seq("all") is YSequence all)
         {
-            return all.Items.OfType<YMapping>().All(f => Filter(f, resource, ignoreKinds));
+            return all.Items.OfType<YMapping>().All(f => Filter(f, resource, ignoreKinds, namespaceLabels));
         }
-        return Filter(block, resource, ignoreKinds);
+        return Filter(block, resource, ignoreKinds, namespaceLabels);
     }
 
     /// <summary>One resource filter; <paramref name="ignoreKinds"/> for a generated controller rule, whose Pod kinds stand for the controller.</summary>
-    private static bool Filter(YMapping filter, ManifestObject r, bool ignoreKinds)
+    private static bool Filter(YMapping filter, ManifestObject r, bool ignoreKinds, Func<string, IReadOnlyDictionary<string, string>?>? namespaceLabels)
     {
         if (filter.Map("resources") is not YMapping res)
         {
@@ -686,10 +692,18 @@ public static class KyvernoEvaluator
                 return false;
             }
         }
-        if (res["namespaceSelector"] is not null)
+        if (res.Map("namespaceSelector") is YMapping nsSelector)
         {
-            // Namespace labels live in the cluster (or in Namespace objects elsewhere): not decided offline.
-            throw new KyvernoUndecidedException("match/exclude by namespaceSelector needs the namespaces' labels and is not evaluated offline");
+            // Namespace labels live in the cluster; offline they are known only from the repository's Namespace objects.
+            string ns = r.Namespace ?? "default";
+            if (namespaceLabels?.Invoke(ns) is not IReadOnlyDictionary<string, string> nsLabels)
+            {
+                throw new KyvernoUndecidedException($"match/exclude by namespaceSelector needs the labels of namespace '{ns}', and no Namespace object of the repository gives them");
+            }
+            if (!GitOpsSec.Rbac.LabelSelector.FromNode(nsSelector).Matches(nsLabels))
+            {
+                return false;
+            }
         }
         return true;
     }

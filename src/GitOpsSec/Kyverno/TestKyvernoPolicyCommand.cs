@@ -31,11 +31,20 @@ public sealed class TestKyvernoPolicyCommand : ManifestCollectingCmdlet
                 "No Kyverno ClusterPolicy or Policy was found in the -Policy paths.", string.Join(", ", Policy!))));
             return;
         }
+        // Namespace objects among the input answer namespaceSelector (a cluster would; offline nothing else can).
+        var namespaces = Objects.Where(o => o.Kind == "Namespace" && o.ApiVersion == "v1" && o.Name is not null)
+            .GroupBy(o => o.Name!)
+            .ToDictionary(g => g.Key, g =>
+            {
+                var labels = g.Last().Node.Map("metadata")?.Map("labels").StringValues() ?? new SortedDictionary<string, string>(StringComparer.Ordinal);
+                labels["kubernetes.io/metadata.name"] = g.Key; // set on every namespace by the API server
+                return (IReadOnlyDictionary<string, string>)labels;
+            });
         foreach (ManifestObject resource in Objects.Where(o => !KyvernoPolicy.IsPolicy(o)))
         {
             foreach (KyvernoPolicy policy in policies)
             {
-                foreach (KyvernoRuleResult result in KyvernoEvaluator.Evaluate(policy, resource))
+                foreach (KyvernoRuleResult result in KyvernoEvaluator.Evaluate(policy, resource, ns => namespaces.GetValueOrDefault(ns)))
                 {
                     if (result.Result != KyvernoResult.Skip || IncludeSkipped)
                     {
