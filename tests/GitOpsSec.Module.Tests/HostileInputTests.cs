@@ -136,6 +136,32 @@ public class HostileInputTests : IClassFixture<HostileCorpus>
         Assert.Contains("GitOpsSec.Secrets.FileTooLarge", error, StringComparison.Ordinal);
     }
 
+    public static IEnumerable<object[]> KeyAndSideInputs() => new[]
+    {
+        // Certificates, keys, signer lists, message files, policies and value files that are pipes, binary, huge or full of bombs.
+        new object[] { "Get-SealedSecretCertificate -Path $p, $b, $h, ./tests/data/sealed-secrets/test-cert.pem", "GitOpsSec.SealedSecret.InvalidCertificate", 1 },
+        new object[] { "Unprotect-SealedSecret -Path ./tests/data/sealed-secrets/socialgouv-strict.json -PrivateKeyPath $p, $b", "GitOpsSec.SealedSecret.InvalidPrivateKey", 0 },
+        new object[] { "Update-SealedSecret -Path ./tests/data/sealed-secrets/socialgouv-strict.json -PrivateKeyPath $p -CertificatePath ./tests/data/sealed-secrets/test-cert.pem -WhatIf", "GitOpsSec.SealedSecret.InvalidPrivateKey", 0 },
+        new object[] { "Protect-SealedSecretValue -Value x -Name n -Namespace ns -CertificatePath $p", "GitOpsSec.SealedSecret.InvalidCertificate", 0 },
+        new object[] { "New-SealedSecretManifest -Name x -Namespace y -FromFile $h -CertificatePath ./tests/data/sealed-secrets/test-cert.pem", "GitOpsSec.SealedSecret.InvalidSecretData", 0 },
+        new object[] { "Test-CommitSignature -Path . -MaxCount 2 -AllowedSignersFile $p", "GitOpsSec.Signature.InvalidAllowedSigners", 0 },
+        new object[] { "Test-KyvernoPolicy -Path ./examples/hardened-repo -Policy $args[0]", "GitOpsSec.Kyverno.NoPolicy", 0 },
+        new object[] { "Test-GitOpsRepo -Path ./examples/hardened-repo -Config $b -NoSecretScan", "GitOpsSec.Config.Invalid", 0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(KeyAndSideInputs))]
+    public void Keys_certificates_and_other_side_inputs_that_are_hostile_are_errors_with_stable_ids(string command, string errorId, int output)
+    {
+        using var session = new PowerShellSession();
+        var r = session.RunBounded(Limit,
+            "$p = [IO.Path]::Combine($args[0], 'special/pipe.yaml'); $b = [IO.Path]::Combine($args[0], 'encoding/random-binary.bin'); " +
+            "$h = [IO.Path]::Combine($args[0], 'large/over-limit.yaml'); " + command, _corpus.Files);
+        Assert.Contains(errorId, r.ErrorIds);
+        Assert.All(r.ErrorIds, id => Assert.StartsWith("GitOpsSec.", id, StringComparison.Ordinal));
+        Assert.Equal(output, r.Output.Count);
+    }
+
     public static IEnumerable<object[]> FileCommands() => new[]
     {
         new object[] { "Test-GitOpsRepo -LiteralPath $args[0] -FailOn Critical -ErrorAction SilentlyContinue", "GOS1003" },

@@ -15,6 +15,9 @@ namespace GitOpsSec.Commands.SealedSecrets;
 [OutputType(typeof(string), typeof(SealedSecret))]
 public sealed class NewSealedSecretManifestCommand : SealingCmdlet
 {
+    /// <summary>The API server's limit for a Secret's data.</summary>
+    private const long MaxSecretBytes = 1024 * 1024;
+
     [Parameter(ParameterSetName = "New", Mandatory = true, Position = 0)]
     [ValidatePattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")]
     public string? Name { get; set; }
@@ -129,7 +132,12 @@ public sealed class NewSealedSecretManifestCommand : SealingCmdlet
             string key = eq < 0 ? System.IO.Path.GetFileName(full) : spec[..eq];
             try
             {
-                values[key] = GitOpsSec.Diagnostics.SafeFile.ReadAllBytes(full);
+                values[key] = GitOpsSec.Diagnostics.SafeFile.ReadAllBytes(full, MaxSecretBytes);
+            }
+            catch (GitOpsSec.Diagnostics.FileTooLargeException e)
+            {
+                throw new GitOpsSecOperationException(ErrorIds.InvalidSecretData, ScanErrorCategory.LimitsExceeded,
+                    $"-FromFile '{spec}': {e.Message} A Kubernetes Secret holds at most 1 MiB.", file, e);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -141,6 +149,13 @@ public sealed class NewSealedSecretManifestCommand : SealingCmdlet
         {
             throw new GitOpsSecOperationException(ErrorIds.InvalidSecretData, ScanErrorCategory.InvalidArgument,
                 "Nothing to seal: give -Data and/or -FromFile.");
+        }
+        long total = values.Sum(v => (long)v.Value.Length);
+        if (total > MaxSecretBytes)
+        {
+            // The API server refuses a Secret over 1 MiB: a SealedSecret of it could never be unsealed.
+            throw new GitOpsSecOperationException(ErrorIds.InvalidSecretData, ScanErrorCategory.LimitsExceeded,
+                $"The values add up to {total:N0} bytes; a Kubernetes Secret holds at most {MaxSecretBytes:N0} (1 MiB).");
         }
         return values;
     }
