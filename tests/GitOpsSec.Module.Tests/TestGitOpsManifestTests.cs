@@ -297,5 +297,16 @@ public class KyvernoNamespaceSelectorTests
         var lines = r.Output.Select(o => (string)o.BaseObject).OrderBy(x => x, StringComparer.Ordinal).ToList();
         // shop is prod: checked and failing; lab is dev: not matched; elsewhere has no Namespace object: undecided.
         Assert.Equal(new[] { "limits cart Fail", "limits stray Error", "not-in-kube-system stray Error" }, lines);
+
+        // Test-GitOpsManifest streams; the Namespace objects come in a later file, so these rules wait for the end.
+        string repo = Path.Combine(dir.Path, "repo");
+        string[] docs = File.ReadAllText(Path.Combine(dir.Path, "repo.yaml")).Split("---\n");
+        dir.Write("repo/a-pods.yaml", string.Join("---\n", docs.Where(d => d.Contains("kind: Pod", StringComparison.Ordinal))));
+        dir.Write("repo/z-namespaces.yaml", string.Join("---\n", docs.Where(d => d.Contains("kind: Namespace", StringComparison.Ordinal))));
+        var findings = session.Run("Test-GitOpsManifest -LiteralPath $args[0] -Rule GOS1001 -Policy $args[1] | ForEach-Object { \"$($_.RuleId) $($_.Resource.Name)\" }",
+            repo, Path.Combine(dir.Path, "policy.yaml"));
+        findings.AssertNoErrors();
+        Assert.Equal(new[] { "kyverno/prod-needs-limits/limits cart", "kyverno/prod-needs-limits/limits stray", "kyverno/prod-needs-limits/not-in-kube-system stray" },
+            findings.Output.Select(o => (string)o.BaseObject).OrderBy(x => x, StringComparer.Ordinal));
     }
 }

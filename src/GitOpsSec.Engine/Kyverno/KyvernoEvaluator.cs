@@ -42,6 +42,16 @@ public sealed class KyvernoPolicy
     public static bool IsPolicy(ManifestObject o) =>
         o.Kind is "ClusterPolicy" or "Policy" && o.ApiVersion.StartsWith("kyverno.io/", StringComparison.Ordinal);
 
+    /// <summary>Whether a rule selects by namespaceSelector: it needs the namespaces' labels, so every Namespace object first.</summary>
+    public bool UsesNamespaceSelector => _usesNamespaceSelector ??= Node.Map("spec")?.Seq("rules")?.Items.OfType<YMapping>()
+        .SelectMany(r => new[] { r.Map("match"), r.Map("exclude") })
+        .OfType<YMapping>()
+        .SelectMany(b => b.Seq("any")?.Items ?? b.Seq("all")?.Items ?? (IEnumerable<YNode>)new YNode[] { b })
+        .OfType<YMapping>()
+        .Any(f => f.Map("resources")?["namespaceSelector"] is not null) ?? false;
+
+    private bool? _usesNamespaceSelector;
+
     public static KyvernoPolicy From(ManifestObject o) => new()
     {
         Name = o.Name ?? "(unnamed)",
@@ -737,6 +747,22 @@ public static class KyvernoEvaluator
 /// <summary>Loading Kyverno policies from files or folders (multi-document YAML; other kinds are ignored).</summary>
 public static class KyvernoPolicies
 {
+    /// <summary>
+    /// The labels of the Namespace objects among <paramref name="objects"/>, with the
+    /// kubernetes.io/metadata.name label the API server sets on every namespace: what namespaceSelector reads.
+    /// </summary>
+    public static Dictionary<string, IReadOnlyDictionary<string, string>> NamespaceLabels(IEnumerable<ManifestObject> objects)
+    {
+        var result = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        foreach (ManifestObject ns in objects.Where(o => o.Kind == "Namespace" && o.ApiVersion == "v1" && o.Name is not null))
+        {
+            var labels = ns.Node.Map("metadata")?.Map("labels").StringValues() ?? new SortedDictionary<string, string>(StringComparer.Ordinal);
+            labels["kubernetes.io/metadata.name"] = ns.Name!;
+            result[ns.Name!] = labels;
+        }
+        return result;
+    }
+
     public static List<KyvernoPolicy> Load(IEnumerable<string> paths, GitOpsSec.Diagnostics.IScanHost host)
     {
         var loader = new ManifestLoader(new ManifestLoadOptions { RenderKustomize = false }, host);

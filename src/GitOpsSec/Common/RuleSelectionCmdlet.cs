@@ -53,24 +53,57 @@ public abstract class RuleSelectionCmdlet : ManifestInputCmdlet
         }
     }
 
-    /// <summary>The Kyverno policies' Fail and undecided (Error) results on one object, as Findings.</summary>
+    private readonly List<GitOpsSec.Manifests.ManifestObject> _deferred = new();
+
+    /// <summary>
+    /// The Kyverno policies' Fail and undecided (Error) results on one object, as Findings. Policies that
+    /// select by namespaceSelector need every Namespace object first: their objects are kept for
+    /// <see cref="DeferredKyvernoFindings"/>; the others are evaluated as the object streams by.
+    /// </summary>
     internal IEnumerable<Finding> KyvernoFindings(ManifestAnalyzer analyzer, GitOpsSec.Manifests.ManifestObject obj)
     {
         if (_policies is null || GitOpsSec.Kyverno.KyvernoPolicy.IsPolicy(obj))
         {
             yield break;
         }
-        foreach (GitOpsSec.Kyverno.KyvernoPolicy policy in _policies)
+        if (_policies.Any(p => p.UsesNamespaceSelector))
         {
-            foreach (GitOpsSec.Kyverno.KyvernoRuleResult result in GitOpsSec.Kyverno.KyvernoEvaluator.Evaluate(policy, obj))
+            _deferred.Add(obj);
+        }
+        foreach (GitOpsSec.Kyverno.KyvernoPolicy policy in _policies.Where(p => !p.UsesNamespaceSelector))
+        {
+            foreach (Finding f in Failures(analyzer, policy, obj, null))
             {
-                if (result.Result is GitOpsSec.Kyverno.KyvernoResult.Fail or GitOpsSec.Kyverno.KyvernoResult.Error)
+                yield return f;
+            }
+        }
+    }
+
+    /// <summary>After the last object: the namespaceSelector policies, with the labels of every Namespace object seen.</summary>
+    internal IEnumerable<Finding> DeferredKyvernoFindings(ManifestAnalyzer analyzer)
+    {
+        if (_policies is null || _deferred.Count == 0)
+        {
+            yield break;
+        }
+        var namespaces = GitOpsSec.Kyverno.KyvernoPolicies.NamespaceLabels(_deferred);
+        foreach (GitOpsSec.Manifests.ManifestObject obj in _deferred)
+        {
+            foreach (GitOpsSec.Kyverno.KyvernoPolicy policy in _policies.Where(p => p.UsesNamespaceSelector))
+            {
+                foreach (Finding f in Failures(analyzer, policy, obj, ns => namespaces.GetValueOrDefault(ns)))
                 {
-                    yield return analyzer.ToFinding(result, policy, obj);
+                    yield return f;
                 }
             }
         }
     }
+
+    private static IEnumerable<Finding> Failures(ManifestAnalyzer analyzer, GitOpsSec.Kyverno.KyvernoPolicy policy, GitOpsSec.Manifests.ManifestObject obj,
+        Func<string, IReadOnlyDictionary<string, string>?>? namespaces) =>
+        GitOpsSec.Kyverno.KyvernoEvaluator.Evaluate(policy, obj, namespaces)
+            .Where(r => r.Result is GitOpsSec.Kyverno.KyvernoResult.Fail or GitOpsSec.Kyverno.KyvernoResult.Error)
+            .Select(r => analyzer.ToFinding(r, policy, obj));
 
     /// <summary>The analyzer for the parameters; a repository config fills in what the parameters leave unset.</summary>
     internal ManifestAnalyzer CreateAnalyzer(GitOpsSec.Reports.GitOpsConfig? config = null) => new(new RuleSelection

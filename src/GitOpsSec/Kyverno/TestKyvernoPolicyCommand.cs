@@ -32,14 +32,7 @@ public sealed class TestKyvernoPolicyCommand : ManifestCollectingCmdlet
             return;
         }
         // Namespace objects among the input answer namespaceSelector (a cluster would; offline nothing else can).
-        var namespaces = Objects.Where(o => o.Kind == "Namespace" && o.ApiVersion == "v1" && o.Name is not null)
-            .GroupBy(o => o.Name!)
-            .ToDictionary(g => g.Key, g =>
-            {
-                var labels = g.Last().Node.Map("metadata")?.Map("labels").StringValues() ?? new SortedDictionary<string, string>(StringComparer.Ordinal);
-                labels["kubernetes.io/metadata.name"] = g.Key; // set on every namespace by the API server
-                return (IReadOnlyDictionary<string, string>)labels;
-            });
+        var namespaces = KyvernoPolicies.NamespaceLabels(Objects);
         foreach (ManifestObject resource in Objects.Where(o => !KyvernoPolicy.IsPolicy(o)))
         {
             foreach (KyvernoPolicy policy in policies)

@@ -48,7 +48,11 @@ public sealed class TestGitOpsManifestCommand : RuleSelectionCmdlet
     }
 
     /// <summary>Rules that look at all objects together (e.g. a binding and its role) run once at the end.</summary>
-    protected override void EndProcessing() => RunCancellable(() => Emit(_analyzer!.AnalyzeRepository()));
+    protected override void EndProcessing() => RunCancellable(() =>
+    {
+        Emit(_analyzer!.AnalyzeRepository());
+        Emit(DeferredKyvernoFindings(_analyzer));
+    });
 
     private void Emit(IEnumerable<Finding> findings)
     {

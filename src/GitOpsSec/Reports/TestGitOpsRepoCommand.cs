@@ -105,7 +105,11 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
 
     protected override void EndProcessing()
     {
-        RunCancellable(() => Emit(_analyzer!.AnalyzeRepository()));
+        RunCancellable(() =>
+        {
+            Emit(_analyzer!.AnalyzeRepository());
+            Emit(DeferredKyvernoFindings(_analyzer));
+        });
         if (!NoSecretScan && Revision is null)
         {
             RunCancellable(ScanSecrets);
