@@ -10,9 +10,9 @@ public class ParallelTests
     {
         using var session = new PowerShellSession();
         var sequential = session.Run(
-            "'insecure-repo','hardened-repo','insecure-repo','hardened-repo' | ForEach-Object { $p = './examples/' + $_; \"$_ $(@(Test-GitOpsManifest $p).Count) $(@(Find-GitOpsSecret $p).Count) $(@(Get-RbacExposure $p).Count)\" }");
+            "'insecure-repo','hardened-repo','insecure-repo','hardened-repo' | ForEach-Object { $p = './examples/' + $_; \"$_ $(@(Test-GitOpsManifest $p).Count) $(@(Find-GitOpsSecret $p).Count) $(@(Get-RbacExposure $p).Count) $(@(Test-GitOpsManifest $p -Rule GOS1001 -Policy ./examples/policies).Count) $(@(Get-GitOpsImage $p).Count)\" }");
         var parallel = session.Run(
-            "'insecure-repo','hardened-repo','insecure-repo','hardened-repo' | ForEach-Object -ThrottleLimit 4 -Parallel { Import-Module $using:module -ErrorAction Stop; $p = './examples/' + $_; \"$_ $(@(Test-GitOpsManifest $p).Count) $(@(Find-GitOpsSecret $p).Count) $(@(Get-RbacExposure $p).Count)\" }"
+            "'insecure-repo','hardened-repo','insecure-repo','hardened-repo' | ForEach-Object -ThrottleLimit 4 -Parallel { Import-Module $using:module -ErrorAction Stop; $p = './examples/' + $_; \"$_ $(@(Test-GitOpsManifest $p).Count) $(@(Find-GitOpsSecret $p).Count) $(@(Get-RbacExposure $p).Count) $(@(Test-GitOpsManifest $p -Rule GOS1001 -Policy ./examples/policies).Count) $(@(Get-GitOpsImage $p).Count)\" }"
                 .Replace("$using:module", "'" + TestPaths.Module + "'", StringComparison.Ordinal));
         parallel.AssertNoErrors();
         Assert.Equal(4, sequential.Output.Count);
