@@ -45,6 +45,22 @@ public class KyvernoTests
     }
 
     [Fact]
+    public void A_foreach_failure_message_names_the_failing_elements_of_every_level()
+    {
+        string dir = Path.Combine(TestPaths.RepoRoot, "tests", "data", "kyverno", "image-tags-foreach");
+        var policy = KyvernoPolicies.Load(new[] { Path.Combine(dir, "policy.yaml") }, new CollectingHost()).Single();
+        var pod = Scan.Load(Path.Combine(dir, "resources.yaml")).Objects.Single(o => o.Name == "debug-ssh");
+        var results = KyvernoEvaluator.Evaluate(policy, pod).ToDictionary(r => r.Rule);
+        Assert.Equal(KyvernoResult.Fail, results["no-ssh-port"].Result);
+        Assert.StartsWith("Container shell exposes port 22.", results["no-ssh-port"].Message, StringComparison.Ordinal);
+        Assert.Contains("containers[1]", results["no-ssh-port"].Message, StringComparison.Ordinal);
+        Assert.Contains("ports[1]", results["no-ssh-port"].Message, StringComparison.Ordinal);
+        var sidecar = KyvernoEvaluator.Evaluate(policy, Scan.Load(Path.Combine(dir, "resources.yaml")).Objects.Single(o => o.Name == "floating-sidecar"))
+            .Single(r => r.Rule == "sidecars-pinned");
+        Assert.StartsWith("Sidecar log-sidecar (container 1) must be pinned by digest.", sidecar.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Failure_messages_never_show_secret_values()
     {
         using var dir = new TempDir();

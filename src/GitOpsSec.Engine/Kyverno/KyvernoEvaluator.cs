@@ -10,7 +10,7 @@ public enum KyvernoResult
     Fail,
     Skip,
 
-    /// <summary>The rule uses a feature GitOpsSec does not evaluate offline (nested foreach, CEL, podSecurity, a cluster-only context, an unresolvable variable...): undecided, so not a pass.</summary>
+    /// <summary>The rule uses a feature GitOpsSec does not evaluate offline (context inside foreach, CEL, podSecurity, a cluster-only context, an unresolvable variable...): undecided, so not a pass.</summary>
     Error,
 }
 
@@ -66,7 +66,7 @@ public sealed class KyvernoPolicy
 /// any/all), pattern and anyPattern with Kyverno's value syntax (wildcards, ?*, !negation, a|b, numeric
 /// and quantity comparisons, ranges, null) and anchors: conditional (key), equality =(key), existence
 /// ^(key), negation X(key) and global &lt;(key); deny conditions and preconditions over JMESPath variables
-/// (<see cref="KyvernoContext"/>), one level of foreach, context variables, and Pod controller
+/// (<see cref="KyvernoContext"/>), foreach (nested), context variables, and Pod controller
 /// auto-generation. What needs a cluster or is not implemented is an Error result, never a Pass.
 /// </summary>
 public static class KyvernoEvaluator
@@ -129,7 +129,7 @@ public static class KyvernoEvaluator
                 }
                 else
                 {
-                    (result, why) = Validate(validate, resource.Node, context, wrap);
+                    (result, why) = Validate(validate, resource.Node, context, wrap, ref message);
                 }
             }
             catch (KyvernoUndecidedException e)
@@ -242,7 +242,7 @@ public static class KyvernoEvaluator
         }
     }
 
-    private static (KyvernoResult, string) Validate(YMapping validate, YMapping resource, KyvernoContext context, string[] wrap)
+    private static (KyvernoResult, string) Validate(YMapping validate, YMapping resource, KyvernoContext context, string[] wrap, ref string message)
     {
         foreach (string unsupported in new[] { "cel", "podSecurity", "manifests", "assert" })
         {
@@ -253,7 +253,7 @@ public static class KyvernoEvaluator
         }
         if (validate.Seq("foreach") is YSequence each)
         {
-            return ForEach(each, resource, context);
+            return ForEach(each, resource, context, validate.Text("message"), ref message);
         }
         if (validate.Map("deny") is YMapping deny)
         {
@@ -288,18 +288,33 @@ public static class KyvernoEvaluator
     /// <summary>
     /// validate.foreach: each entry's list (JMESPath over the request, e.g. request.object.spec.containers)
     /// is walked with the variables element and elementIndex; per element the entry's preconditions decide
-    /// whether it applies, then its pattern / anyPattern (against the element, or the whole resource with
-    /// elementScope: false) or its deny conditions. A failing element fails the rule; no element applied
-    /// is a skip. Nested foreach and per-entry context are undecided.
+    /// whether it applies, then its nested foreach, its pattern / anyPattern (against the element, or the
+    /// whole resource with elementScope: false) or its deny conditions. A failing element fails the rule;
+    /// no element applied is a skip. Per-entry context is undecided.
     /// </summary>
-    private static (KyvernoResult, string) ForEach(YSequence entries, YMapping resource, KyvernoContext context)
+    private static (KyvernoResult, string) ForEach(YSequence entries, YMapping resource, KyvernoContext context, string? rawMessage, ref string message)
     {
         int applied = 0;
+        string? failure = Walk(entries, resource, context, depth: 0, ref applied, rawMessage, ref message);
+        return failure is not null ? (KyvernoResult.Fail, failure)
+            : applied == 0 ? (KyvernoResult.Skip, "no foreach element to check") : (KyvernoResult.Pass, "every foreach element matched");
+    }
+
+    /// <summary>
+    /// One level of foreach; returns the first failure, or null. At depth d the element is also element{d}
+    /// (element0 the outermost), as Kyverno names them for nested loops; the innermost is element.
+    /// </summary>
+    private static string? Walk(YSequence entries, YMapping resource, KyvernoContext context, int depth, ref int applied, string? rawMessage, ref string message)
+    {
+        if (depth > 3)
+        {
+            throw new KyvernoUndecidedException("foreach nested deeper than 4 levels is not evaluated offline");
+        }
         foreach (YMapping entry in entries.Items.OfType<YMapping>())
         {
-            if (entry["foreach"] is not null || entry["context"] is not null)
+            if (entry["context"] is not null)
             {
-                throw new KyvernoUndecidedException("nested foreach and foreach context entries are not evaluated offline");
+                throw new KyvernoUndecidedException("foreach context entries are not evaluated offline");
             }
             string list = entry.Text("list") ?? throw new KyvernoUndecidedException("a foreach entry without a list");
             list = list.Trim();
@@ -317,29 +332,41 @@ public static class KyvernoEvaluator
                 throw new KyvernoUndecidedException($"the foreach list '{list}' is not a list");
             }
             bool elementScope = entry.Scalar("elementScope")?.AsBoolean() ?? true;
+            object? outer = context.Query("element"), outerIndex = context.Query("elementIndex");
             try
             {
                 for (int i = 0; i < elements.Count; i++)
                 {
                     context.Set("element", elements[i]);
                     context.Set("elementIndex", (double)i);
+                    context.Set($"element{depth}", elements[i]);
+                    context.Set($"elementIndex{depth}", (double)i);
                     if (!context.Evaluate(entry["preconditions"], unresolvedAsEmpty: true, out _))
                     {
                         continue;
                     }
+                    string where = $"{list}[{i}]";
+                    if (entry.Seq("foreach") is YSequence inner)
+                    {
+                        if (Walk(inner, resource, context, depth + 1, ref applied, rawMessage, ref message) is string innerFailure)
+                        {
+                            return $"{where}: {innerFailure}";
+                        }
+                        continue;
+                    }
                     applied++;
                     YNode subject = elementScope ? ToYaml(elements[i], resource.Line) : resource;
-                    string where = elementScope ? $"{list}[{i}]" : string.Empty;
                     if (entry.Map("deny") is YMapping deny)
                     {
                         if (context.Evaluate(deny["conditions"], unresolvedAsEmpty: false, out string? conditionMessage))
                         {
-                            return (KyvernoResult.Fail, $"{where}{(conditionMessage is null ? string.Empty : ": " + context.Message(conditionMessage))}");
+                            message = rawMessage is null ? message : context.Message(rawMessage); // with the failing element's variables
+                            return $"{where}{(conditionMessage is null ? string.Empty : ": " + context.Message(conditionMessage))}";
                         }
                         continue;
                     }
                     IEnumerable<YNode> patterns = entry["pattern"] is YNode single ? new[] { single }
-                        : entry.Seq("anyPattern")?.Items ?? throw new KyvernoUndecidedException("a foreach entry without pattern, anyPattern or deny");
+                        : entry.Seq("anyPattern")?.Items ?? throw new KyvernoUndecidedException("a foreach entry without pattern, anyPattern, deny or foreach");
                     var reasons = new List<string>();
                     bool matched = false;
                     foreach (YNode pattern in patterns)
@@ -354,17 +381,20 @@ public static class KyvernoEvaluator
                     }
                     if (!matched)
                     {
-                        return (KyvernoResult.Fail, $"{where}: {string.Join("; ", reasons)}");
+                        message = rawMessage is null ? message : context.Message(rawMessage);
+                        return $"{where}: {string.Join("; ", reasons)}";
                     }
                 }
             }
             finally
             {
-                context.Set("element", null);
-                context.Set("elementIndex", null);
+                context.Set("element", outer);
+                context.Set("elementIndex", outerIndex);
+                context.Set($"element{depth}", null);
+                context.Set($"elementIndex{depth}", null);
             }
         }
-        return applied == 0 ? (KyvernoResult.Skip, "no foreach element to check") : (KyvernoResult.Pass, "every foreach element matched");
+        return null;
     }
 
     /// <summary>A JSON value (a foreach element) as a YAML node, for pattern matching; strings stay strings.</summary>
