@@ -136,6 +136,35 @@ public class HostileInputTests : IClassFixture<HostileCorpus>
         Assert.Contains("GitOpsSec.Secrets.FileTooLarge", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void An_unreadable_file_is_a_ReadFailed_error_and_the_files_next_to_it_are_read()
+    {
+        // Mode 000 stops every user but root; as root the host runs as nobody (setpriv), as CI does here.
+        string home = Path.Combine(_corpus.Root, "home");
+        Directory.CreateDirectory(home);
+        File.SetUnixFileMode(home, (UnixFileMode)0b111_111_111);
+        string script = "Get-GitOpsManifest -Path $env:GOS_SPECIAL, $env:GOS_GOOD -ErrorVariable e -ErrorAction SilentlyContinue | ForEach-Object { 'object ' + $_.Name }; " +
+                        "Find-GitOpsSecret -Path $env:GOS_SPECIAL -ErrorVariable s -ErrorAction SilentlyContinue; " +
+                        "@($e) + @($s) | ForEach-Object { 'error ' + $_.FullyQualifiedErrorId.Split(',')[0] + ' ' + $_.TargetObject }";
+        var env = new Dictionary<string, string>
+        {
+            ["GOS_SPECIAL"] = Path.Combine(_corpus.Files, "special"),
+            ["GOS_GOOD"] = Path.Combine(_corpus.Files, "good"),
+            ["HOME"] = home,
+            ["DOTNET_CLI_HOME"] = home,
+        };
+        bool root = Environment.UserName == "root";
+        var (exit, output, error) = root
+            ? Proc.Run("setpriv", new[] { "--reuid=65534", "--regid=65534", "--clear-groups", HostAndScriptTests.HostExecutable(), script }, TestPaths.RepoRoot, env)
+            : Proc.Run(HostAndScriptTests.HostExecutable(), new[] { script }, TestPaths.RepoRoot, env);
+        Assert.True(exit == 0, $"exit {exit}: {error}");
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Contains("error GitOpsSec.Manifest.ReadFailed unreadable.yaml", lines);
+        Assert.Contains("error GitOpsSec.Secrets.ReadFailed unreadable.yaml", lines);
+        Assert.Contains("object good-app", lines);
+        Assert.DoesNotContain("object unreadable-app", lines);
+    }
+
     public static IEnumerable<object[]> KeyAndSideInputs() => new[]
     {
         // Certificates, keys, signer lists, message files, policies and value files that are pipes, binary, huge or full of bombs.
