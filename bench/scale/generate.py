@@ -11,7 +11,9 @@ bumps image tags, so every commit changes something. About one workload in 50 is
 uses :latest, one ConfigMap in 500 carries a fake credential (a made-up token with a valid checksum) and
 the first --kustomize apps are built from a kustomize base and a prod overlay. Deterministic for a seed.
 """
-import argparse, os, random, string, subprocess, sys, zlib
+import argparse, os, random, string, subprocess, sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "data"))
+import fake_credentials  # noqa: E402  (tests/data/fake_credentials.py)
 
 p = argparse.ArgumentParser()
 p.add_argument("dir")
@@ -23,12 +25,8 @@ p.add_argument("--seed", type=int, default=7)
 a = p.parse_args()
 r = random.Random(a.seed)
 ALNUM = string.ascii_letters + string.digits
-B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 
-def github():
-    body = "".join(r.choice(ALNUM) for _ in range(30)); v = zlib.crc32(body.encode()) & 0xffffffff; c = ""
-    for _ in range(6): c = B62[v % 62] + c; v //= 62
-    return "ghp_" + body + c
+def github(): return fake_credentials.github_token(r.choice)
 
 def deployment(ns, app, tag):
     privileged = r.random() < 0.02

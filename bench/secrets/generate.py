@@ -6,17 +6,15 @@
                                                           adds, edits and removes such files, with leaks along the way
 Fake credentials only (random characters in provider formats). Deterministic (seeded).
 """
-import argparse, os, random, string, subprocess, zlib
+import argparse, os, random, string, subprocess, sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "data"))
+import fake_credentials  # noqa: E402  (tests/data/fake_credentials.py)
 
 ALNUM = string.ascii_letters + string.digits
-B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 
 def rnd(r, chars, n): return "".join(r.choice(chars) for _ in range(n))
 
-def github(r):
-    body = rnd(r, ALNUM, 30); v = zlib.crc32(body.encode()) & 0xffffffff; c = ""
-    for _ in range(6): c = B62[v % 62] + c; v //= 62
-    return "ghp_" + body + c
+def github(r): return fake_credentials.github_token(r.choice)
 
 def leak(r):
     kind = r.randrange(5)

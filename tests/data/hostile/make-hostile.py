@@ -14,6 +14,8 @@ generated; the small samples of the same kinds are written here too so that one 
 Every credential below is fake: made-up tokens with valid shapes, for scanner tests only.
 """
 import os, subprocess, sys, stat
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import fake_credentials  # noqa: E402  (tests/data/fake_credentials.py)
 
 out = os.path.abspath(sys.argv[1])
 files = os.path.join(out, "files")
@@ -23,16 +25,10 @@ for d in (files, outside, repos):
     os.makedirs(d, exist_ok=True)
 
 # A fake GitHub token with a valid CRC32 checksum (the scanner validates it), built, not pasted.
-import zlib, base64
 def fake_github_token(seed):
-    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-    body = "".join(alphabet[(seed * 7 + i * 13) % 62] for i in range(30))
-    crc = zlib.crc32(body.encode()) & 0xFFFFFFFF
-    digits = ""
-    for _ in range(6):
-        digits = alphabet[crc % 62] + digits
-        crc //= 62
-    return "ghp_" + body + digits
+    alphabet = fake_credentials.ALNUM
+    picks = iter(alphabet[(seed * 7 + i * 13) % len(alphabet)] for i in range(30))
+    return fake_credentials.github_token(lambda _: next(picks))
 
 def write(rel, data, mode="w", newline=None):
     path = os.path.join(files, rel)

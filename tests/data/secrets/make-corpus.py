@@ -7,24 +7,19 @@ made with openssl / ssh-keygen for this corpus and used nowhere. Directory = rul
 tp-* files must be found by that rule (and no other), fp-* files must produce no finding at all.
 Re-run:  python3 tests/data/secrets/make-corpus.py   (keys change; everything else is stable).
 """
-import base64, os, random, shutil, string, subprocess, tempfile, zlib, json
+import base64, os, random, shutil, string, subprocess, tempfile, json, sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import fake_credentials  # noqa: E402  (tests/data/fake_credentials.py)
 
 random.seed(20261124)
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
 ALNUM = string.ascii_letters + string.digits
-B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 
 def rnd(chars, n): return "".join(random.choice(chars) for _ in range(n))
 def hexs(n): return rnd("0123456789abcdef", n)
 def b64(n): return rnd(ALNUM + "+/", n)
-def base62(v, w):
-    out = ""
-    for _ in range(w):
-        out = B62[v % 62] + out; v //= 62
-    return out
 def crc_token(prefix):
-    body = rnd(ALNUM, 30)
-    return prefix + body + base62(zlib.crc32(body.encode()) & 0xffffffff, 6)
+    return fake_credentials.crc_token(prefix, rnd(ALNUM, 30))
 def jwt(header, payload):
     enc = lambda o: base64.urlsafe_b64encode(json.dumps(o, separators=(",", ":")).encode()).decode().rstrip("=")
     return enc(header) + "." + enc(payload) + "." + rnd(ALNUM + "-_", 342)
