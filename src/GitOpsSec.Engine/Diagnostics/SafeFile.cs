@@ -6,7 +6,14 @@ namespace GitOpsSec.Diagnostics;
 public sealed class FileTooLargeException : IOException
 {
     public FileTooLargeException(string path, long length, long limit)
-        : base($"'{path}' has {length:N0} bytes, more than the limit of {limit:N0}; it was not read.") { }
+        : base($"'{path}' has {length:N0} bytes, more than the limit of {limit:N0}; it was not read.")
+    {
+        Length = length;
+        Limit = limit;
+    }
+
+    public long Length { get; }
+    public long Limit { get; }
 }
 
 /// <summary>
@@ -22,18 +29,15 @@ public static class SafeFile
     public static byte[] ReadAllBytes(string path, long maxBytes = DefaultLimit)
     {
         var info = new FileInfo(path);
-        if (!info.Exists)
-        {
-            throw new FileNotFoundException($"Could not find file '{info.FullName}'.", info.FullName);
-        }
-        if (info.Length == 0)
+        if (info.Exists && info.Length == 0)
         {
             return Array.Empty<byte>();
         }
-        if (info.Length > maxBytes)
+        if (info.Exists && info.Length > maxBytes)
         {
             throw new FileTooLargeException(path, info.Length, maxBytes);
         }
+        // A missing file, a dangling link or a link loop fails here, with the system's own reason.
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         var buffer = new byte[Math.Min(stream.Length, maxBytes)];
         int read = 0;

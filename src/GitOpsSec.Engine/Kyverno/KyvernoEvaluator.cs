@@ -74,6 +74,8 @@ public static class KyvernoEvaluator
     /// <summary>The controllers Kyverno generates Pod rules for when a policy does not name them.</summary>
     private const string DefaultControllers = "DaemonSet,Deployment,Job,StatefulSet,ReplicaSet,ReplicationController,CronJob";
 
+    /// <param name="policy">The ClusterPolicy or Policy.</param>
+    /// <param name="resource">The manifest its rules are applied to.</param>
     /// <param name="namespaceLabels">
     /// The labels of a namespace by name (from the Namespace objects of the repository), for match/exclude by
     /// namespaceSelector; without it, or for a namespace it does not know, such a rule is undecided (Error).
@@ -777,6 +779,11 @@ public static class KyvernoEvaluator
 /// <summary>Loading Kyverno policies from files or folders (multi-document YAML; other kinds are ignored).</summary>
 public static class KyvernoPolicies
 {
+    /// <summary>The error for -Policy paths that hold no ClusterPolicy or Policy.</summary>
+    public static GitOpsSec.Diagnostics.ScanError NoPolicy(IEnumerable<string> paths) =>
+        new("GitOpsSec.Kyverno.NoPolicy", GitOpsSec.Diagnostics.ScanErrorCategory.ObjectNotFound,
+            "No Kyverno ClusterPolicy or Policy was found in the -Policy paths.", string.Join(", ", paths));
+
     /// <summary>
     /// The labels of the Namespace objects among <paramref name="objects"/>, with the
     /// kubernetes.io/metadata.name label the API server sets on every namespace: what namespaceSelector reads.

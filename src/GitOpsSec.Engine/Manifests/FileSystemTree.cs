@@ -102,21 +102,13 @@ public sealed class FileSystemTree : IManifestTree
         }
         try
         {
-            if (new FileInfo(path) is { Exists: true, Length: 0 })
-            {
-                return Array.Empty<byte>(); // empty, or not a regular file (a pipe, a socket): never opened
-            }
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            if (stream.Length > limits.MaxFileBytes)
-            {
-                host.Error(new ScanError(ErrorIds.FileTooLarge, ScanErrorCategory.LimitsExceeded,
-                    $"The file is {stream.Length:N0} bytes, over the limit of {limits.MaxFileBytes:N0}; it was not parsed.",
-                    relativePath));
-                return null;
-            }
-            var buffer = new byte[stream.Length];
-            stream.ReadExactly(buffer);
-            return buffer;
+            return SafeFile.ReadAllBytes(path, limits.MaxFileBytes); // a pipe or socket reports no size: never opened
+        }
+        catch (FileTooLargeException e)
+        {
+            host.Error(new ScanError(ErrorIds.FileTooLarge, ScanErrorCategory.LimitsExceeded,
+                $"The file is {e.Length:N0} bytes, over the limit of {e.Limit:N0}; it was not parsed.", relativePath));
+            return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -15,8 +15,8 @@ public sealed class GitOpsConfig
     public const string FileName = ".gitopssec.yaml";
 
     private static readonly HashSet<string> KnownKeys = new(StringComparer.Ordinal)
-    { "policies",
-        "level", "rules", "exclude", "allowedRegistries", "ticketPattern", "trustedKeys", "baseline", "failOn",
+    {
+        "level", "rules", "exclude", "allowedRegistries", "ticketPattern", "trustedKeys", "baseline", "failOn", "policies",
     };
 
     /// <summary>The file the settings came from; null when the defaults apply.</summary>

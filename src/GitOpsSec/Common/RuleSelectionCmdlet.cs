@@ -48,8 +48,7 @@ public abstract class RuleSelectionCmdlet : ManifestInputCmdlet
         _policies = GitOpsSec.Kyverno.KyvernoPolicies.Load(list, ScanHost);
         if (_policies.Count == 0)
         {
-            ThrowTerminatingError(ToErrorRecord(new GitOpsSec.Diagnostics.ScanError("GitOpsSec.Kyverno.NoPolicy", GitOpsSec.Diagnostics.ScanErrorCategory.ObjectNotFound,
-                "No Kyverno ClusterPolicy or Policy was found in the -Policy paths.", string.Join(", ", list))));
+            ThrowTerminatingError(ToErrorRecord(GitOpsSec.Kyverno.KyvernoPolicies.NoPolicy(list)));
         }
     }
 

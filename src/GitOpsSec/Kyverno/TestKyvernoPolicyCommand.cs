@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using GitOpsSec.Commands.Common;
-using GitOpsSec.Diagnostics;
 using GitOpsSec.Kyverno;
 using GitOpsSec.Manifests;
 
@@ -27,8 +26,7 @@ public sealed class TestKyvernoPolicyCommand : ManifestCollectingCmdlet
         var policies = KyvernoPolicies.Load(Policy!.Select(p => SessionState.Path.GetUnresolvedProviderPathFromPSPath(p)), ScanHost);
         if (policies.Count == 0)
         {
-            WriteError(ToErrorRecord(new ScanError("GitOpsSec.Kyverno.NoPolicy", ScanErrorCategory.ObjectNotFound,
-                "No Kyverno ClusterPolicy or Policy was found in the -Policy paths.", string.Join(", ", Policy!))));
+            WriteError(ToErrorRecord(KyvernoPolicies.NoPolicy(Policy!)));
             return;
         }
         // Namespace objects among the input answer namespaceSelector (a cluster would; offline nothing else can).
