@@ -46,14 +46,17 @@ public static class ChangeLog
         {
             yield break;
         }
+        using var objects = new GitObjectReader(repo);
         List<Commit>? commits = GitHistory.SelectFromHead(repo, range, revision, since, maxCount, host);
+        int done = 0;
         foreach (Commit commit in commits ?? new List<Commit>())
         {
             host.Cancellation.ThrowIfCancellationRequested();
+            host.Progress("Reading the change log", commit.Sha[..12], done++ * 100 / commits!.Count);
             List<ChangeLogEntry> rows;
             try
             {
-                rows = ForCommit(repo, commit, ticketPattern, trust, host).ToList();
+                rows = ForCommit(repo, objects, commit, ticketPattern, trust, host).ToList();
             }
             catch (LibGit2SharpException e)
             {
@@ -68,7 +71,7 @@ public static class ChangeLog
         }
     }
 
-    private static IEnumerable<ChangeLogEntry> ForCommit(Repository repo, Commit commit, Regex ticketPattern, SignatureTrust trust, IScanHost host)
+    private static IEnumerable<ChangeLogEntry> ForCommit(Repository repo, GitObjectReader objects, Commit commit, Regex ticketPattern, SignatureTrust trust, IScanHost host)
     {
         Tree? before = commit.Parents.FirstOrDefault()?.Tree;
         var changed = new List<(string Path, ObjectId? Old, ObjectId? New)>();
@@ -101,20 +104,17 @@ public static class ChangeLog
                 string? change = !oldObjects.TryGetValue(key, out string? previous) ? "Added" : previous != hash ? "Modified" : null;
                 if (change is not null)
                 {
-                    signature ??= Signature(repo, commit, trust);
+                    signature ??= CommitSignatures.VerifyOne(objects, commit, trust);
                     yield return Row(commit, ticket, signature, change, key, file);
                 }
             }
             foreach (var key in oldObjects.Keys.Where(k => !newObjects.ContainsKey(k)))
             {
-                signature ??= Signature(repo, commit, trust);
+                signature ??= CommitSignatures.VerifyOne(objects, commit, trust);
                 yield return Row(commit, ticket, signature, "Removed", key, file);
             }
         }
     }
-
-    private static CommitSignatureResult Signature(Repository repo, Commit commit, SignatureTrust trust) =>
-        CommitSignatures.VerifyOne(repo, commit, trust);
 
     private static ChangeLogEntry Row(Commit c, Match ticket, CommitSignatureResult sig, string change, ObjectKey key, string file) => new()
     {

@@ -41,7 +41,7 @@ public sealed class SignatureTrust
     public SshSignatureVerifier Ssh { get; } = new();
     public X509SignatureVerifier X509 { get; } = new();
 
-    /// <summary>Loads a trusted-keys file by its content: allowed_signers lines, OpenPGP keys (armored or binary) or certificates.</summary>
+    /// <summary>Loads a trusted-keys file by its content: allowed_signers lines, OpenPGP keys (armored or binary), certificates or certificate revocation lists (PEM).</summary>
     public void AddFile(string path)
     {
         byte[] data;
@@ -54,7 +54,11 @@ public sealed class SignatureTrust
             throw new GitOpsSecOperationException("GitOpsSec.Signature.InvalidKey", ScanErrorCategory.ReadError, $"'{path}' could not be read: {e.Message}", path, e);
         }
         string text = Encoding.UTF8.GetString(data);
-        if (text.Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal))
+        if (text.Contains("-----BEGIN X509 CRL-----", StringComparison.Ordinal))
+        {
+            X509.AddRevocationLists(data, path);
+        }
+        else if (text.Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal))
         {
             X509.AddCertificates(data, path);
         }
@@ -74,14 +78,19 @@ public sealed class SignatureTrust
 
     internal SignatureVerdict Verify(string signature, byte[] signedData, DateTimeOffset signedAt) => SignatureVerdict.Detect(signature) switch
     {
+        // gpg and gpgsm judge keys and certificates now; git asks ssh-keygen about the commit time (-Overify-time).
         SignatureFormat.OpenPGP => OpenPgp.Verify(signature, signedData, DateTimeOffset.UtcNow),
         SignatureFormat.SSH => Ssh.Verify(signature, signedData, signedAt),
-        SignatureFormat.X509 => X509.Verify(signature, signedData, signedAt),
+        SignatureFormat.X509 => X509.Verify(signature, signedData, DateTimeOffset.UtcNow),
         _ => new SignatureVerdict(SignatureFormat.Unknown, SignatureStatus.Error, "The signature is in no format GitOpsSec knows (OpenPGP, SSH, X.509)."),
     };
 }
 
-/// <summary>Verifies the signatures of a range of commits (and signed tags) in-process: no git, gpg or ssh-keygen.</summary>
+/// <summary>
+/// Verifies the signatures of a range of commits (and signed tags, and the signed tags a merge records)
+/// in-process: no git, gpg or ssh-keygen. What is verified are the raw object bytes, split the way git
+/// splits them (<see cref="SignedGitObject"/>).
+/// </summary>
 public static class CommitSignatures
 {
     public static IEnumerable<CommitSignatureResult> Verify(string path, string? range, string? revision, DateTimeOffset? since, int? maxCount,
@@ -92,18 +101,23 @@ public static class CommitSignatures
         {
             yield break;
         }
+        using var objects = new GitObjectReader(repo);
         if (repo.Info.IsShallow)
         {
             host.Warning("The repository is a shallow clone: commits beyond its boundary cannot be verified (fetch with --unshallow to verify them).");
         }
         List<Commit>? commits = GitHistory.SelectFromHead(repo, range, revision, since, maxCount, host);
+        int done = 0;
         foreach (Commit commit in commits ?? new List<Commit>())
         {
             host.Cancellation.ThrowIfCancellationRequested();
-            CommitSignatureResult result;
+            host.Progress("Verifying commit signatures", commit.Sha[..12], commits!.Count == 0 ? -1 : done++ * 100 / commits.Count);
+            List<CommitSignatureResult> results;
             try
             {
-                result = VerifyCommit(repo, commit, trust);
+                byte[] raw = objects.Read(commit.Id).Data;
+                results = new List<CommitSignatureResult> { VerifyCommit(raw, commit, trust) };
+                results.AddRange(MergeTags(raw, commit, trust));
             }
             catch (LibGit2SharpException e)
             {
@@ -111,23 +125,34 @@ public static class CommitSignatures
                     $"Commit {commit.Sha[..12]} could not be read: {e.Message}; the other commits are still verified.", commit.Sha, Exception: e));
                 continue;
             }
-            yield return result;
-            foreach (CommitSignatureResult tag in MergeTags(repo, commit, trust))
+            foreach (CommitSignatureResult result in results)
             {
-                yield return tag;
+                yield return result;
             }
         }
         if (includeTags)
         {
             foreach (Tag tag in repo.Tags.Where(t => t.IsAnnotated).OrderBy(t => t.FriendlyName, StringComparer.Ordinal))
             {
-                yield return VerifyTag(tag.Annotation, trust);
+                CommitSignatureResult result;
+                try
+                {
+                    result = VerifyTag(objects.Read(tag.Annotation.Id).Data, tag.FriendlyName, tag.Annotation, trust);
+                }
+                catch (LibGit2SharpException e)
+                {
+                    host.Error(new ScanError(ErrorIds.GitReadFailed, ScanErrorCategory.ReadError,
+                        $"Tag {tag.FriendlyName} could not be read: {e.Message}; the other tags are still verified.", tag.FriendlyName, Exception: e));
+                    continue;
+                }
+                yield return result;
             }
         }
     }
 
     /// <summary>The verdict on one commit's own signature (no mergetags).</summary>
-    public static CommitSignatureResult VerifyOne(Repository repo, Commit commit, SignatureTrust trust) => VerifyCommit(repo, commit, trust);
+    public static CommitSignatureResult VerifyOne(GitObjectReader objects, Commit commit, SignatureTrust trust) =>
+        VerifyCommit(objects.Read(commit.Id).Data, commit, trust);
 
     private static CommitSignatureResult Base(Commit c, string kind) => new()
     {
@@ -143,20 +168,11 @@ public static class CommitSignatures
         Reason = "The commit is not signed.",
     };
 
-    private static CommitSignatureResult VerifyCommit(Repository repo, Commit commit, SignatureTrust trust)
+    private static CommitSignatureResult VerifyCommit(byte[] raw, Commit commit, SignatureTrust trust)
     {
         CommitSignatureResult result = Base(commit, "commit");
-        SignatureInfo info;
-        try
-        {
-            info = Commit.ExtractSignature(repo, commit.Id);
-        }
-        catch (NotFoundException)
-        {
-            return result;
-        }
-        SignatureVerdict v = trust.Verify(info.Signature, Encoding.UTF8.GetBytes(info.SignedData), commit.Committer.When);
-        return With(result, v);
+        (byte[] payload, string? signature) = SignedGitObject.SplitCommit(raw);
+        return signature is null ? result : With(result, trust.Verify(signature, payload, commit.Committer.When));
     }
 
     private static CommitSignatureResult With(CommitSignatureResult r, SignatureVerdict v) => r with
@@ -169,84 +185,73 @@ public static class CommitSignatures
         Reason = v.Reason,
     };
 
-    /// <summary>Signed tags recorded in a merge commit's mergetag headers (git merge of a signed tag).</summary>
-    private static IEnumerable<CommitSignatureResult> MergeTags(Repository repo, Commit commit, SignatureTrust trust)
-    {
-        if (!commit.Parents.Skip(1).Any())
-        {
-            yield break;
-        }
-        SignatureInfo info;
-        try
-        {
-            info = Commit.ExtractSignature(repo, commit.Id, "mergetag");
-        }
-        catch (NotFoundException)
-        {
-            yield break;
-        }
-        // The header holds the whole tag object; its signature is the armored block at its end.
-        string tagObject = info.Signature.EndsWith('\n') ? info.Signature : info.Signature + "\n";
-        int sig = LastArmorStart(tagObject);
-        string name = tagObject.Split('\n').FirstOrDefault(l => l.StartsWith("tag ", StringComparison.Ordinal))?[4..] ?? "(merged tag)";
-        CommitSignatureResult result = Base(commit, "mergetag") with { Tag = name, Subject = $"merged tag {name}" };
-        if (sig < 0)
-        {
-            yield return result with { Reason = $"The merged tag {name} is not signed." };
-            yield break;
-        }
-        yield return With(result, trust.Verify(tagObject[sig..], Encoding.UTF8.GetBytes(tagObject[..sig]), commit.Committer.When));
-    }
-
-    private static int LastArmorStart(string text)
-    {
-        int at = -1;
-        foreach (string marker in new[] { "-----BEGIN PGP SIGNATURE-----", "-----BEGIN SSH SIGNATURE-----", "-----BEGIN SIGNED MESSAGE-----" })
-        {
-            at = Math.Max(at, text.LastIndexOf(marker, StringComparison.Ordinal));
-        }
-        return at;
-    }
-
     /// <summary>
-    /// A signed annotated tag. The signed bytes are the tag object without its signature, rebuilt from
-    /// its fields (object, type, tag, tagger with the original time zone, message).
+    /// Every signed tag recorded in a merge commit's mergetag headers (git merge of a signed tag; an
+    /// octopus merge records one per tag). A tag that names no parent of the merge vouches for nothing
+    /// in it: git warns "names a non-parent", here it is not Good whatever its signature.
     /// </summary>
-    private static CommitSignatureResult VerifyTag(TagAnnotation tag, SignatureTrust trust)
+    private static IEnumerable<CommitSignatureResult> MergeTags(byte[] raw, Commit commit, SignatureTrust trust)
     {
-        LibGit2Sharp.Signature tagger = tag.Tagger;
-        string message = tag.Message ?? string.Empty;
+        var parents = new HashSet<string>(commit.Parents.Select(p => p.Sha), StringComparer.OrdinalIgnoreCase);
+        foreach (byte[] tagObject in SignedGitObject.Headers(raw, "mergetag"))
+        {
+            string name = SignedGitObject.Header(tagObject, "tag") ?? "(merged tag)";
+            string? target = SignedGitObject.Header(tagObject, "object");
+            CommitSignatureResult result = Base(commit, "mergetag") with { Tag = name, Subject = $"merged tag {name}" };
+            (byte[] payload, string? signature) = SignedGitObject.SplitTag(tagObject);
+            if (signature is null)
+            {
+                yield return result with { Reason = $"The merged tag {name} is not signed." };
+                continue;
+            }
+            CommitSignatureResult verified = With(result, trust.Verify(signature, payload, commit.Committer.When));
+            if (target is null || !parents.Contains(target))
+            {
+                verified = verified with
+                {
+                    Status = verified.Status == SignatureStatus.Good ? SignatureStatus.Untrusted : verified.Status,
+                    Reason = $"The merged tag {name} names {target ?? "no object"}, which is not a parent of this merge (git: \"names a non-parent\"), so it vouches for nothing here. {verified.Reason}",
+                };
+            }
+            yield return verified;
+        }
+    }
+
+    /// <summary>A signed annotated tag, verified over its raw object bytes and reported under its ref name.</summary>
+    private static CommitSignatureResult VerifyTag(byte[] raw, string refName, TagAnnotation tag, SignatureTrust trust)
+    {
+        LibGit2Sharp.Signature? tagger = tag.Tagger;
+        (byte[] payload, string? signature) = SignedGitObject.SplitTag(raw);
+        string message = Encoding.UTF8.GetString(payload);
+        int body = message.IndexOf("\n\n", StringComparison.Ordinal);
         var result = new CommitSignatureResult
         {
             Kind = "tag",
-            Tag = tag.Name,
+            Tag = refName,
             Commit = tag.Target.Sha,
             Author = tagger is null ? string.Empty : GitHistory.Person(tagger),
             Committer = tagger is null ? string.Empty : GitHistory.Person(tagger),
             Date = tagger?.When ?? default,
-            Subject = message.Split('\n')[0],
+            Subject = body < 0 ? string.Empty : message[(body + 2)..].Split('\n')[0],
             Format = SignatureFormat.None,
             Status = SignatureStatus.Unsigned,
             Reason = "The tag is not signed.",
         };
-        int sig = LastArmorStart(message);
-        if (sig < 0)
+        if (signature is null)
         {
             return result;
         }
-        var header = new StringBuilder();
-        header.Append("object ").Append(tag.Target.Sha).Append('\n');
-        header.Append("type ").Append(tag.Target switch { LibGit2Sharp.Commit => "commit", Tree => "tree", Blob => "blob", _ => "tag" }).Append('\n');
-        header.Append("tag ").Append(tag.Name).Append('\n');
-        if (tagger is not null)
+        CommitSignatureResult verified = With(result, trust.Verify(signature, payload, tagger?.When ?? DateTimeOffset.UtcNow));
+        string? inner = SignedGitObject.Header(raw, "tag");
+        if (inner != refName && verified.Status == SignatureStatus.Good)
         {
-            TimeSpan offset = tagger.When.Offset;
-            header.Append("tagger ").Append(tagger.Name).Append(" <").Append(tagger.Email).Append("> ")
-                .Append(tagger.When.ToUnixTimeSeconds()).Append(' ')
-                .Append(offset < TimeSpan.Zero ? '-' : '+').Append(Math.Abs(offset.Hours).ToString("00")).Append(Math.Abs(offset.Minutes).ToString("00")).Append('\n');
+            // A tag signed as v1.0 and published as v2.0 says nothing about v2.0.
+            verified = verified with
+            {
+                Status = SignatureStatus.Untrusted,
+                Reason = $"The tag object is signed as '{inner}' but published as '{refName}'. {verified.Reason}",
+            };
         }
-        header.Append('\n').Append(message[..sig]);
-        SignatureVerdict v = trust.Verify(message[sig..], Encoding.UTF8.GetBytes(header.ToString()), tagger?.When ?? DateTimeOffset.UtcNow);
-        return With(result with { Subject = message[..sig].Split('\n')[0] }, v);
+        return verified;
     }
 }

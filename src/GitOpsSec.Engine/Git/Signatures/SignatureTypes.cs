@@ -69,9 +69,34 @@ public sealed record SignatureVerdict(
         _ => "E",
     };
 
+    /// <summary>The format as git decides it (gpg-interface.c get_format_by_sig): by the marker the signature starts with.</summary>
     public static SignatureFormat Detect(string signature) =>
-        signature.Contains("-----BEGIN PGP SIGNATURE-----", StringComparison.Ordinal) ? SignatureFormat.OpenPGP
-        : signature.Contains("-----BEGIN SSH SIGNATURE-----", StringComparison.Ordinal) ? SignatureFormat.SSH
-        : signature.Contains("-----BEGIN SIGNED MESSAGE-----", StringComparison.Ordinal) || signature.Contains("-----BEGIN CMS-----", StringComparison.Ordinal) ? SignatureFormat.X509
+        signature.StartsWith("-----BEGIN PGP SIGNATURE-----", StringComparison.Ordinal) || signature.StartsWith("-----BEGIN PGP MESSAGE-----", StringComparison.Ordinal) ? SignatureFormat.OpenPGP
+        : signature.StartsWith("-----BEGIN SSH SIGNATURE-----", StringComparison.Ordinal) ? SignatureFormat.SSH
+        : signature.StartsWith("-----BEGIN SIGNED MESSAGE-----", StringComparison.Ordinal) ? SignatureFormat.X509
         : SignatureFormat.Unknown;
+
+    /// <summary>The markers git recognises at the start of a line as the beginning of a signature (gpg-interface.c).</summary>
+    internal static readonly string[] Markers =
+    {
+        "-----BEGIN PGP SIGNATURE-----", "-----BEGIN PGP MESSAGE-----", "-----BEGIN SSH SIGNATURE-----", "-----BEGIN SIGNED MESSAGE-----",
+    };
+}
+
+/// <summary>ASCII armor of a signature as git stores it in a header or at the end of a tag.</summary>
+internal static class SignatureArmor
+{
+    /// <summary>
+    /// Whether <paramref name="text"/> is exactly one "-----BEGIN {label}-----" ... "-----END {label}-----" block
+    /// (whitespace around it allowed). A second block, or anything after the first, is how a duplicated
+    /// gpgsig header or a spliced signature shows; verifying only the first would ignore the rest.
+    /// </summary>
+    public static bool IsSingleBlock(string text, string label)
+    {
+        string begin = $"-----BEGIN {label}-----", end = $"-----END {label}-----";
+        string trimmed = text.Trim();
+        return trimmed.StartsWith(begin, StringComparison.Ordinal) && trimmed.EndsWith(end, StringComparison.Ordinal)
+            && trimmed.IndexOf(begin, begin.Length, StringComparison.Ordinal) < 0
+            && trimmed.IndexOf(end, StringComparison.Ordinal) == trimmed.Length - end.Length;
+    }
 }

@@ -341,6 +341,10 @@ public sealed class SshSignatureVerifier
     private static byte[] Dearmor(string armored)
     {
         const string begin = "-----BEGIN SSH SIGNATURE-----", end = "-----END SSH SIGNATURE-----";
+        if (!SignatureArmor.IsSingleBlock(armored, "SSH SIGNATURE"))
+        {
+            throw new FormatException("more than one SSH SIGNATURE block, or text after it");
+        }
         int b = armored.IndexOf(begin, StringComparison.Ordinal), e = armored.IndexOf(end, StringComparison.Ordinal);
         if (b < 0 || e < b)
         {

@@ -1,0 +1,98 @@
+using System.Runtime.InteropServices;
+using LibGit2Sharp;
+
+namespace GitOpsSec.Git;
+
+/// <summary>
+/// The exact bytes of a git object (commit, tag) as stored, through libgit2's object database. Signature
+/// verification needs them: LibGit2Sharp hands commit headers and messages over as .NET strings, and a
+/// round trip through UTF-16 maps every invalid UTF-8 sequence to U+FFFD, so two different commits would
+/// verify alike.
+/// </summary>
+public sealed class GitObjectReader : IDisposable
+{
+    /// <summary>LibGit2Sharp's own native library (LibGit2Sharp.Core.NativeDllName); a test pins the two together.</summary>
+    internal const string NativeLibrary = "git2-5853918";
+
+    private IntPtr _repo;
+    private IntPtr _odb;
+
+    /// <summary>Opens the object database of <paramref name="repository"/> (its libgit2 state is already initialised by LibGit2Sharp).</summary>
+    public GitObjectReader(Repository repository)
+    {
+        Check(git_repository_open(out _repo, repository.Info.Path), "open the repository");
+        if (git_repository_odb(out _odb, _repo) != 0)
+        {
+            Dispose();
+            throw new LibGit2SharpException("libgit2 could not open the object database.");
+        }
+    }
+
+    /// <summary>The object's content (without git's "type size\0" header) and its type name.</summary>
+    public (byte[] Data, string Type) Read(ObjectId id)
+    {
+        ObjectDisposedException.ThrowIf(_odb == IntPtr.Zero, this);
+        Check(git_odb_read(out IntPtr obj, _odb, id.RawId), $"read object {id.Sha}");
+        try
+        {
+            int size = checked((int)git_odb_object_size(obj));
+            var data = new byte[size];
+            Marshal.Copy(git_odb_object_data(obj), data, 0, size);
+            string type = git_odb_object_type(obj) switch { 1 => "commit", 2 => "tree", 3 => "blob", 4 => "tag", _ => "unknown" };
+            return (data, type);
+        }
+        finally
+        {
+            git_odb_object_free(obj);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_odb != IntPtr.Zero)
+        {
+            git_odb_free(_odb);
+            _odb = IntPtr.Zero;
+        }
+        if (_repo != IntPtr.Zero)
+        {
+            git_repository_free(_repo);
+            _repo = IntPtr.Zero;
+        }
+    }
+
+    private static void Check(int code, string what)
+    {
+        if (code != 0)
+        {
+            throw new LibGit2SharpException($"libgit2 could not {what} (error {code}).");
+        }
+    }
+
+    [DllImport(NativeLibrary, CallingConvention = CallingConvention.Cdecl)]
+    private static extern int git_repository_open(out IntPtr repo, [MarshalAs(UnmanagedType.LPUTF8Str)] string path);
+
+    [DllImport(NativeLibrary, CallingConvention = CallingConvention.Cdecl)]
+    private static extern int git_repository_odb(out IntPtr odb, IntPtr repo);
+
+    [DllImport(NativeLibrary, CallingConvention = CallingConvention.Cdecl)]
+    private static extern int git_odb_read(out IntPtr obj, IntPtr odb, byte[] id);
+
+    [DllImport(NativeLibrary, CallingConvention = CallingConvention.Cdecl)]
+    private static extern IntPtr git_odb_object_data(IntPtr obj);
+
+    [DllImport(NativeLibrary, CallingConvention = CallingConvention.Cdecl)]
+    private static extern nuint git_odb_object_size(IntPtr obj);
+
+    [DllImport(NativeLibrary, CallingConvention = CallingConvention.Cdecl)]
+    private static extern int git_odb_object_type(IntPtr obj);
+
+    [DllImport(NativeLibrary, CallingConvention = CallingConvention.Cdecl)]
+    private static extern void git_odb_object_free(IntPtr obj);
+
+    [DllImport(NativeLibrary, CallingConvention = CallingConvention.Cdecl)]
+    private static extern void git_odb_free(IntPtr odb);
+
+    [DllImport(NativeLibrary, CallingConvention = CallingConvention.Cdecl)]
+    private static extern void git_repository_free(IntPtr repo);
+}
