@@ -121,17 +121,12 @@ public sealed class X509SignatureVerifier
         {
             return Result(SignatureStatus.Untrusted, $"Valid signature by '{subject}', whose certificate does not chain to a trusted root CA (give the root to -TrustedCertificate).");
         }
-        if (Validate(path, anchor, now.UtcDateTime) is string problem)
+        (string? problem, bool expired) = Validate(path, anchor, now.UtcDateTime);
+        if (problem is not null)
         {
-            // Judged again at a moment when every certificate of the path was valid: if that passes, the problem was time alone.
-            DateTime all = path.Append(anchor).Max(c => c.NotBefore);
-            bool onlyTime = all <= path.Append(anchor).Min(c => c.NotAfter) && Validate(path, anchor, all) is null;
-            X509Certificate? expired = path.Append(anchor).FirstOrDefault(c => c.NotAfter < now.UtcDateTime);
-            if (onlyTime && expired is not null)
-            {
-                return Result(SignatureStatus.ExpiredKey, $"Valid signature, but the certificate '{expired.SubjectDN}' expired {expired.NotAfter:u} (judged now, as gpgsm does, not at the signing time).");
-            }
-            return Result(SignatureStatus.Untrusted, $"Valid signature by '{subject}', but its certificate path is not valid: {problem}");
+            return expired
+                ? Result(SignatureStatus.ExpiredKey, $"Valid signature, but {problem} (judged now, as gpgsm does, not at the signing time).")
+                : Result(SignatureStatus.Untrusted, $"Valid signature by '{subject}', but its certificate path is not valid: {problem}");
         }
         if (LeafUnfit(cert) is string unfit)
         {
@@ -190,21 +185,28 @@ public sealed class X509SignatureVerifier
         return null;
     }
 
-    /// <summary>RFC 5280 path validation by BouncyCastle at <paramref name="at"/>; null when valid, else what is wrong.</summary>
-    private static string? Validate(IList<X509Certificate> path, X509Certificate anchor, DateTime at)
+    /// <summary>
+    /// RFC 5280 path validation by BouncyCastle at <paramref name="at"/>: null when valid, else what is wrong
+    /// and whether the first problem found is an expired certificate (git's Y, as gpgsm's EXPKEYSIG).
+    /// </summary>
+    private static (string? Problem, bool Expired) Validate(IList<X509Certificate> path, X509Certificate anchor, DateTime at)
     {
+        if (at > anchor.NotAfter)
+        {
+            return ($"the root '{anchor.SubjectDN}' expired {anchor.NotAfter:u}", true);
+        }
+        if (at < anchor.NotBefore)
+        {
+            return ($"the root '{anchor.SubjectDN}' is not valid before {anchor.NotBefore:u}", false);
+        }
         if (path.Count == 0)
         {
-            return anchor.IsValid(at) ? null : $"the certificate is valid only from {anchor.NotBefore:u} to {anchor.NotAfter:u}";
+            return (null, false);
         }
         int anchorPathLen = anchor.GetBasicConstraints();
         if (anchorPathLen != int.MaxValue && path.Count - 1 > anchorPathLen)
         {
-            return $"the root '{anchor.SubjectDN}' allows {anchorPathLen} intermediate certificate(s), the path has {path.Count - 1}";
-        }
-        if (!anchor.IsValid(at))
-        {
-            return $"the root '{anchor.SubjectDN}' is valid only from {anchor.NotBefore:u} to {anchor.NotAfter:u}";
+            return ($"the root '{anchor.SubjectDN}' allows {anchorPathLen} intermediate certificate(s), the path has {path.Count - 1}", false);
         }
         try
         {
@@ -214,11 +216,16 @@ public sealed class X509SignatureVerifier
                 Date = at,
             };
             new PkixCertPathValidator().Validate(new PkixCertPath(path), parameters);
-            return null;
+            return (null, false);
         }
-        catch (Exception e) when (e is PkixCertPathValidatorException or ArgumentException or InvalidOperationException)
+        catch (PkixCertPathValidatorException e)
         {
-            return e.Message;
+            bool expired = e.InnerException is Org.BouncyCastle.Security.Certificates.CertificateExpiredException;
+            return (expired && e.Index >= 0 && e.Index < path.Count ? $"the certificate '{path[e.Index].SubjectDN}' expired {path[e.Index].NotAfter:u}" : e.Message, expired);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return (e.Message, false);
         }
     }
 
