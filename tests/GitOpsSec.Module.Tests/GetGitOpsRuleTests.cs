@@ -7,8 +7,8 @@ public class GetGitOpsRuleTests
     {
         using var session = new PowerShellSession();
         var all = session.Run("Get-GitOpsRule").Rules();
-        Assert.Equal(56 + 39 + 4 + 1, all.Count);
-        Assert.Equal(4, session.Run("Get-GitOpsRule -Category Provenance").Output.Count);
+        Assert.Equal(56 + 39 + 5 + 1, all.Count);
+        Assert.Equal(5, session.Run("Get-GitOpsRule -Category Provenance").Output.Count);
         var detectors = session.Run("Get-GitOpsRule -Category Secrets | Where-Object Provider").Rules();
         Assert.Equal(39, detectors.Count);
         Assert.Contains(detectors, r => r.Id == "GOS2110");

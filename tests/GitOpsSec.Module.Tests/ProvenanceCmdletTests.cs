@@ -43,10 +43,17 @@ public class ProvenanceCmdletTests
         Assert.StartsWith("GitOpsSec.Policy.Failed", (string)failed.Output[^1].BaseObject, StringComparison.Ordinal);
         Assert.Single(session.Run("Test-CommitSignature -AllowedSignersFile $args[0] -MaxCount 1 -Revision HEAD~2 -FailOnViolation", signers).Output);
 
-        // Trust from .gitopssec.yaml; a file that is not a key stops the command.
+        // trustedKeys of the working tree's .gitopssec.yaml is no trust source (the change under review could write it):
+        // a warning, and nothing reads Good. The same config at a protected revision is.
         File.Copy(signers, Path.Combine(repo.Path, ".gitsigners"));
         repo.Write(".gitopssec.yaml", "trustedKeys: .gitsigners\n");
-        Assert.Equal("Good", session.Run("Test-CommitSignature -Revision HEAD~2 -MaxCount 1").Single().Status.ToString());
+        var fromWorkingTree = session.Run("Test-CommitSignature -Revision HEAD~2 -MaxCount 1");
+        Assert.Equal("Untrusted", fromWorkingTree.Single().Status.ToString());
+        Assert.Contains(fromWorkingTree.Warnings, w => w.Message.Contains("-PolicyRevision", StringComparison.Ordinal));
+        repo.Commit("OPS-4: trust policy");
+        Assert.Equal("Good", session.Run("Test-CommitSignature -Revision HEAD~3 -MaxCount 1 -PolicyRevision HEAD").Single().Status.ToString());
+        var noRevision = session.Run("try { Test-CommitSignature -PolicyRevision no-such-branch } catch { $_.FullyQualifiedErrorId }");
+        Assert.Contains(noRevision.Output.Select(o => o.BaseObject as string), id => id?.StartsWith("GitOpsSec.Git.RevisionNotFound", StringComparison.Ordinal) == true);
         string bogus = keys.Write("bogus", "this is not a key\n");
         var bad = session.Run("try { Test-CommitSignature -AllowedSignersFile $args[0] } catch { $_.FullyQualifiedErrorId }", bogus);
         Assert.StartsWith("GitOpsSec.Signature.InvalidAllowedSigners", (string)bad.Output[^1].BaseObject, StringComparison.Ordinal);
@@ -96,14 +103,60 @@ public class ProvenanceCmdletTests
         string unsigned = repo.Commit("quick fix");
 
         using var session = new PowerShellSession(repo.Path);
-        var findings = session.Run("Test-GitOpsRepo -Path . -Range HEAD~2..HEAD -NoSecretScan -Rule 'GOS4*'");
+        var findings = session.Run("Test-GitOpsRepo -Path . -Range HEAD~2..HEAD -PolicyRevision HEAD~2 -NoSecretScan -Rule 'GOS4*'");
         findings.AssertNoErrors();
         Assert.Equal(new[] { ("GOS4001", unsigned), ("GOS4004", unsigned) },
             findings.Output.Select(o => ((string)o.Properties["RuleId"].Value, (string)o.Properties["Commit"].Value)).OrderBy(x => x.Item1));
         string sarif = Path.Combine(keys.Path, "p.sarif");
-        session.Run("Test-GitOpsRepo -Path . -Range HEAD~2..HEAD -NoSecretScan -Rule 'GOS4*' | Export-GitOpsReport Sarif $args[0]", sarif).AssertNoErrors();
+        session.Run("Test-GitOpsRepo -Path . -Range HEAD~2..HEAD -PolicyRevision HEAD~2 -NoSecretScan -Rule 'GOS4*' | Export-GitOpsReport Sarif $args[0]", sarif).AssertNoErrors();
         Assert.Contains("GOS4004", File.ReadAllText(sarif), StringComparison.Ordinal);
-        var failed = session.Run("try { Test-GitOpsRepo -Path . -Range HEAD~2..HEAD -NoSecretScan -Rule 'GOS4*' -FailOn Medium -Summary } catch { $_.FullyQualifiedErrorId }");
+        var failed = session.Run("try { Test-GitOpsRepo -Path . -Range HEAD~2..HEAD -PolicyRevision HEAD~2 -NoSecretScan -Rule 'GOS4*' -FailOn Medium -Summary } catch { $_.FullyQualifiedErrorId }");
         Assert.StartsWith("GitOpsSec.Policy.Failed", (string)failed.Output[^1].BaseObject, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_change_cannot_choose_its_own_trust_or_weaken_the_protected_policy()
+    {
+        using var repo = new GitRepo();
+        using var keys = new TempDir();
+        string dev = SshKey(keys.Path, "dev"), attacker = SshKey(keys.Path, "attacker");
+        repo.Write(".gitsigners", $"dev@example.com {File.ReadAllText(dev + ".pub").Trim()}\n");
+        repo.Write(".gitopssec.yaml", "trustedKeys: .gitsigners\nfailOn: High\n");
+        repo.Write("apps/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: prod\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n    securityContext:\n      privileged: true\n");
+        repo.Commit("OPS-1: base");
+        repo.Git("branch", "protected");
+        // The attacker's pull request: its own key as the trusted one, failOn relaxed, everything excluded, the privileged rule downgraded.
+        repo.Write(".gitsigners", $"dev@example.com {File.ReadAllText(attacker + ".pub").Trim()}\n");
+        repo.Write(".gitopssec.yaml", "trustedKeys: .gitsigners\nfailOn: Critical\nexclude: ['**']\nrules:\n  severity:\n    GOS1003: Info\n");
+        repo.Git("add", "-A");
+        repo.Git("-c", "gpg.format=ssh", "-c", $"user.signingkey={attacker}.pub", "commit", "-q", "-S", "-m", "OPS-2: harmless");
+
+        // git, trusting what the protected branch trusts, does not say G; neither does GitOpsSec, with or without -PolicyRevision.
+        string protectedSigners = keys.Write("protected-signers", repo.Git("show", "protected:.gitsigners"));
+        string gitLetter = repo.Git("-c", $"gpg.ssh.allowedSignersFile={protectedSigners}", "log", "-1", "--format=%G?").Trim();
+        Assert.NotEqual("G", gitLetter);
+        using var session = new PowerShellSession(repo.Path);
+        var withPolicy = session.Run("Test-CommitSignature -MaxCount 1 -PolicyRevision protected");
+        withPolicy.AssertNoErrors();
+        Assert.Equal(gitLetter, (string)withPolicy.Output.Single().Properties["GitLetter"].Value);
+        var withoutPolicy = session.Run("Test-CommitSignature -MaxCount 1");
+        Assert.NotEqual("Good", withoutPolicy.Output.Single().Properties["Status"].Value.ToString());
+        // With the working tree's config the attacker's key would have been Good: the same test through its own allowed_signers.
+        Assert.Equal("Good", session.Run("Test-CommitSignature -MaxCount 1 -AllowedSignersFile .gitsigners").Output.Single().Properties["Status"].Value.ToString());
+
+        // Test-GitOpsRepo applies the protected settings and reports each weakening.
+        var run = session.Run("Test-GitOpsRepo -Path . -PolicyRevision protected -NoSecretScan");
+        var findings = run.Output.Select(o => (Rule: (string)o.Properties["RuleId"].Value, Severity: o.Properties["Severity"].Value.ToString(), Message: (string)o.Properties["Message"].Value, Line: (int)o.Properties["Line"].Value)).ToList();
+        var weakened = findings.Where(f => f.Rule == "GOS4005").ToList();
+        foreach (string setting in new[] { "trusted keys", "failOn from High to Critical", "excludes '**'", "lowers GOS1003 from Critical to Info" })
+        {
+            Assert.Contains(weakened, f => f.Message.Contains(setting, StringComparison.Ordinal));
+        }
+        Assert.Contains(weakened, f => f.Message.Contains("failOn", StringComparison.Ordinal) && f.Line == 2);
+        Assert.Contains(findings, f => f.Rule == "GOS1003" && f.Severity == "Critical");
+        var failed = session.Run("try { Test-GitOpsRepo -Path . -PolicyRevision protected -NoSecretScan -Summary } catch { $_.FullyQualifiedErrorId }");
+        Assert.Contains(failed.Output.Select(o => o.BaseObject as string), id => id?.StartsWith("GitOpsSec.Policy.Failed", StringComparison.Ordinal) == true);
+        // The same repository without -PolicyRevision follows the working tree (and says nothing about trust it cannot give).
+        Assert.DoesNotContain(session.Run("Test-GitOpsRepo -Path . -NoSecretScan").Output, o => (string)o.Properties["RuleId"].Value == "GOS1003");
     }
 }

@@ -38,6 +38,45 @@ public sealed record CommitSignatureResult
 public sealed class SignatureTrust
 {
     public OpenPgpVerifier OpenPgp { get; } = new();
+
+    /// <summary>Where the trusted keys came from (parameters, a protected revision, the user config), or null when nothing is trusted.</summary>
+    public string? Origin { get; private set; }
+
+    /// <summary>
+    /// The trust for a verification, from sources the change under review cannot edit: the files given as
+    /// parameters, else trustedKeys of the protected policy (-PolicyRevision, -Config), else of the user's own
+    /// config. The working tree's .gitopssec.yaml is never one: a pull request could name its own key there.
+    /// When it names trustedKeys and nothing else does, a warning says so and nothing is trusted (fail closed).
+    /// </summary>
+    public static SignatureTrust FromSources(IReadOnlyCollection<string> files, GitOpsSec.Reports.ProtectedPolicy? protectedPolicy, string? repositoryRoot, IScanHost host)
+    {
+        var trust = new SignatureTrust();
+        if (files.Count > 0)
+        {
+            foreach (string file in files)
+            {
+                trust.AddFile(file);
+            }
+            trust.Origin = "parameters";
+            return trust;
+        }
+        using GitOpsSec.Reports.ProtectedPolicy? user = protectedPolicy is null ? GitOpsSec.Reports.ProtectedPolicy.FromUser() : null;
+        GitOpsSec.Reports.ProtectedPolicy? source = protectedPolicy ?? user;
+        if (source?.Config.TrustedKeysPath is string keys)
+        {
+            trust.AddFile(keys);
+            trust.Origin = $"{source.Origin} (trustedKeys: {source.Config.TrustedKeys})";
+            return trust;
+        }
+        if (repositoryRoot is not null && File.Exists(Path.Combine(repositoryRoot, GitOpsSec.Reports.GitOpsConfig.FileName)) &&
+            GitOpsSec.Reports.GitOpsConfig.ForDirectory(repositoryRoot).TrustedKeys is string named)
+        {
+            host.Warning($"trustedKeys '{named}' in the working tree's {GitOpsSec.Reports.GitOpsConfig.FileName} is not used: the change under review could have written it. " +
+                "Pass -PolicyRevision (e.g. origin/main) to take it from a protected revision, the keys as parameters, or trustedKeys in the user config " +
+                $"({GitOpsSec.Reports.ProtectedPolicy.UserConfigPath()}). No key is trusted, so no signature reads Good.");
+        }
+        return trust;
+    }
     public SshSignatureVerifier Ssh { get; } = new();
     public X509SignatureVerifier X509 { get; } = new();
 

@@ -32,7 +32,20 @@ public static class ProvenanceRules
         "Reword the commit (git commit --amend, or an interactive rebase before merging) to start with the ticket, e.g. OPS-123: ...; install the commit-msg hook (Install-GitOpsHook).",
         "Commit {target} names no ticket: \"{value}\".");
 
-    public static IReadOnlyList<RuleInfo> All { get; } = new[] { Unsigned, BadSignature, UntrustedSignature, MissingTicket };
+    public static RuleInfo PolicyWeakened { get; } = Rule("GOS4005", "policy-weakened-by-change", "The change weakens the repository's security policy", Severity.High,
+        "The .gitopssec.yaml of the change under review is weaker than the protected one (-PolicyRevision): it removes or replaces trusted keys, raises failOn, excludes paths, disables or downgrades rules, or changes the baseline. The protected settings are the ones applied; this finding makes the attempt visible.",
+        "Make such a change in its own pull request, reviewed by the owners of the policy, and merge it before the changes that rely on it.",
+        ".gitopssec.yaml {value} (protected: {target}).");
+
+    public static IReadOnlyList<RuleInfo> All { get; } = new[] { Unsigned, BadSignature, UntrustedSignature, MissingTicket, PolicyWeakened };
+
+    /// <summary>The finding for one setting of the change's config that weakens the protected one.</summary>
+    public static Finding ToFinding(string setting, int line, string what, string protectedOrigin) =>
+        Make(PolicyWeakened, setting + ":" + what, protectedOrigin, what, commit: null, author: null, evidence: setting) with
+        {
+            Path = GitOpsSec.Reports.GitOpsConfig.FileName,
+            Line = line,
+        };
 
     private static RuleInfo Rule(string id, string name, string title, Severity severity, string description, string remediation, string message) => new()
     {
@@ -69,7 +82,7 @@ public static class ProvenanceRules
     public static Finding? ToFinding(CommitMessageResult r) =>
         r.Passed || r.Commit is null ? null : Make(MissingTicket, r.Commit, r.Commit[..12], r.Subject, r.Commit, r.Author, null);
 
-    private static Finding Make(RuleInfo rule, string identity, string target, string value, string commit, string? author, string? evidence) => new()
+    private static Finding Make(RuleInfo rule, string identity, string target, string value, string? commit, string? author, string? evidence) => new()
     {
         RuleId = rule.Id,
         RuleName = rule.Name,

@@ -80,9 +80,17 @@ public sealed class GitOpsConfig
     public Baseline? LoadBaseline(string? explicitPath) =>
         (explicitPath ?? BaselinePath) is string file ? Reports.Baseline.Load(file) : null;
 
-    /// <summary>Reads a config file; GitOpsSec.Config.Invalid with the line of the first problem.</summary>
-    public static GitOpsConfig Load(string path)
+    /// <summary>The line of each top-level setting in the file (for findings that point at a setting).</summary>
+    public IReadOnlyDictionary<string, int> KeyLines { get; private init; } = new Dictionary<string, int>();
+
+    /// <summary>
+    /// Reads a config file; GitOpsSec.Config.Invalid with the line of the first problem. A <paramref name="confined"/>
+    /// config (a repository's own) may name files only inside its folder: trustedKeys, baseline and policies with
+    /// an absolute path or a ".." segment are refused. <paramref name="displayName"/> names it in errors (a revision).
+    /// </summary>
+    public static GitOpsConfig Load(string path, bool confined = true, string? displayName = null)
     {
+        string shown = displayName ?? path;
         string text;
         try
         {
@@ -90,13 +98,13 @@ public sealed class GitOpsConfig
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw Invalid(path, 0, $"it could not be read: {e.Message}", e);
+            throw Invalid(shown, 0, $"it could not be read: {e.Message}", e);
         }
         var errors = new List<ScanError>();
         YNode? root = YamlDocumentReader.Read(text, path, LoadLimits.Default, errors.Add).FirstOrDefault()?.Root;
         if (errors.Count > 0)
         {
-            throw Invalid(path, errors[0].Line ?? 0, errors[0].Message);
+            throw Invalid(shown, errors[0].Line ?? 0, errors[0].Message);
         }
         if (root is null)
         {
@@ -104,31 +112,31 @@ public sealed class GitOpsConfig
         }
         if (root is not YMapping map)
         {
-            throw Invalid(path, root.Line, "the file must be a mapping of settings");
+            throw Invalid(shown, root.Line, "the file must be a mapping of settings");
         }
         foreach (var entry in map.Entries.Where(e => !KnownKeys.Contains(e.Key.Value)))
         {
-            throw Invalid(path, entry.Key.Line, $"unknown setting '{entry.Key.Value}' (known: {string.Join(", ", KnownKeys.Order())})");
+            throw Invalid(shown, entry.Key.Line, $"unknown setting '{entry.Key.Value}' (known: {string.Join(", ", KnownKeys.Order())})");
         }
         YMapping? rules = map["rules"] as YMapping;
         if (map["rules"] is not null and not YMapping)
         {
-            throw Invalid(path, map["rules"]!.Line, "'rules' must be a mapping with enabled, disabled and severity");
+            throw Invalid(shown, map["rules"]!.Line, "'rules' must be a mapping with enabled, disabled and severity");
         }
         var overrides = new Dictionary<string, Severity>(StringComparer.OrdinalIgnoreCase);
         if (rules?["severity"] is YMapping severities)
         {
             foreach (var (key, value) in severities.Entries)
             {
-                RuleInfo rule = RuleCatalog.Find(key.Value) ?? throw Invalid(path, key.Line, $"no rule has the id or name '{key.Value}'");
-                overrides[rule.Id] = ParseEnum<Severity>(value, path, "severity");
+                RuleInfo rule = RuleCatalog.Find(key.Value) ?? throw Invalid(shown, key.Line, $"no rule has the id or name '{key.Value}'");
+                overrides[rule.Id] = ParseEnum<Severity>(value, shown, "severity");
             }
         }
         foreach (var entry in rules?.Entries.Where(e => e.Key.Value is not ("enabled" or "disabled" or "severity")) ?? Enumerable.Empty<KeyValuePair<YScalar, YNode>>())
         {
-            throw Invalid(path, entry.Key.Line, $"unknown setting 'rules.{entry.Key.Value}' (known: enabled, disabled, severity)");
+            throw Invalid(shown, entry.Key.Line, $"unknown setting 'rules.{entry.Key.Value}' (known: enabled, disabled, severity)");
         }
-        string? ticket = Scalar(map, "ticketPattern", path);
+        string? ticket = Scalar(map, "ticketPattern", shown);
         if (ticket is not null)
         {
             try
@@ -137,23 +145,24 @@ public sealed class GitOpsConfig
             }
             catch (ArgumentException e)
             {
-                throw Invalid(path, map["ticketPattern"]!.Line, $"ticketPattern is not a valid regular expression: {e.Message}");
+                throw Invalid(shown, map["ticketPattern"]!.Line, $"ticketPattern is not a valid regular expression: {e.Message}");
             }
         }
         return new GitOpsConfig
         {
             Source = path,
-            Level = map["level"] is YNode level ? ParseEnum<PodSecurityLevel>(level, path, "level") : PodSecurityLevel.Restricted,
-            EnabledRules = RuleList(rules, "enabled", path),
-            DisabledRules = RuleList(rules, "disabled", path),
+            Level = map["level"] is YNode level ? ParseEnum<PodSecurityLevel>(level, shown, "level") : PodSecurityLevel.Restricted,
+            EnabledRules = RuleList(rules, "enabled", shown),
+            DisabledRules = RuleList(rules, "disabled", shown),
             SeverityOverrides = overrides,
-            Exclude = List(map, "exclude", path),
-            AllowedRegistries = List(map, "allowedRegistries", path),
+            Exclude = List(map, "exclude", shown),
+            AllowedRegistries = List(map, "allowedRegistries", shown),
             TicketPattern = ticket ?? Default.TicketPattern,
-            TrustedKeys = Scalar(map, "trustedKeys", path),
-            Baseline = Scalar(map, "baseline", path),
-            FailOn = map["failOn"] is YNode failOn ? ParseEnum<Severity>(failOn, path, "failOn") : null,
-            Policies = List(map, "policies", path),
+            TrustedKeys = Confined(map, "trustedKeys", Scalar(map, "trustedKeys", shown), confined, shown),
+            Baseline = Confined(map, "baseline", Scalar(map, "baseline", shown), confined, shown),
+            FailOn = map["failOn"] is YNode failOn ? ParseEnum<Severity>(failOn, shown, "failOn") : null,
+            KeyLines = map.Entries.ToDictionary(e => e.Key.Value, e => e.Key.Line, StringComparer.Ordinal),
+            Policies = Confined(map, "policies", List(map, "policies", shown), confined, shown),
         };
     }
 
@@ -179,6 +188,27 @@ public sealed class GitOpsConfig
             .Replace(@"\*", "[^/]*", StringComparison.Ordinal)
             .Replace(@"\?", "[^/]", StringComparison.Ordinal);
         return new Regex("^" + pattern + "(/.*)?$", RegexOptions.CultureInvariant);
+    }
+
+    private static IReadOnlyList<string> Confined(YMapping map, string key, IReadOnlyList<string> paths, bool confined, string shown)
+    {
+        foreach (string p in paths)
+        {
+            _ = Confined(map, key, p, confined, shown);
+        }
+        return paths;
+    }
+
+    /// <summary>A file named by a repository's config must stay inside the repository: no absolute path, no ".." segment.</summary>
+    private static string? Confined(YMapping map, string key, string? path, bool confined, string shown)
+    {
+        if (confined && path is not null &&
+            (Path.IsPathRooted(path) || path.StartsWith('~') || path.Replace('\\', '/').Split('/').Contains("..")))
+        {
+            throw new GitOpsSecOperationException("GitOpsSec.Config.OutsideRepository", ScanErrorCategory.InvalidData,
+                $"{shown}:{map[key]!.Line}: '{key}' names '{path}', which is outside the repository; a repository's config may only name files inside it (give other files as parameters or in the user config).", shown);
+        }
+        return path;
     }
 
     private static IReadOnlyList<string> RuleList(YMapping? rules, string key, string path)

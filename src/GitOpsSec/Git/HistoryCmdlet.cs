@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using GitOpsSec.Commands.Common;
+using GitOpsSec.Diagnostics;
 using GitOpsSec.Git;
 using GitOpsSec.Reports;
 using GitOpsSec.Secrets;
@@ -40,36 +41,41 @@ public abstract class HistoryCmdlet : GitOpsCmdlet
     [Parameter]
     public string[]? PublicKey { get; set; }
 
-    /// <summary>X.509 trust: certificates (PEM or DER) of signers or their issuing CAs.</summary>
+    /// <summary>X.509 trust: root CA certificates (PEM or DER) to trust, intermediate certificates to build paths, and certificate revocation lists (PEM) to honour.</summary>
     [Parameter]
     public string[]? TrustedCertificate { get; set; }
+
+    /// <summary>
+    /// Take trusted keys from .gitopssec.yaml at this protected revision (e.g. origin/main) instead of the user config.
+    /// The working tree's .gitopssec.yaml is never trusted for keys: the change under review could edit it.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PolicyRevision { get; set; }
 
     internal string RepositoryPath => SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
 
     internal DateTimeOffset? SinceOffset => Since is DateTime s ? new DateTimeOffset(s) : null;
 
-    /// <summary>The trust from the parameters, or else the trustedKeys file of .gitopssec.yaml. Errors are terminating: verifying against the wrong keys would mislead.</summary>
+    /// <summary>
+    /// The trust from the parameters, else trustedKeys at -PolicyRevision, else of the user config (never of the
+    /// working tree). Errors are terminating: verifying against the wrong keys would mislead.
+    /// </summary>
     internal SignatureTrust BuildTrust()
     {
-        var trust = new SignatureTrust();
         var files = new List<string>();
         foreach (string[]? list in new[] { AllowedSignersFile, PublicKey, TrustedCertificate })
         {
             files.AddRange((list ?? Array.Empty<string>()).Select(f => SessionState.Path.GetUnresolvedProviderPathFromPSPath(f)));
         }
-        if (files.Count == 0 && GitOpsSec.Git.GitHistory.RepositoryRoot(RepositoryPath) is string root)
+        using ProtectedPolicy? policy = files.Count == 0 && PolicyRevision is not null ? ProtectedPolicy.FromRevision(RepositoryPath, PolicyRevision, ScanHost) : null;
+        if (files.Count == 0 && PolicyRevision is not null && policy is null)
         {
-            GitOpsConfig config = GitOpsConfig.ForDirectory(root);
-            if (config.TrustedKeysPath is string keys)
-            {
-                files.Add(keys);
-                WriteVerbose($"Trusted keys from {config.Source}: {keys}");
-            }
+            throw new GitOpsSecOperationException(ErrorIds.RevisionNotFound, ScanErrorCategory.InvalidArgument,
+                $"-PolicyRevision '{PolicyRevision}' could not be read, so no trust can be taken from it.", PolicyRevision);
         }
-        foreach (string file in files)
-        {
-            trust.AddFile(file);
-        }
+        SignatureTrust trust = SignatureTrust.FromSources(files, policy, GitOpsSec.Git.GitHistory.RepositoryRoot(RepositoryPath), ScanHost);
+        WriteVerbose(trust.Origin is null ? "No key is trusted." : $"Trusted keys from {trust.Origin}");
         return trust;
     }
 }

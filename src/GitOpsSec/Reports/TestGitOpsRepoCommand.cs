@@ -22,6 +22,7 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
     private ManifestAnalyzer? _analyzer;
     private Baseline? _baseline;
     private GitOpsConfig _config = GitOpsConfig.Default;
+    private ProtectedPolicy? _protected;
 
     /// <summary>Fail (terminating error GitOpsSec.Policy.Failed) when open findings at or above this severity remain.</summary>
     [Parameter]
@@ -56,6 +57,15 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
     [Parameter]
     public string[]? VulnerabilityReport { get; set; }
 
+    /// <summary>
+    /// Take the settings (trusted keys, failOn, exclude, rules, baseline, policies) from .gitopssec.yaml at this
+    /// protected revision (e.g. origin/main), not from the change under review; every setting the working tree's
+    /// config weakens relative to it is a finding (GOS4005).
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PolicyRevision { get; set; }
+
     /// <summary>Skip the secret scan (manifest, RBAC and network rules only).</summary>
     [Parameter]
     public SwitchParameter NoSecretScan { get; set; }
@@ -68,11 +78,17 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
         {
             // A config that cannot be read stops the run: scanning with other rules than the repository asks for would mislead.
             string root = SessionState.Path.GetUnresolvedProviderPathFromPSPath((ParameterSetName == LiteralPathSet ? LiteralPath : Path)?.FirstOrDefault() ?? ".");
-            _config = Config is not null
-                ? GitOpsConfig.Load(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Config))
-                : GitOpsConfig.ForPath(root);
-            WriteVerbose($"Configuration: {_config}");
+            _protected = PolicyRevision is not null
+                ? ProtectedPolicy.FromRevision(root, PolicyRevision, ScanHost) ?? throw new GitOpsSecOperationException(ErrorIds.RevisionNotFound,
+                    ScanErrorCategory.InvalidArgument, $"-PolicyRevision '{PolicyRevision}' could not be read, so the protected settings are unknown.", PolicyRevision)
+                : Config is not null ? ProtectedPolicy.FromFile(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Config)) : null;
+            _config = _protected?.Config ?? GitOpsConfig.ForPath(root);
+            WriteVerbose($"Configuration: {_protected?.Origin ?? _config.ToString()}");
             _analyzer = CreateAnalyzer(_config);
+            if (PolicyRevision is not null)
+            {
+                ReportWeakenings(root);
+            }
             LoadPolicies(_config);
             string? baseline = Baseline is not null ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(Baseline) : _config.BaselinePath;
             _baseline = _config.LoadBaseline(baseline);
@@ -122,6 +138,7 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
         {
             RunCancellable(ImportVulnerabilities);
         }
+        _protected?.Dispose();
         Severity? threshold = FailOn is null ? _config.FailOn : Enum.Parse<Severity>(FailOn, ignoreCase: true);
         RepoSummary summary = RepoSummary.From(_findings, threshold);
         if (Summary)
@@ -134,6 +151,26 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
                 new InvalidOperationException($"{summary.Failing} open finding(s) at or above {threshold}: {summary}"),
                 "GitOpsSec.Policy.Failed", ErrorCategory.SecurityError, summary);
             ThrowTerminatingError(error);
+        }
+    }
+
+    /// <summary>Every setting of the working tree's config that is weaker than the protected one, as a GOS4005 finding.</summary>
+    private void ReportWeakenings(string root)
+    {
+        GitOpsConfig head;
+        try
+        {
+            head = GitOpsConfig.ForPath(root);
+        }
+        catch (GitOpsSecOperationException e)
+        {
+            // A head config that cannot be read changes nothing: the protected one applies.
+            WriteError(ToErrorRecord(e.ToScanError()));
+            return;
+        }
+        if (_config.Selection(Rule, ExcludeRule).Selects(GitOpsSec.Git.ProvenanceRules.PolicyWeakened))
+        {
+            Emit(_protected!.WeakeningsIn(head).Select(w => GitOpsSec.Git.ProvenanceRules.ToFinding(w.Setting, w.Line, w.What, _protected.Origin)));
         }
     }
 
@@ -180,22 +217,17 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
             return;
         }
         RuleSelection selection = _config.Selection(Rule, ExcludeRule);
-        var trust = new GitOpsSec.Git.SignatureTrust();
-        if (_config.TrustedKeysPath is string keys)
+        GitOpsSec.Git.SignatureTrust trust;
+        try
         {
-            try
-            {
-                trust.AddFile(keys);
-            }
-            catch (GitOpsSecOperationException e)
-            {
-                ThrowTerminatingError(ToErrorRecord(e.ToScanError()));
-            }
+            trust = GitOpsSec.Git.SignatureTrust.FromSources(Array.Empty<string>(), _protected, root, ScanHost);
         }
-        else
+        catch (GitOpsSecOperationException e)
         {
-            WriteWarning("-Range: .gitopssec.yaml names no trustedKeys, so no signature can be trusted (every signed commit is reported as untrusted).");
+            ThrowTerminatingError(ToErrorRecord(e.ToScanError()));
+            return;
         }
+        WriteVerbose(trust.Origin is null ? "-Range: no key is trusted." : $"-Range: trusted keys from {trust.Origin}");
         WriteProgress(new ProgressRecord(2, "Test-GitOpsRepo", $"Checking commits {Range}") { PercentComplete = -1 });
         bool signatures = GitOpsSec.Git.ProvenanceRules.All.Take(3).Any(selection.Selects);
         if (signatures)

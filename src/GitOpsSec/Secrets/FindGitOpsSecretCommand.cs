@@ -108,7 +108,7 @@ public sealed class FindGitOpsSecretCommand : GitOpsCmdlet
         Baseline? baseline;
         try
         {
-            config = Config is not null ? GitOpsConfig.Load(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Config))
+            config = Config is not null ? GitOpsConfig.Load(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Config), confined: false)
                 : GitOpsConfig.ForPath(resolved[0], repositoryRoot: ParameterSetName != FilesSet);
             baseline = config.LoadBaseline(Baseline is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Baseline));
         }

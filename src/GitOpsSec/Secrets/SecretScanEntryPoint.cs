@@ -88,7 +88,7 @@ public static class SecretScanEntryPoint
         Baseline? baseline;
         try
         {
-            config = configFile is not null ? GitOpsConfig.Load(configFile) : GitOpsConfig.ForPath(paths[0], repositoryRoot: staged || history);
+            config = configFile is not null ? GitOpsConfig.Load(configFile, confined: false) : GitOpsConfig.ForPath(paths[0], repositoryRoot: staged || history);
             baseline = config.LoadBaseline(baselineFile);
         }
         catch (GitOpsSecOperationException e)
