@@ -144,6 +144,37 @@ public class ConfigTests
     }
 }
 
+public class ConfinedConfigTests
+{
+    [Theory]
+    [InlineData("trustedKeys: ../../home/attacker/allowed_signers\n", "trustedKeys")]
+    [InlineData("baseline: /etc/gitopssec/baseline.json\n", "baseline")]
+    [InlineData("policies: [policies, ../shared/policies]\n", "policies")]
+    [InlineData("trustedKeys: ~/.ssh/allowed_signers\n", "trustedKeys")]
+    public void A_repository_config_may_not_name_files_outside_the_repository(string yaml, string key)
+    {
+        using var dir = new TempDir();
+        string file = dir.Write(".gitopssec.yaml", yaml);
+        var e = Assert.Throws<GitOpsSec.Diagnostics.GitOpsSecOperationException>(() => GitOpsConfig.Load(file));
+        Assert.Equal("GitOpsSec.Config.OutsideRepository", e.ErrorId);
+        Assert.Contains($"'{key}'", e.Message, StringComparison.Ordinal);
+        Assert.Contains(".gitopssec.yaml:1:", e.Message, StringComparison.Ordinal);
+        // The same file named by the user (-Config, the user config) may point anywhere.
+        Assert.NotNull(GitOpsConfig.Load(file, confined: false));
+    }
+
+    [Fact]
+    public void Paths_inside_the_repository_are_accepted()
+    {
+        using var dir = new TempDir();
+        string file = dir.Write(".gitopssec.yaml", "trustedKeys: ./.gitopssec/allowed_signers\nbaseline: baselines/b..json\npolicies: [policies/kyverno]\n");
+        GitOpsConfig config = GitOpsConfig.Load(file);
+        Assert.Equal("./.gitopssec/allowed_signers", config.TrustedKeys);
+        Assert.Equal(1, config.KeyLines["trustedKeys"]);
+        Assert.Equal(3, config.KeyLines["policies"]);
+    }
+}
+
 public class SarifSchemaTests
 {
     private static readonly Lazy<Json.Schema.JsonSchema> Schema = new(() =>

@@ -63,7 +63,8 @@ public class RuleFixtureTests
     public void Catalog_entries_are_complete_and_names_are_kebab_case()
     {
         Assert.Equal(56, RuleCatalog.ManifestRules.Count);
-        Assert.Equal(56 + GitOpsSec.Secrets.SecretDetectorCatalog.Detectors.Count + 4 + 1, RuleCatalog.Rules.Count);
+        Assert.Equal(56 + GitOpsSec.Secrets.SecretDetectorCatalog.Detectors.Count + GitOpsSec.Git.ProvenanceRules.All.Count + 1, RuleCatalog.Rules.Count);
+        Assert.Equal(5, GitOpsSec.Git.ProvenanceRules.All.Count);
         Assert.All(RuleCatalog.Rules, r =>
         {
             Assert.Matches("^GOS[0-9]{4}$", r.Id);
