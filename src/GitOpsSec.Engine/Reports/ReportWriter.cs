@@ -127,7 +127,7 @@ public static class ReportWriter
                 w.WriteStartObject();
                 w.WriteStartObject("physicalLocation");
                 w.WriteStartObject("artifactLocation");
-                w.WriteString("uri", f.Path ?? string.Empty);
+                w.WriteString("uri", OutputEscaping.UriPath(f.Path));
                 w.WriteString("uriBaseId", "%SRCROOT%");
                 w.WriteEndObject();
                 if (f.Line > 0)
@@ -187,6 +187,7 @@ public static class ReportWriter
     /// <summary>One test case per rule that ran into findings (failed, or skipped when all are suppressed), one per finding inside.</summary>
     public static string JUnit(IReadOnlyList<Finding> findings)
     {
+        static string X(string? s) => OutputEscaping.XmlText(s);
         var sb = new StringBuilder();
         using (var w = XmlWriter.Create(sb, new XmlWriterSettings { Indent = true, OmitXmlDeclaration = false }))
         {
@@ -198,28 +199,28 @@ public static class ReportWriter
             foreach (var group in findings.GroupBy(f => (f.RuleId, f.RuleName)).OrderBy(g => g.Key.RuleId, StringComparer.Ordinal))
             {
                 w.WriteStartElement("testsuite");
-                w.WriteAttributeString("name", $"{group.Key.RuleId} {group.Key.RuleName}");
+                w.WriteAttributeString("name", X($"{group.Key.RuleId} {group.Key.RuleName}"));
                 w.WriteAttributeString("tests", group.Count().ToString(CultureInfo.InvariantCulture));
                 w.WriteAttributeString("failures", group.Count(f => !f.Suppressed).ToString(CultureInfo.InvariantCulture));
                 w.WriteAttributeString("skipped", group.Count(f => f.Suppressed).ToString(CultureInfo.InvariantCulture));
                 foreach (Finding f in group)
                 {
                     w.WriteStartElement("testcase");
-                    w.WriteAttributeString("classname", $"{f.RuleId}.{f.RuleName}");
-                    w.WriteAttributeString("name", $"{f.Resource} ({f.Location})");
-                    w.WriteAttributeString("file", f.Path ?? string.Empty);
+                    w.WriteAttributeString("classname", X($"{f.RuleId}.{f.RuleName}"));
+                    w.WriteAttributeString("name", X($"{f.Resource} ({f.Location})"));
+                    w.WriteAttributeString("file", X(f.Path));
                     if (f.Suppressed)
                     {
                         w.WriteStartElement("skipped");
-                        w.WriteAttributeString("message", $"suppressed: {f.SuppressionReason}");
+                        w.WriteAttributeString("message", X($"suppressed: {f.SuppressionReason}"));
                         w.WriteEndElement();
                     }
                     else
                     {
                         w.WriteStartElement("failure");
-                        w.WriteAttributeString("message", f.Message);
+                        w.WriteAttributeString("message", X(f.Message));
                         w.WriteAttributeString("type", f.Severity.ToString());
-                        w.WriteString($"{f.Location}\n{f.Message}\nRemediation: {f.Remediation}");
+                        w.WriteString(X($"{f.Location}\n{f.Message}\nRemediation: {f.Remediation}"));
                         w.WriteEndElement();
                     }
                     w.WriteEndElement();
@@ -247,13 +248,11 @@ public static class ReportWriter
             sb.AppendLine().AppendLine("| Severity | Rule | Resource | Location | Message |").AppendLine("|---|---|---|---|---|");
             foreach (Finding f in open.OrderByDescending(f => f.Severity).ThenBy(f => f.Path, StringComparer.Ordinal).ThenBy(f => f.Line))
             {
-                sb.AppendLine($"| {f.Severity} | {f.RuleId} `{f.RuleName}` | {Md(f.Resource?.ToString())} | `{Md(f.Location)}` | {Md(f.Message)} |");
+                sb.AppendLine($"| {f.Severity} | {OutputEscaping.MarkdownText(f.RuleId)} {OutputEscaping.MarkdownCode(f.RuleName)} | {OutputEscaping.MarkdownText(f.Resource?.ToString())} | {OutputEscaping.MarkdownCode(f.Location)} | {OutputEscaping.MarkdownText(f.Message)} |");
             }
         }
         return sb.ToString();
     }
-
-    private static string Md(string? s) => (s ?? string.Empty).Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
 
     public static string Html(IReadOnlyList<Finding> findings)
     {
@@ -290,11 +289,7 @@ public static class ReportWriter
 
     public static string Csv(IReadOnlyList<Finding> findings)
     {
-        static string C(object? v)
-        {
-            string s = Convert.ToString(v, CultureInfo.InvariantCulture) ?? string.Empty;
-            return s.IndexOfAny(new[] { ',', '"', '\n', '\r' }) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
-        }
+        static string C(object? v) => OutputEscaping.CsvCell(v is Severity or bool ? v.ToString() : v);
         var sb = new StringBuilder("RuleId,RuleName,Severity,Category,Kind,Namespace,Name,Path,Line,Column,Message,Suppressed,SuppressionReason,Fingerprint\n");
         foreach (Finding f in findings)
         {
