@@ -138,8 +138,61 @@ public class SecretCmdletTests
         custom.AssertNoErrors();
         string file = Path.Combine(repo.Path, ".githooks", "commit-msg");
         Assert.Equal(file, (string)custom.Single().Path);
-        Assert.Contains("-Pattern '^(OPS|SEC)-\\d+: '", File.ReadAllText(file), StringComparison.Ordinal);
+        Assert.Contains("GITOPSSEC_TICKET_PATTERN_B64='" + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("^(OPS|SEC)-\\d+: ")) + "'", File.ReadAllText(file), StringComparison.Ordinal);
         Assert.True((File.GetUnixFileMode(file) & UnixFileMode.UserExecute) != 0);
+    }
+
+    [Theory]
+    [InlineData("'$(touch pwned-sh)'")]
+    [InlineData("x\ntouch pwned-newline\n#")]
+    [InlineData("\u2019; New-Item pwned-curly-quote; \u2019")]
+    [InlineData("\"; New-Item pwned-double-quote; \"")]
+    [InlineData("`$(New-Item pwned-subexpression)")]
+    public void A_hostile_ticket_pattern_is_applied_as_a_pattern_and_never_runs_as_code(string hostile)
+    {
+        using var repo = new GitRepo();
+        repo.Write("README.md", "hello\n");
+        repo.Commit("OPS-1: init");
+        repo.Environment["GITOPSSEC_HOST"] = HostAndScriptTests.HostExecutable();
+        using var session = new PowerShellSession(repo.Path);
+        string pattern = "^OPS-\\d+: |" + hostile;
+        session.Run("Install-GitOpsHook -Hook CommitMsg -TicketPattern $args[0]", pattern).AssertNoErrors();
+        string hook = Path.Combine(repo.Path, ".git", "hooks", "commit-msg");
+        Assert.DoesNotContain(hostile, File.ReadAllText(hook), StringComparison.Ordinal);
+        Assert.Equal(0, Proc.Run("sh", new[] { "-n", hook }).Exit);
+
+        repo.Write("a.txt", "1");
+        repo.Git("add", "-A");
+        var refused = repo.TryGit("commit", "-q", "-m", "quick fix");
+        Assert.NotEqual(0, refused.Exit);
+        var accepted = repo.TryGit("commit", "-q", "-m", "OPS-2: the pattern is applied as written");
+        Assert.True(accepted.Exit == 0, accepted.Error);
+        Assert.Empty(Directory.GetFiles(repo.Path, "pwned*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void An_edited_GitOpsSec_hook_is_a_customisation_and_hooks_are_0755_under_any_umask()
+    {
+        using var repo = new GitRepo();
+        string hooks = Path.Combine(repo.Path, ".git", "hooks");
+        var (exit, _, error) = Proc.Run("sh", new[] { "-c", "umask 000 && exec \"$0\" -Command 'Install-GitOpsHook'", HostAndScriptTests.HostExecutable() }, repo.Path);
+        Assert.True(exit == 0, error);
+        foreach (string name in new[] { "pre-commit", "commit-msg" })
+        {
+            Assert.Equal(Convert.ToInt32("755", 8), (int)File.GetUnixFileMode(Path.Combine(hooks, name)));
+        }
+        using var session = new PowerShellSession(repo.Path);
+        Assert.Equal("Updated", (string)session.Run("Install-GitOpsHook -Hook PreCommit").Single().Action);
+        string file = Path.Combine(hooks, "pre-commit");
+        File.AppendAllText(file, "/usr/local/bin/team-lint --staged\n"); // a team's own addition, marker kept
+        string edited = File.ReadAllText(file);
+        var refused = session.Run("Install-GitOpsHook -Hook PreCommit");
+        Assert.Equal(new[] { "GitOpsSec.Hook.Exists" }, refused.ErrorIds);
+        Assert.Equal(edited, File.ReadAllText(file));
+        var forced = session.Run("Install-GitOpsHook -Hook PreCommit -Force");
+        forced.AssertNoErrors();
+        Assert.Equal("Replaced", (string)forced.Single().Action);
+        Assert.Equal(edited, File.ReadAllText((string)forced.Single().BackupPath));
     }
 
     [Fact]

@@ -51,27 +51,33 @@ public static class GitHookInstaller
         return System.IO.Path.GetFullPath(configured, repo.Info.WorkingDirectory ?? repo.Info.Path);
     }
 
-    /// <summary>The hook script. <paramref name="ticketPattern"/> is for commit-msg (null: the repository's configured pattern).</summary>
+    /// <summary>
+    /// The hook script. <paramref name="ticketPattern"/> is for commit-msg (null: the repository's configured
+    /// pattern). No text of the user's reaches the script as code: the pattern travels base64-encoded (an
+    /// alphabet that cannot end a quoted string in sh or PowerShell) and is decoded at run time. The marker line
+    /// carries a SHA-256 of the rest, so that a hook edited by hand is not taken for an untouched one.
+    /// </summary>
     public static string Script(GitHookKind kind, string? ticketPattern, string version)
     {
         string command = kind == GitHookKind.PreCommit
             ? "Find-GitOpsSecret -Path . -Staged -FailOn Low"
             : "Test-CommitMessage -MessageFile $env:GITOPSSEC_MESSAGE_FILE -FailOnViolation" +
-              (ticketPattern is null ? string.Empty : " -Pattern '" + ticketPattern.Replace("'", "''", StringComparison.Ordinal) + "'");
+              (ticketPattern is null ? string.Empty : " -Pattern ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($env:GITOPSSEC_TICKET_PATTERN_B64)))");
         string what = kind == GitHookKind.PreCommit
-            ? "# Blocks a commit whose staged content (the index, not the working files) contains a credential."
-            : "# Blocks a commit whose message has no ticket reference.";
+            ? "Blocks a commit whose staged content (the index, not the working files) contains a credential."
+            : "Blocks a commit whose message has no ticket reference.";
         string shQuoted = "'" + command.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+        string pattern = ticketPattern is null ? ": # the repository's ticketPattern applies"
+            : $"GITOPSSEC_TICKET_PATTERN_B64='{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(ticketPattern))}'; export GITOPSSEC_TICKET_PATTERN_B64";
         // The host's `secrets` verb runs the same scan without starting PowerShell: a faster hook.
         string hostRun = kind == GitHookKind.PreCommit ? "secrets --staged --fail-on Low" : "-Command \"$gos_cmd\"";
-        return $"""
-            #!/bin/sh
-            {Marker} {FileName(kind)} (GitOpsSec {version})
-            # Installed by Install-GitOpsHook. {what.TrimStart('#', ' ')}
+        string body = $"""
+            # Installed by Install-GitOpsHook. {what}
             # It runs: {command}
             # through `gitopssec` (the GitOpsSec host, no pwsh needed{(kind == GitHookKind.PreCommit ? ": gitopssec secrets --staged --fail-on Low" : string.Empty)})
             # or `pwsh` with the GitOpsSec module. Bypass once, deliberately: git commit --no-verify
             gos_cmd={shQuoted}
+            {pattern}
             {(kind == GitHookKind.CommitMsg ? "GITOPSSEC_MESSAGE_FILE=\"$1\"; export GITOPSSEC_MESSAGE_FILE" : ": # git runs the hook at the top of the working tree")}
             if [ -n "$GITOPSSEC_HOST" ]; then exec "$GITOPSSEC_HOST" {hostRun}; fi
             if command -v gitopssec >/dev/null 2>&1; then exec gitopssec {hostRun}; fi
@@ -81,11 +87,31 @@ public static class GitHookInstaller
             exit 1
 
             """;
+        return $"#!/bin/sh\n{Marker} {FileName(kind)} (GitOpsSec {version}) sha256={BodyHash(body)}\n{body}";
     }
 
-    /// <summary>Whether the file at <paramref name="path"/> is a hook GitOpsSec wrote.</summary>
-    public static bool IsOurs(string path) =>
-        File.Exists(path) && File.ReadLines(path).Take(3).Any(l => l.StartsWith(Marker, StringComparison.Ordinal));
+    private static string BodyHash(string body) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(body))).ToLowerInvariant();
+
+    /// <summary>
+    /// Whether the file at <paramref name="path"/> is a hook GitOpsSec wrote and nobody changed since: its marker
+    /// line's hash matches the rest. A hook that carries the marker but was edited is someone's customisation.
+    /// </summary>
+    public static bool IsOurs(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+        string text = File.ReadAllText(path);
+        string[] head = text.Split('\n', 3);
+        if (head.Length < 3 || !head[1].StartsWith(Marker, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        int at = head[1].LastIndexOf(" sha256=", StringComparison.Ordinal);
+        return at >= 0 && head[1][(at + 8)..] == BodyHash(head[2]);
+    }
 
     /// <summary>
     /// Writes the hook into <paramref name="hooksDirectory"/>. Someone else's hook is kept unless
@@ -105,7 +131,7 @@ public static class GitHookInstaller
             else if (!force)
             {
                 throw new GitOpsSecOperationException("GitOpsSec.Hook.Exists", ScanErrorCategory.InvalidOperation,
-                    $"'{file}' already exists and was not written by GitOpsSec. Use -Force to replace it (it is backed up first), or call GitOpsSec from it yourself.", file);
+                    $"'{file}' already exists and was not written by GitOpsSec, or was edited since. Use -Force to replace it (it is backed up first), or call GitOpsSec from it yourself.", file);
             }
             else
             {
@@ -120,7 +146,9 @@ public static class GitHookInstaller
             Manifests.AtomicFile.WriteAllText(file, Script(kind, ticketPattern, version));
             if (!OperatingSystem.IsWindows())
             {
-                File.SetUnixFileMode(file, File.GetUnixFileMode(file) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute | UnixFileMode.UserRead);
+                // 0755 whatever the umask: a hook others can write is a way to run code as whoever commits.
+                File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+                    UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
