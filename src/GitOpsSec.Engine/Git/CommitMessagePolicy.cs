@@ -45,7 +45,7 @@ public static class CommitMessagePolicy
     {
         try
         {
-            return new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            return BoundedPattern.Compile(pattern);
         }
         catch (ArgumentException e)
         {
@@ -64,13 +64,16 @@ public static class CommitMessagePolicy
             return new CommitMessageResult { Commit = commit, Author = author, Date = date, Subject = subject, IsMerge = isMerge, Passed = false, Reason = "The commit message is empty." };
         }
         Match m;
+        string? timedOut = null;
         try
         {
             m = pattern.Match(clean);
         }
         catch (RegexMatchTimeoutException)
         {
+            // Fail closed: a message the pattern cannot decide in bounded time is not accepted.
             m = System.Text.RegularExpressions.Match.Empty;
+            timedOut = $"The pattern {pattern} took longer than {BoundedPattern.MatchTimeout.TotalSeconds:0} s on this message, so the message is not accepted.";
         }
         return new CommitMessageResult
         {
@@ -81,7 +84,7 @@ public static class CommitMessagePolicy
             IsMerge = isMerge,
             Passed = m.Success,
             Ticket = m.Success ? m.Value : null,
-            Reason = m.Success ? $"References '{m.Value}'." : $"The message does not match {pattern} (a ticket reference such as ABC-123: at the start).",
+            Reason = timedOut ?? (m.Success ? $"References '{m.Value}'." : $"The message does not match {pattern} (a ticket reference such as ABC-123: at the start)."),
         };
     }
 

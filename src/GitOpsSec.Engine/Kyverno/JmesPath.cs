@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using GitOpsSec.Diagnostics;
 using GitOpsSec.Manifests;
 
 namespace GitOpsSec.Kyverno;
@@ -385,7 +386,18 @@ public static class JmesPath
                         return s.Length <= n ? s : s[..n];
                     }
                 case ("regex_match", 2):
-                    return Regex.IsMatch(ToText(a[1]), Str(a[0], name), RegexOptions.None, TimeSpan.FromSeconds(1));
+                    try
+                    {
+                        return BoundedPattern.Cached(Str(a[0], name)).IsMatch(ToText(a[1]));
+                    }
+                    catch (ArgumentException e)
+                    {
+                        throw new JmesPathException($"regex_match: '{Str(a[0], name)}' is not a valid regular expression: {e.Message}");
+                    }
+                    catch (RegexMatchTimeoutException)
+                    {
+                        throw new JmesPathException($"regex_match: '{Str(a[0], name)}' took longer than {BoundedPattern.MatchTimeout.TotalSeconds:0} s on its input; the rule is undecided.");
+                    }
                 case ("pattern_match", 2):
                     return Wildcard(Str(a[0], name), ToText(a[1]));
                 case ("label_match", 2):
@@ -411,9 +423,7 @@ public static class JmesPath
     }
 
     /// <summary>Kyverno's wildcard matching: * any run of characters, ? any one character.</summary>
-    public static bool Wildcard(string pattern, string value) =>
-        Regex.IsMatch(value, "^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$",
-            RegexOptions.Singleline | RegexOptions.CultureInvariant);
+    public static bool Wildcard(string pattern, string value) => BoundedPattern.Wildcard(pattern, value);
 
     // ---- lexer and parser (Pratt, after the specification's binding powers) --------------------
 

@@ -671,8 +671,7 @@ public static class KyvernoEvaluator
         {
             return Math.Abs(pn - vn) < 1e-9;
         }
-        string regex = "^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$";
-        return Regex.IsMatch(value, regex, RegexOptions.Singleline | RegexOptions.CultureInvariant);
+        return GitOpsSec.Diagnostics.BoundedPattern.Wildcard(pattern, value);
     }
 
     private static double? Quantity(string s) => Manifests.KubernetesQuantity.Parse(s);

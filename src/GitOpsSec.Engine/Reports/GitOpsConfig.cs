@@ -141,7 +141,7 @@ public sealed class GitOpsConfig
         {
             try
             {
-                _ = new Regex(ticket);
+                _ = GitOpsSec.Diagnostics.BoundedPattern.Compile(ticket);
             }
             catch (ArgumentException e)
             {
@@ -187,7 +187,7 @@ public sealed class GitOpsConfig
             .Replace(@"\*\*", ".*", StringComparison.Ordinal)
             .Replace(@"\*", "[^/]*", StringComparison.Ordinal)
             .Replace(@"\?", "[^/]", StringComparison.Ordinal);
-        return new Regex("^" + pattern + "(/.*)?$", RegexOptions.CultureInvariant);
+        return GitOpsSec.Diagnostics.BoundedPattern.Compile("^" + pattern + "(/.*)?$");
     }
 
     private static IReadOnlyList<string> Confined(YMapping map, string key, IReadOnlyList<string> paths, bool confined, string shown)

@@ -40,10 +40,8 @@ public sealed record RuleSelection
     /// <summary>An id or name, case-insensitive, with * and ? wildcards (GOS3*, rbac-*).</summary>
     internal static bool NameMatches(string pattern, RuleInfo rule)
     {
-        string regex = "^" + System.Text.RegularExpressions.Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal)
-            .Replace("\\?", ".", StringComparison.Ordinal) + "$";
-        return System.Text.RegularExpressions.Regex.IsMatch(rule.Id, regex, System.Text.RegularExpressions.RegexOptions.IgnoreCase) ||
-               System.Text.RegularExpressions.Regex.IsMatch(rule.Name, regex, System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        return GitOpsSec.Diagnostics.BoundedPattern.Wildcard(pattern, rule.Id, ignoreCase: true) ||
+               GitOpsSec.Diagnostics.BoundedPattern.Wildcard(pattern, rule.Name, ignoreCase: true);
     }
 }
 
