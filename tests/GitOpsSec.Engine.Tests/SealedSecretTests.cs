@@ -230,3 +230,25 @@ public class SealedSecretTests
         Assert.Single(SealedSecretSealer.Seal(secret, Cert, SealingScope.ClusterWide).EncryptedData);
     }
 }
+
+public sealed class SealedSecretCertificateStrengthTests
+{
+    [Theory]
+    [InlineData(1024, false)]
+    [InlineData(2048, true)]
+    public void Certificates_with_RSA_keys_under_2048_bits_are_refused(int bits, bool accepted)
+    {
+        using var dir = new GitOpsSec.Tests.Shared.TempDir();
+        string cert = Path.Combine(dir.Path, "cert.pem");
+        GitOpsSec.Tests.Shared.Proc.Check("openssl", new[] { "req", "-x509", "-newkey", $"rsa:{bits}", "-nodes", "-keyout", Path.Combine(dir.Path, "key.pem"),
+            "-out", cert, "-days", "30", "-subj", "/CN=sealed-secret" });
+        if (accepted)
+        {
+            Assert.Equal(bits, GitOpsSec.SealedSecrets.SealedSecretCertificate.FromFile(cert).KeySize);
+            return;
+        }
+        var e = Assert.Throws<GitOpsSec.Diagnostics.GitOpsSecOperationException>(() => GitOpsSec.SealedSecrets.SealedSecretCertificate.FromFile(cert));
+        Assert.Equal("GitOpsSec.SealedSecret.WeakCertificateKey", e.ErrorId);
+        Assert.Contains("1024 bits", e.Message, StringComparison.Ordinal);
+    }
+}

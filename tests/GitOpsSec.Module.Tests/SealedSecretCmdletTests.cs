@@ -95,10 +95,16 @@ public class SealedSecretCmdletTests
                 ctx.Response.Close();
             }
         });
-        var fetched = session.Run($"Get-SealedSecretCertificate -Uri http://127.0.0.1:{port}/v1/cert.pem");
+        // Plain http is refused before any request is made, unless asked for.
+        var refused = session.Run($"Get-SealedSecretCertificate -Uri http://127.0.0.1:{port}/v1/cert.pem");
+        Assert.Equal(new[] { "GitOpsSec.SealedSecret.InsecureCertificateUri" }, refused.ErrorIds);
+        Assert.Empty(refused.Output);
+        var sealRefused = session.Run($"try {{ New-SealedSecretManifest -Name a -Namespace b -Data @{{ k = 'v' }} -CertificateUri http://127.0.0.1:{port}/v1/cert.pem }} catch {{ $_.FullyQualifiedErrorId }}");
+        Assert.Contains(sealRefused.Output.Select(o => o.BaseObject as string), id => id?.StartsWith("GitOpsSec.SealedSecret.InsecureCertificateUri", StringComparison.Ordinal) == true);
+        var fetched = session.Run($"Get-SealedSecretCertificate -Uri http://127.0.0.1:{port}/v1/cert.pem -AllowInsecureHttp");
         fetched.AssertNoErrors();
         Assert.Equal((string)cert.Single().Thumbprint, (string)fetched.Single().Thumbprint);
-        var missing = session.Run($"Get-SealedSecretCertificate -Uri http://127.0.0.1:{port}/nope");
+        var missing = session.Run($"Get-SealedSecretCertificate -Uri http://127.0.0.1:{port}/nope -AllowInsecureHttp");
         Assert.Equal(new[] { "GitOpsSec.SealedSecret.CertificateUnreachable" }, missing.ErrorIds);
         Assert.True(serve.Wait(TimeSpan.FromSeconds(10)));
     }

@@ -11,6 +11,9 @@ public enum ScanErrorCategory
     NotInstalled,
     InvalidOperation,
     PermissionDenied,
+
+    /// <summary>Refused because going on would weaken security (plain http for a key, a weak key).</summary>
+    SecurityError,
 }
 
 /// <summary>
@@ -57,6 +60,8 @@ public static class ErrorIds
     public const string CertificateNotRsa = "GitOpsSec.SealedSecret.CertificateNotRsa";
     public const string CertificateIsPrivateKey = "GitOpsSec.SealedSecret.PrivateKeyNotCertificate";
     public const string CertificateUnreachable = "GitOpsSec.SealedSecret.CertificateUnreachable";
+    public const string CertificateInsecureUri = "GitOpsSec.SealedSecret.InsecureCertificateUri";
+    public const string CertificateWeakKey = "GitOpsSec.SealedSecret.WeakCertificateKey";
     public const string PrivateKeyInvalid = "GitOpsSec.SealedSecret.InvalidPrivateKey";
     public const string NotASealedSecret = "GitOpsSec.SealedSecret.NotASealedSecret";
     public const string NotASecret = "GitOpsSec.SealedSecret.NotASecret";

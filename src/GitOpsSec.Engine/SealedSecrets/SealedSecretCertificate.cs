@@ -50,6 +50,9 @@ public sealed class SealedSecretCertificate
 
     public override string ToString() => $"{Subject} ({Thumbprint}, RSA {KeySize}, until {NotAfter:yyyy-MM-dd})";
 
+    /// <summary>The smallest RSA key a value is sealed to.</summary>
+    public const int MinimumKeySize = 2048;
+
     /// <summary>Reads a PEM certificate; a private key, a non-RSA key or garbage is a clear error.</summary>
     public static SealedSecretCertificate FromPem(string pem, string source)
     {
@@ -81,6 +84,12 @@ public sealed class SealedSecretCertificate
                 $"The certificate in '{source}' has a {certificate.PublicKey.Oid.FriendlyName ?? certificate.PublicKey.Oid.Value} key; sealed-secrets needs RSA.",
                 source);
         }
+        if (rsa.KeySize < MinimumKeySize)
+        {
+            throw new GitOpsSecOperationException(ErrorIds.CertificateWeakKey, ScanErrorCategory.SecurityError,
+                $"The certificate in '{source}' has an RSA key of {rsa.KeySize} bits; GitOpsSec seals only to keys of at least {MinimumKeySize} bits " +
+                "(NIST SP 800-131A; the sealed-secrets controller generates 4096-bit keys). A weak key is a sign of a forged or test certificate.", source);
+        }
         return new SealedSecretCertificate(certificate, DotNetUtilities.GetRsaPublicKey(rsa), source);
     }
 
@@ -99,13 +108,23 @@ public sealed class SealedSecretCertificate
         return FromPem(text, path);
     }
 
-    /// <summary>Fetches the certificate from the controller's cert URL (e.g. http://host:8080/v1/cert.pem).</summary>
-    public static async Task<SealedSecretCertificate> FromUriAsync(Uri uri, TimeSpan timeout, CancellationToken cancellation)
+    /// <summary>
+    /// Fetches the certificate from the controller's cert URL. Plain http is refused unless
+    /// <paramref name="allowInsecureHttp"/>: anyone on the path could hand over their own certificate, and every
+    /// value sealed to it would be theirs to read.
+    /// </summary>
+    public static async Task<SealedSecretCertificate> FromUriAsync(Uri uri, TimeSpan timeout, CancellationToken cancellation, bool allowInsecureHttp = false)
     {
         if (uri.Scheme is not ("http" or "https"))
         {
             throw new GitOpsSecOperationException(ErrorIds.CertificateUnreachable, ScanErrorCategory.InvalidArgument,
                 $"Only http and https certificate URLs are supported, not '{uri.Scheme}'.", uri.ToString());
+        }
+        if (uri.Scheme == "http" && !allowInsecureHttp)
+        {
+            throw new GitOpsSecOperationException(ErrorIds.CertificateInsecureUri, ScanErrorCategory.SecurityError,
+                $"{uri} is plain http: a certificate fetched without TLS can be swapped on the way, and what is sealed to it read by whoever swapped it. " +
+                "Use https, a file (kubeseal --fetch-cert > cert.pem) or, inside a trusted network, -AllowInsecureHttp.", uri.ToString());
         }
         using var client = new HttpClient { Timeout = timeout };
         try

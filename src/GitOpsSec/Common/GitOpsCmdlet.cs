@@ -61,6 +61,7 @@ public abstract class GitOpsCmdlet : PSCmdlet
         ScanErrorCategory.InvalidArgument => ErrorCategory.InvalidArgument,
         ScanErrorCategory.NotInstalled => ErrorCategory.NotInstalled,
         ScanErrorCategory.PermissionDenied => ErrorCategory.PermissionDenied,
+        ScanErrorCategory.SecurityError => ErrorCategory.SecurityError,
         _ => ErrorCategory.InvalidOperation,
     };
 

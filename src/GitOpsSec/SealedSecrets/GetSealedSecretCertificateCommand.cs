@@ -21,6 +21,10 @@ public sealed class GetSealedSecretCertificateCommand : GitOpsCmdlet
     [Parameter(ParameterSetName = "Uri", Mandatory = true)]
     public Uri? Uri { get; set; }
 
+    /// <summary>Accept a plain http -Uri (refused by default: the certificate could be swapped in transit).</summary>
+    [Parameter(ParameterSetName = "Uri")]
+    public SwitchParameter AllowInsecureHttp { get; set; }
+
     [Parameter(ParameterSetName = "Uri")]
     [ValidateRange(1, 600)]
     public int TimeoutSec { get; set; } = 30;
@@ -34,7 +38,7 @@ public sealed class GetSealedSecretCertificateCommand : GitOpsCmdlet
     {
         if (ParameterSetName == "Uri")
         {
-            Emit(() => SealedSecretCertificate.FromUriAsync(Uri!, TimeSpan.FromSeconds(TimeoutSec), ScanHost.Cancellation).GetAwaiter().GetResult());
+            Emit(() => SealedSecretCertificate.FromUriAsync(Uri!, TimeSpan.FromSeconds(TimeoutSec), ScanHost.Cancellation, AllowInsecureHttp).GetAwaiter().GetResult());
             return;
         }
         foreach (string path in PathResolver.Resolve(this, ScanHost, Path, literal: false))

@@ -21,6 +21,10 @@ public abstract class SealingCmdlet : SealedSecretCmdlet
     [Parameter]
     public Uri? CertificateUri { get; set; }
 
+    /// <summary>Accept a plain http -CertificateUri (refused by default: the certificate could be swapped in transit).</summary>
+    [Parameter]
+    public SwitchParameter AllowInsecureHttp { get; set; }
+
     /// <summary>The certificate from -Certificate, -CertificatePath or -CertificateUri; terminating when none is usable.</summary>
     internal SealedSecretCertificate ResolveCertificate()
     {
@@ -46,7 +50,7 @@ public abstract class SealingCmdlet : SealedSecretCmdlet
                 not null => throw new GitOpsSecOperationException(ErrorIds.CertificateInvalid, ScanErrorCategory.InvalidArgument,
                     "-Certificate takes the object Get-SealedSecretCertificate returns."),
                 null when path is not null => SealedSecretCertificate.FromFile(SessionState.Path.GetUnresolvedProviderPathFromPSPath(path)),
-                _ => SealedSecretCertificate.FromUriAsync(uri!, TimeSpan.FromSeconds(30), ScanHost.Cancellation).GetAwaiter().GetResult(),
+                _ => SealedSecretCertificate.FromUriAsync(uri!, TimeSpan.FromSeconds(30), ScanHost.Cancellation, AllowInsecureHttp).GetAwaiter().GetResult(),
             };
             if (result.IsExpired)
             {
