@@ -224,3 +224,24 @@ public class SarifSchemaTests
         Assert.False(IsValid(node));
     }
 }
+
+public class BaselineScopeTests
+{
+    [Fact]
+    public void Accepting_a_finding_in_one_overlay_does_not_accept_it_in_another()
+    {
+        using var dir = new TempDir();
+        dir.Write("base/deployment.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n        securityContext: {privileged: true}\n");
+        dir.Write("base/kustomization.yaml", "resources: [deployment.yaml]\n");
+        dir.Write("overlays/dev/kustomization.yaml", "namespace: shop\nresources: [../../base]\n");
+        dir.Write("overlays/prod/kustomization.yaml", "namespace: shop\nresources: [../../base]\n");
+        var privileged = Scan.Analyze(Path.Combine(dir.Path, "overlays")).Findings.Where(f => f.RuleId == "GOS1003").ToList();
+        Assert.Equal(2, privileged.Count);
+        Assert.Equal(2, privileged.Select(f => f.Fingerprint).Distinct().Count());
+        string file = dir.Write("baseline.json", Baseline.Write(privileged.Take(1)));
+        Baseline baseline = Baseline.Load(file);
+        Assert.Equal(1, privileged.Count(baseline.Contains));
+        Assert.Equal(GitOpsSec.Secrets.SecretDigest.KeyId, baseline.FingerprintKeyId);
+        Assert.Null(baseline.KeyMismatch(file));
+    }
+}

@@ -216,3 +216,38 @@ public class SecretCmdletTests
         Assert.Equal(2, HostAndScriptTests.RunHost("secrets", "--staged", "--history").Exit);
     }
 }
+
+public sealed class SecretFingerprintTests
+{
+    private static List<(string Rule, string Path, string Fingerprint)> Scan(string dir, string key)
+    {
+        var (exit, output, error) = Proc.Run(HostAndScriptTests.HostExecutable(),
+            new[] { "--format", "json", "Find-GitOpsSecret -Path ." }, dir,
+            new Dictionary<string, string> { ["GITOPSSEC_FINGERPRINT_KEY"] = key });
+        Assert.True(exit == 0, error);
+        using var doc = System.Text.Json.JsonDocument.Parse(output);
+        var rows = doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Array ? doc.RootElement.EnumerateArray().ToList() : new() { doc.RootElement };
+        return rows.Select(r => (r.GetProperty("RuleId").GetString()!, r.GetProperty("Path").GetString()!, r.GetProperty("Fingerprint").GetString()!)).ToList();
+    }
+
+    [Fact]
+    public void Fingerprints_are_stable_per_key_and_useless_for_guessing_the_value()
+    {
+        using var dir = new TempDir();
+        dir.Write("secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: shop}\nstringData:\n  password: Summer2024!\n");
+        var first = Scan(dir.Path, "team-key-1");
+        Assert.NotEmpty(first);
+        Assert.Equal(first, Scan(dir.Path, "team-key-1"));
+        Assert.NotEqual(first.Select(f => f.Fingerprint), Scan(dir.Path, "team-key-2").Select(f => f.Fingerprint));
+        // The attack on the old scheme: a word list hashed the way an unkeyed fingerprint was made finds nothing.
+        string[] wordList = { "password", "Summer2024!", "Winter2023!", "hunter2", "changeme" };
+        static string Sha(string s) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(s))).ToLowerInvariant();
+        foreach (var (rule, path, fingerprint) in first)
+        {
+            Assert.DoesNotContain(wordList, word => Sha($"{rule}\0{path}\0{Sha(word)}")[..32] == fingerprint);
+            // With the key (never in a report) the documented scheme reproduces it: SHA-256(rule, path, HMAC-SHA256(key, value)).
+            string hmac = Convert.ToHexString(System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes("team-key-1"), Encoding.UTF8.GetBytes("Summer2024!"))).ToLowerInvariant();
+            Assert.Equal(fingerprint, Sha($"{rule}\0{path}\0{hmac}")[..32]);
+        }
+    }
+}

@@ -332,7 +332,7 @@ public static class DriftAnalyzer
             string? liveBase64 = liveData?[key.Value]?.GetValue<string>();
             if (!string.Equals(Hash(gitBase64), liveBase64 is null ? null : Hash(liveBase64), StringComparison.Ordinal))
             {
-                diffs.Add(new DriftDifference($"data.{key.Value}", "sha256:" + Hash(gitBase64)[..12], liveBase64 is null ? null : "sha256:" + Hash(liveBase64)[..12]));
+                diffs.Add(new DriftDifference($"data.{key.Value}", "hmac:" + Hash(gitBase64)[..12], liveBase64 is null ? null : "hmac:" + Hash(liveBase64)[..12]));
             }
         }
     }
@@ -348,7 +348,7 @@ public static class DriftAnalyzer
         {
             bytes = Encoding.UTF8.GetBytes(base64);
         }
-        return Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
+        return GitOpsSec.Secrets.SecretDigest.Of(bytes); // keyed: a digest in drift output must not let anyone test guesses
     }
 
     private static bool SameValue(YScalar git, JsonNode? live)

@@ -11,7 +11,21 @@ public sealed class Baseline
 {
     private readonly HashSet<string> _fingerprints;
 
-    private Baseline(HashSet<string> fingerprints) => _fingerprints = fingerprints;
+    private Baseline(HashSet<string> fingerprints, string? keyId)
+    {
+        _fingerprints = fingerprints;
+        FingerprintKeyId = keyId;
+    }
+
+    /// <summary>The id of the key secret fingerprints were made with (<see cref="Secrets.SecretDigest.KeyId"/>), null in older baselines.</summary>
+    public string? FingerprintKeyId { get; }
+
+    /// <summary>A warning when the baseline's secret fingerprints were made under another key than this machine's, else null.</summary>
+    public string? KeyMismatch(string path) =>
+        FingerprintKeyId is not null && FingerprintKeyId != Secrets.SecretDigest.KeyId
+            ? $"The baseline '{path}' was made with fingerprint key {FingerprintKeyId}; this machine's is {Secrets.SecretDigest.KeyId} ({Secrets.SecretDigest.KeySource}), " +
+              $"so its secret findings will not match. Set ${Secrets.SecretDigest.KeyVariable} to the same value on every machine that shares baselines."
+            : null;
 
     public int Count => _fingerprints.Count;
 
@@ -34,6 +48,7 @@ public sealed class Baseline
         {
             ["tool"] = "GitOpsSec",
             ["version"] = 1,
+            ["fingerprintKey"] = Secrets.SecretDigest.KeyId,
             ["findings"] = entries.ToList(),
         }, new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
@@ -49,7 +64,8 @@ public sealed class Baseline
             {
                 set.Add(e.GetProperty("fingerprint").GetString() ?? throw new FormatException("a fingerprint is null"));
             }
-            return new Baseline(set);
+            string? keyId = doc.RootElement.TryGetProperty("fingerprintKey", out JsonElement k) ? k.GetString() : null;
+            return new Baseline(set, keyId);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException or
                                       InvalidOperationException or FormatException)

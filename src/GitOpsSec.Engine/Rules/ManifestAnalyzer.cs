@@ -208,11 +208,15 @@ public sealed class ManifestAnalyzer
         return keys.Count > 0 ? string.Join('.', keys) : path.ToString();
     }
 
-    /// <summary>SHA-256 of rule, object identity and field; no line numbers, so moving text keeps it.</summary>
+    /// <summary>
+    /// SHA-256 of rule, where the object is defined (its file, and the kustomization that rendered it) and its
+    /// identity and field; no line numbers, so reformatting keeps it. The place is part of it so that accepting a
+    /// finding in overlays/dev does not accept the same Deployment in overlays/prod.
+    /// </summary>
     public static string Fingerprint(string ruleId, ManifestObject obj, string field)
     {
-        string identity = string.Join('\u001f', ruleId, obj.ApiVersion.Split('/')[0], obj.Kind, obj.Namespace ?? string.Empty,
-            obj.Name ?? string.Empty, field);
+        string identity = string.Join('\u001f', ruleId, obj.RenderedFrom ?? string.Empty, obj.Path, obj.ApiVersion.Split('/')[0], obj.Kind,
+            obj.Namespace ?? string.Empty, obj.Name ?? string.Empty, field);
         byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(identity));
         return Convert.ToHexString(hash, 0, 16).ToLowerInvariant();
     }

@@ -91,7 +91,7 @@ public sealed record SecretFinding
 
     internal static string MakeFingerprint(string ruleId, string path, string secret)
     {
-        byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{ruleId}\0{path}\0{SecretText.Hash(secret)}"));
+        byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{ruleId}\0{path}\0{SecretDigest.Of(secret)}"));
         return Convert.ToHexString(hash, 0, 16).ToLowerInvariant();
     }
 

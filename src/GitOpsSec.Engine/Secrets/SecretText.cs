@@ -88,8 +88,6 @@ public static class SecretText
         return secret[..4] + new string('*', Math.Min(secret.Length - 8, 24)) + secret[^4..];
     }
 
-    /// <summary>SHA-256 of the value, hex: how baselines and fingerprints refer to a secret without holding it.</summary>
-    public static string Hash(string secret) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret))).ToLowerInvariant();
 
     private static readonly string[] PlaceholderWords =
     {

@@ -95,6 +95,10 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
             if (_baseline is not null)
             {
                 WriteVerbose($"Baseline {baseline}: {_baseline.Count} accepted finding(s)");
+                if (_baseline.KeyMismatch(baseline!) is string mismatch)
+                {
+                    WriteWarning(mismatch);
+                }
             }
         }
         catch (GitOpsSecOperationException e)

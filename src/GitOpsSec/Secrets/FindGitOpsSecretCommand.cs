@@ -111,6 +111,10 @@ public sealed class FindGitOpsSecretCommand : GitOpsCmdlet
             config = Config is not null ? GitOpsConfig.Load(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Config), confined: false)
                 : GitOpsConfig.ForPath(resolved[0], repositoryRoot: ParameterSetName != FilesSet);
             baseline = config.LoadBaseline(Baseline is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Baseline));
+            if (baseline?.KeyMismatch(Baseline ?? config.BaselinePath ?? string.Empty) is string mismatch)
+            {
+                WriteWarning(mismatch);
+            }
         }
         catch (GitOpsSecOperationException e)
         {

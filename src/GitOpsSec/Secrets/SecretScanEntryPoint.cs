@@ -90,6 +90,10 @@ public static class SecretScanEntryPoint
         {
             config = configFile is not null ? GitOpsConfig.Load(configFile, confined: false) : GitOpsConfig.ForPath(paths[0], repositoryRoot: staged || history);
             baseline = config.LoadBaseline(baselineFile);
+            if (baseline?.KeyMismatch(baselineFile ?? config.BaselinePath ?? string.Empty) is string mismatch)
+            {
+                stderr.WriteLine("warning: " + mismatch);
+            }
         }
         catch (GitOpsSecOperationException e)
         {

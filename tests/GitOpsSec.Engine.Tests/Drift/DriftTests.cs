@@ -103,7 +103,7 @@ public sealed class DriftTests
             Assert.Equal("Changed", secret.Status);
             Assert.Equal("data.password", Assert.Single(secret.Differences).Field);
             Assert.DoesNotContain(secret.Differences, d => (d.Git + d.Live).Contains("hunter2", StringComparison.Ordinal) || (d.Git + d.Live).Contains("correct-horse", StringComparison.Ordinal));
-            Assert.StartsWith("sha256:", secret.Differences[0].Git);
+            Assert.StartsWith("hmac:", secret.Differences[0].Git);
             Assert.Equal("Unmanaged", byName["ConfigMap/hotfix"].Status);
             Assert.Null(byName["ConfigMap/hotfix"].ManagedBy);
             Assert.Equal("ArgoCD", byName["ConfigMap/argo-owned"].ManagedBy);
