@@ -117,3 +117,22 @@ public sealed class HostileReportTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 }
+
+public sealed class MessageRedactionTests
+{
+    [Fact]
+    public void A_credential_in_a_Flux_source_URL_is_redacted_in_every_message_and_report()
+    {
+        using var dir = new TempDir();
+        const string password = "Zq8vR2mK7pLx4Tn9";
+        dir.Write("flux/source.yaml", $"apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {{name: infra, namespace: flux-system}}\nspec:\n  interval: 1m\n  url: http://deploy:{password}@git.example.com/org/infra.git\n");
+        var findings = Scan.Analyze(dir.Path).Findings.Where(f => f.RuleId is "GOS7101" or "GOS7102").ToList();
+        Assert.Equal(2, findings.Count);
+        Assert.All(findings, f => Assert.Contains("deploy:", f.Message + f.Evidence, StringComparison.Ordinal));
+        foreach (ReportFormat format in Enum.GetValues<ReportFormat>())
+        {
+            Assert.DoesNotContain(password, ReportWriter.Write(format, findings), StringComparison.Ordinal);
+        }
+        Assert.All(findings, f => Assert.DoesNotContain(password, f.Message + f.Evidence, StringComparison.Ordinal));
+    }
+}

@@ -88,7 +88,7 @@ public static class ProvenanceRules
         RuleName = rule.Name,
         Severity = rule.Severity,
         Category = rule.Category,
-        Message = rule.MessageTemplate.Replace("{target}", target, StringComparison.Ordinal).Replace("{value}", value, StringComparison.Ordinal),
+        Message = GitOpsSec.Secrets.SecretText.RedactIn(rule.MessageTemplate.Replace("{target}", target, StringComparison.Ordinal).Replace("{value}", value, StringComparison.Ordinal)),
         Remediation = rule.Remediation,
         Commit = commit,
         Author = author,

@@ -135,10 +135,10 @@ public sealed class ManifestAnalyzer
             RuleName = info.Name,
             Severity = v.Severity ?? info.Severity,
             Category = info.Category,
-            Message = info.MessageTemplate
+            Message = GitOpsSec.Secrets.SecretText.RedactIn(info.MessageTemplate
                 .Replace("{target}", v.Target, StringComparison.Ordinal)
                 .Replace("{value}", v.Value, StringComparison.Ordinal)
-                .Replace("{field}", shortField, StringComparison.Ordinal),
+                .Replace("{field}", shortField, StringComparison.Ordinal)),
             Remediation = info.Remediation,
             Resource = obj.Resource,
             Path = location.Path,
@@ -149,7 +149,7 @@ public sealed class ManifestAnalyzer
             Fingerprint = Fingerprint(info.Id, obj, field),
             Suppressed = reason is not null,
             SuppressionReason = reason,
-            Evidence = v.Evidence ?? $"{shortField}: {v.Value}",
+            Evidence = GitOpsSec.Secrets.SecretText.RedactIn(v.Evidence ?? $"{shortField}: {v.Value}"),
             RenderedFrom = obj.RenderedFrom,
             HelpUri = info.HelpUri,
         };
@@ -176,7 +176,7 @@ public sealed class ManifestAnalyzer
             RuleName = annotations?.Text("policies.kyverno.io/title") ?? result.Policy,
             Severity = severity,
             Category = annotations?.Text("policies.kyverno.io/category") ?? "Kyverno",
-            Message = undecided ? $"Kyverno rule {result.Policy}/{result.Rule} cannot be decided offline, so it is not passed: {result.Message}" : result.Message,
+            Message = GitOpsSec.Secrets.SecretText.RedactIn(undecided ? $"Kyverno rule {result.Policy}/{result.Rule} cannot be decided offline, so it is not passed: {result.Message}" : result.Message),
             Remediation = annotations?.Text("policies.kyverno.io/description")?.Trim(),
             Resource = obj.Resource,
             Path = obj.Path,

@@ -75,18 +75,47 @@ public static class SecretText
     }
 
     /// <summary>A value safe to print: AKIA************MPLE; short values show at most two characters.</summary>
-    public static string Redact(string secret)
+    /// <summary>
+    /// The one redaction path for text that goes into any output (finding messages and evidence, commit subjects,
+    /// policy messages): every credential the secret detectors recognise in it is replaced by its redaction. A
+    /// Flux source URL with user:password in it is shown as https://user:********@host, wherever it appears.
+    /// </summary>
+    public static string RedactIn(string? text)
     {
-        if (secret.Length <= 8)
+        if (string.IsNullOrEmpty(text))
         {
-            return new string('*', secret.Length);
+            return text ?? string.Empty;
         }
-        if (secret.Length < 20)
+        IReadOnlyList<SecretHit> hits;
+        try
         {
-            return secret[..2] + new string('*', secret.Length - 2);
+            hits = SecretScanner.Default.Scan(text);
         }
-        return secret[..4] + new string('*', Math.Min(secret.Length - 8, 24)) + secret[^4..];
+        catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+        {
+            return Mask; // undecidable in bounded time: show nothing rather than risk a secret
+        }
+        foreach (string secret in hits.Select(h => h.Secret).Where(s => s.Length > 0).Distinct().OrderByDescending(s => s.Length))
+        {
+            text = text.Replace(secret, Redact(secret), StringComparison.Ordinal);
+        }
+        return text;
     }
+
+    /// <summary>The fixed-width mask: it says nothing about the length of what it hides.</summary>
+    public const string Mask = "********";
+
+    /// <summary>
+    /// What output shows of a secret: at most 4 characters of its start (enough to tell an AKIA or ghp_ token from
+    /// another) and a fixed mask, never its end and never its length: 4 characters of a secret of 20 or more,
+    /// 2 of one of 12 to 19, none of a shorter one.
+    /// </summary>
+    public static string Redact(string secret) => secret.Length switch
+    {
+        >= 20 => secret[..4] + Mask,
+        >= 12 => secret[..2] + Mask,
+        _ => Mask,
+    };
 
 
     private static readonly string[] PlaceholderWords =

@@ -42,7 +42,7 @@ public sealed class SecretSearchTests
         Assert.Equal(("GOS2110", "apps/ci.yaml", 4, 13), (f.RuleId, f.Path, f.Line, f.Column));
         Assert.Equal(SecretConfidence.High, f.Confidence);
         Assert.Null(f.Secret);
-        Assert.Equal(token[..4] + new string('*', 24) + token[^4..], f.Redacted);
+        Assert.Equal(token[..4] + "********", f.Redacted);
         Assert.DoesNotContain(token, f.ToString() + f.Message + f.ToFinding().ToString() + f.ToFinding().Evidence);
         Assert.Matches("^[0-9a-f]{32}$", f.Fingerprint);
         Assert.Equal(2, stats.FilesScanned);
@@ -241,5 +241,25 @@ public sealed class SecretSearchTests
         Assert.Equal((expected, "app/config.env"), (f.Commit, f.Path));
         var sequential = SecretSearch.ScanHistory(repo.Path, new HistoryOptions(), new SecretScanOptions { Parallelism = 1 }, host, new()).ToList();
         Assert.Equal(findings.Select(x => (x.Commit, x.Path, x.Fingerprint)), sequential.Select(x => (x.Commit, x.Path, x.Fingerprint)));
+    }
+}
+
+public sealed class RedactionTests
+{
+    [Theory]
+    [InlineData("hunter2")]
+    [InlineData("Summer2024!xy")]
+    [InlineData("AKIAIOSFODNN7EXAMPLE")]
+    [InlineData("ghp_0123456789abcdefghijklmnopqrstuvwxyz0123")]
+    public void Redaction_shows_at_most_four_characters_and_never_the_length(string secret)
+    {
+        string redacted = GitOpsSec.Secrets.SecretText.Redact(secret);
+        string shown = redacted.Replace("*", string.Empty, StringComparison.Ordinal);
+        Assert.True(shown.Length <= 4);
+        Assert.StartsWith(shown, secret, StringComparison.Ordinal);
+        Assert.EndsWith("********", redacted, StringComparison.Ordinal);
+        // The redacted length depends only on the band (under 12, 12-19, 20 and more), not on the secret's length.
+        Assert.Equal(secret.Length >= 20 ? 12 : secret.Length >= 12 ? 10 : 8, redacted.Length);
+        Assert.Equal(redacted.Length, GitOpsSec.Secrets.SecretText.Redact(secret + new string('x', secret.Length >= 20 ? 100 : 0)).Length);
     }
 }
