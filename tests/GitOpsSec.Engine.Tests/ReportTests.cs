@@ -245,3 +245,48 @@ public class BaselineScopeTests
         Assert.Null(baseline.KeyMismatch(file));
     }
 }
+
+public class NamespaceFindingScopeTests
+{
+    private const string Workloads = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: team-a-api
+          namespace: shared
+          annotations:
+            gitopssec.io/suppress.GOS5001: "team A says it is fine"
+        spec:
+          selector: {matchLabels: {app: a}}
+          template: {metadata: {labels: {app: a}}, spec: {containers: [{name: a, image: nginx:1.27}]}}
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: team-b-payments, namespace: shared}
+        spec:
+          selector: {matchLabels: {app: b}}
+          template: {metadata: {labels: {app: b}}, spec: {containers: [{name: b, image: nginx:1.27}]}}
+        """;
+
+    [Fact]
+    public void A_workload_annotation_cannot_suppress_a_finding_about_the_whole_namespace()
+    {
+        using var dir = new TempDir();
+        dir.Write("apps.yaml", Workloads);
+        Finding ns = Scan.Analyze(dir.Path).Findings.Single(f => f.RuleId == "GOS5001");
+        Assert.False(ns.Suppressed);
+        Assert.Equal(new GitOpsSec.Manifests.ResourceRef("Namespace", null, "shared"), ns.Resource);
+        Assert.Equal("apps.yaml", ns.Path); // still shown where the namespace's first workload is
+    }
+
+    [Fact]
+    public void The_Namespace_object_itself_can_suppress_it()
+    {
+        using var dir = new TempDir();
+        dir.Write("apps.yaml", Workloads);
+        dir.Write("namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shared\n  annotations:\n    gitopssec.io/suppress.GOS5001: \"egress handled by the mesh\"\n");
+        Finding ns = Scan.Analyze(dir.Path).Findings.Single(f => f.RuleId == "GOS5001");
+        Assert.True(ns.Suppressed);
+        Assert.Equal("namespace.yaml", ns.Path);
+    }
+}

@@ -54,4 +54,12 @@ internal sealed class RepositoryContext
 /// A violation: where (a field path inside the object), the values for the message placeholders,
 /// and the annotations that can suppress it (the object's and, for workloads, the pod template's).
 /// </summary>
-internal sealed record Violation(FieldPath Path, string Target, string Value, string? Evidence = null, Severity? Severity = null);
+internal sealed record Violation(FieldPath Path, string Target, string Value, string? Evidence = null, Severity? Severity = null)
+{
+    /// <summary>
+    /// For a finding about a whole namespace that is shown at one of its objects (there is no Namespace object):
+    /// the namespace it is about. It is reported as Namespace/&lt;name&gt; and no annotation of the object it is
+    /// shown at can suppress it: one team's Deployment must not silence a finding about every team's namespace.
+    /// </summary>
+    public string? AboutNamespace { get; init; }
+}

@@ -127,7 +127,8 @@ public sealed class ManifestAnalyzer
         string field = v.Path.ToString();
         string shortField = ShortField(v.Path);
         SourceLocation location = obj.Locate(v.Path);
-        string? reason = suppressions.TryGetValue(info.Id, out string? byId) ? byId
+        string? reason = v.AboutNamespace is not null ? null
+            : suppressions.TryGetValue(info.Id, out string? byId) ? byId
             : suppressions.TryGetValue(info.Name, out string? byName) ? byName : null;
         return new Finding
         {
@@ -140,13 +141,13 @@ public sealed class ManifestAnalyzer
                 .Replace("{value}", v.Value, StringComparison.Ordinal)
                 .Replace("{field}", shortField, StringComparison.Ordinal)),
             Remediation = info.Remediation,
-            Resource = obj.Resource,
+            Resource = v.AboutNamespace is string ns ? new ResourceRef("Namespace", null, ns) : obj.Resource,
             Path = location.Path,
             Line = location.Line,
             Column = location.Column,
             Field = field,
             Commit = obj.Revision,
-            Fingerprint = Fingerprint(info.Id, obj, field),
+            Fingerprint = v.AboutNamespace is string about ? Fingerprint(info.Id, new ResourceRef("Namespace", null, about), field) : Fingerprint(info.Id, obj, field),
             Suppressed = reason is not null,
             SuppressionReason = reason,
             Evidence = GitOpsSec.Secrets.SecretText.RedactIn(v.Evidence ?? $"{shortField}: {v.Value}"),
@@ -213,6 +214,13 @@ public sealed class ManifestAnalyzer
     /// identity and field; no line numbers, so reformatting keeps it. The place is part of it so that accepting a
     /// finding in overlays/dev does not accept the same Deployment in overlays/prod.
     /// </summary>
+    /// <summary>The fingerprint of a finding about a resource that has no object of its own (a namespace the repository does not define).</summary>
+    private static string Fingerprint(string ruleId, ResourceRef resource, string field)
+    {
+        string identity = string.Join('\u001f', ruleId, resource.Kind, resource.Namespace ?? string.Empty, resource.Name ?? string.Empty, field);
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(identity)), 0, 16).ToLowerInvariant();
+    }
+
     public static string Fingerprint(string ruleId, ManifestObject obj, string field)
     {
         string identity = string.Join('\u001f', ruleId, obj.RenderedFrom ?? string.Empty, obj.Path, obj.ApiVersion.Split('/')[0], obj.Kind,

@@ -18,7 +18,10 @@ internal sealed class NamespaceWithoutDefaultDenyRule : IRepositoryRule
             {
                 string missing = ns.DefaultDenyEgress ? "ingress" : "ingress or egress";
                 yield return (where, new Violation(FieldPath.Root.Key("metadata").Key("namespace"), ns.Namespace,
-                    $"{ns.Workloads} workload(s); no default-deny {missing} policy"));
+                    $"{ns.Workloads} workload(s); no default-deny {missing} policy")
+                {
+                    AboutNamespace = where.Kind == "Namespace" ? null : ns.Namespace,
+                });
             }
         }
     }
