@@ -60,6 +60,12 @@ public sealed record Finding
     public bool IsOpen => !Suppressed && !Baselined;
     public string? SuppressionReason { get; init; }
 
+    /// <summary>Who suppressed it: Annotation (the object), Inline (a gitopssec:allow comment) or Config (.gitopssec.yaml exclude).</summary>
+    public string? SuppressedBy { get; init; }
+
+    /// <summary>The rule's severity before a rules.severity override of the configuration changed it; null when none did.</summary>
+    public Severity? OriginalSeverity { get; init; }
+
     /// <summary>What was seen; never a secret value in clear.</summary>
     public string? Evidence { get; init; }
 

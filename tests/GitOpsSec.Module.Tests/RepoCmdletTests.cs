@@ -76,4 +76,38 @@ public class ConfigCmdletTests
         Assert.StartsWith("GitOpsSec.Config.Invalid", (string)bad.Output[0].BaseObject, StringComparison.Ordinal);
         Assert.Contains(".gitopssec.yaml:2:", (string)bad.Output[1].BaseObject, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void What_the_configuration_suppresses_or_downgrades_is_counted_and_listed()
+    {
+        using var dir = new TempDir();
+        dir.Write("apps/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: prod}\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n    securityContext: {privileged: true}\n");
+        dir.Write("legacy/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: old, namespace: prod}\nspec:\n  hostNetwork: true\n  containers: [{name: old, image: nginx:1.27}]\n");
+        dir.Write(".gitopssec.yaml", "exclude: ['legacy/**']\nrules:\n  severity:\n    GOS1003: Info\n  disabled: [GOS6002]\n");
+        using var session = new PowerShellSession(dir.Path);
+        var run = session.Run("Test-GitOpsRepo -Path . -NoSecretScan");
+        string P(System.Management.Automation.PSObject o, string name) => o.Properties[name].Value?.ToString() ?? string.Empty;
+        var privileged = run.Output.Single(o => P(o, "RuleId") == "GOS1003");
+        Assert.Equal(("Info", "Critical"), (P(privileged, "Severity"), P(privileged, "OriginalSeverity")));
+        var legacy = run.Output.Where(o => P(o, "Path").StartsWith("legacy/", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(legacy);
+        Assert.All(legacy, f =>
+        {
+            Assert.Equal("True", P(f, "Suppressed"));
+            Assert.Equal("Config", P(f, "SuppressedBy"));
+            Assert.Contains("legacy/**", P(f, "SuppressionReason"), StringComparison.Ordinal);
+        });
+        Assert.Contains(run.Warnings, w => w.Message.Contains("by exclude", StringComparison.Ordinal));
+        var summary = session.Run("Test-GitOpsRepo -Path . -NoSecretScan -Summary").Output.Single();
+        Assert.True((int)summary.Properties["SuppressedByConfig"].Value > 0);
+        Assert.Equal(1, (int)summary.Properties["Downgraded"].Value);
+        Assert.Equal("GOS6002", string.Join(",", ((System.Collections.IEnumerable)summary.Properties["DisabledRules"].Value).Cast<object>()));
+        Assert.Contains("by configuration", summary.BaseObject.ToString(), StringComparison.Ordinal);
+        string sarif = Path.Combine(dir.Path, "r.sarif"), markdown = Path.Combine(dir.Path, "r.md");
+        session.Run("Test-GitOpsRepo -Path . -NoSecretScan | Export-GitOpsReport Sarif $args[0]", sarif).AssertNoErrors();
+        session.Run("Test-GitOpsRepo -Path . -NoSecretScan | Export-GitOpsReport Markdown $args[0]", markdown).AssertNoErrors();
+        Assert.Contains("\"originalSeverity\": \"Critical\"", File.ReadAllText(sarif), StringComparison.Ordinal);
+        Assert.Contains("\"kind\": \"external\"", File.ReadAllText(sarif), StringComparison.Ordinal);
+        Assert.Contains("suppressed or re-rated by the configuration", File.ReadAllText(markdown), StringComparison.Ordinal);
+    }
 }

@@ -83,6 +83,15 @@ public sealed class RepoSummary
     public required int Open { get; init; }
     public required int Suppressed { get; init; }
     public required int Baselined { get; init; }
+
+    /// <summary>Of the suppressed: those the configuration suppressed (exclude), not an annotation or comment.</summary>
+    public required int SuppressedByConfig { get; init; }
+
+    /// <summary>Findings whose severity a rules.severity override of the configuration lowered.</summary>
+    public required int Downgraded { get; init; }
+
+    /// <summary>Rules the configuration switched off (rules.disabled): they did not run, so their findings are unknown.</summary>
+    public IReadOnlyList<string> DisabledRules { get; init; } = Array.Empty<string>();
     public required IReadOnlyDictionary<string, int> OpenBySeverity { get; init; }
     public required IReadOnlyDictionary<string, int> OpenByCategory { get; init; }
     public Severity? FailOn { get; init; }
@@ -90,7 +99,7 @@ public sealed class RepoSummary
     public bool Passed => Failing == 0;
     public string Verdict => Passed ? "Passed" : "Failed";
 
-    public static RepoSummary From(IReadOnlyList<Finding> findings, Severity? failOn)
+    public static RepoSummary From(IReadOnlyList<Finding> findings, Severity? failOn, IReadOnlyList<string>? disabledRules = null)
     {
         var open = findings.Where(f => f.IsOpen).ToList();
         return new RepoSummary
@@ -99,6 +108,9 @@ public sealed class RepoSummary
             Open = open.Count,
             Suppressed = findings.Count(f => f.Suppressed),
             Baselined = findings.Count(f => f.Baselined && !f.Suppressed),
+            SuppressedByConfig = findings.Count(f => f.Suppressed && f.SuppressedBy == "Config"),
+            Downgraded = findings.Count(f => f.OriginalSeverity is Severity before && f.Severity < before),
+            DisabledRules = disabledRules ?? Array.Empty<string>(),
             OpenBySeverity = new[] { Severity.Critical, Severity.High, Severity.Medium, Severity.Low, Severity.Info }
                 .ToDictionary(s => s.ToString(), s => open.Count(f => f.Severity == s)),
             OpenByCategory = open.GroupBy(f => f.Category).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
@@ -108,5 +120,8 @@ public sealed class RepoSummary
     }
 
     public override string ToString() =>
-        $"{Verdict}: {Open} open ({string.Join(", ", OpenBySeverity.Where(p => p.Value > 0).Select(p => $"{p.Value} {p.Key}"))}), {Suppressed} suppressed, {Baselined} baselined";
+        $"{Verdict}: {Open} open ({string.Join(", ", OpenBySeverity.Where(p => p.Value > 0).Select(p => $"{p.Value} {p.Key}"))}), {Suppressed} suppressed" +
+        (SuppressedByConfig > 0 ? $" ({SuppressedByConfig} by configuration)" : string.Empty) + $", {Baselined} baselined" +
+        (Downgraded > 0 ? $", {Downgraded} downgraded by configuration" : string.Empty) +
+        (DisabledRules.Count > 0 ? $", rules disabled by configuration: {string.Join(", ", DisabledRules)}" : string.Empty);
 }

@@ -167,16 +167,45 @@ public sealed class GitOpsConfig
     }
 
     /// <summary>Whether a path (relative to the repository root) is excluded by a glob (** any depth, * within a folder).</summary>
-    public bool IsExcluded(string? relativePath) =>
-        relativePath is not null && ExcludeRegexes.Any(r => r.IsMatch(relativePath));
+    public bool IsExcluded(string? relativePath) => ExcludedBy(relativePath) is not null;
+
+    /// <summary>The exclude glob that matches <paramref name="relativePath"/>, or null.</summary>
+    public string? ExcludedBy(string? relativePath)
+    {
+        if (relativePath is null)
+        {
+            return null;
+        }
+        for (int i = 0; i < ExcludeRegexes.Length; i++)
+        {
+            if (ExcludeRegexes[i].IsMatch(relativePath))
+            {
+                return Exclude[i];
+            }
+        }
+        return null;
+    }
 
     private Regex[]? _excludeRegexes;
 
     private Regex[] ExcludeRegexes => _excludeRegexes ??= Exclude.Select(GlobToRegex).ToArray();
 
-    /// <summary>A finding with this config's severity override applied.</summary>
-    public Finding Apply(Finding finding) =>
-        SeverityOverrides.TryGetValue(finding.RuleId, out Severity s) && s != finding.Severity ? finding with { Severity = s } : finding;
+    /// <summary>
+    /// A finding with what this config does to it, visibly: in an excluded path it is kept as suppressed (SuppressedBy
+    /// Config, the glob as reason), never dropped; a severity override keeps the rule's own severity in OriginalSeverity.
+    /// </summary>
+    public Finding Apply(Finding finding)
+    {
+        if (SeverityOverrides.TryGetValue(finding.RuleId, out Severity s) && s != finding.Severity)
+        {
+            finding = finding with { OriginalSeverity = finding.Severity, Severity = s };
+        }
+        if (!finding.Suppressed && ExcludedBy(finding.Path) is string glob)
+        {
+            finding = finding with { Suppressed = true, SuppressedBy = "Config", SuppressionReason = $"excluded by '{glob}' in {ToString()}" };
+        }
+        return finding;
+    }
 
     public override string ToString() => Source ?? "(defaults)";
 

@@ -160,7 +160,7 @@ public static class ReportWriter
                 {
                     w.WriteStartArray("suppressions");
                     w.WriteStartObject();
-                    w.WriteString("kind", "inSource");
+                    w.WriteString("kind", f.SuppressedBy == "Config" ? "external" : "inSource");
                     w.WriteString("status", "accepted");
                     w.WriteString("justification", f.SuppressionReason ?? string.Empty);
                     w.WriteEndObject();
@@ -168,6 +168,10 @@ public static class ReportWriter
                 }
                 w.WriteStartObject("properties");
                 w.WriteString("severity", f.Severity.ToString());
+                if (f.OriginalSeverity is Severity original)
+                {
+                    w.WriteString("originalSeverity", original.ToString()); // lowered or raised by rules.severity in the configuration
+                }
                 w.WriteString("category", f.Category);
                 if (f.Field is not null)
                 {
@@ -251,6 +255,17 @@ public static class ReportWriter
                 sb.AppendLine($"| {f.Severity} | {OutputEscaping.MarkdownText(f.RuleId)} {OutputEscaping.MarkdownCode(f.RuleName)} | {OutputEscaping.MarkdownText(f.Resource?.ToString())} | {OutputEscaping.MarkdownCode(f.Location)} | {OutputEscaping.MarkdownText(f.Message)} |");
             }
         }
+        var configured = findings.Where(f => f.SuppressedBy == "Config" || f.OriginalSeverity is not null).ToList();
+        if (configured.Count > 0)
+        {
+            sb.AppendLine().AppendLine($"**{configured.Count} finding(s) suppressed or re-rated by the configuration:**").AppendLine();
+            sb.AppendLine("| Rule | Resource | Location | What the configuration did |").AppendLine("|---|---|---|---|");
+            foreach (Finding f in configured.OrderBy(f => f.RuleId, StringComparer.Ordinal).ThenBy(f => f.Path, StringComparer.Ordinal))
+            {
+                string what = f.SuppressedBy == "Config" ? f.SuppressionReason ?? "suppressed" : $"severity {f.OriginalSeverity} changed to {f.Severity}";
+                sb.AppendLine($"| {OutputEscaping.MarkdownText(f.RuleId)} | {OutputEscaping.MarkdownText(f.Resource?.ToString())} | {OutputEscaping.MarkdownCode(f.Location)} | {OutputEscaping.MarkdownText(what)} |");
+            }
+        }
         return sb.ToString();
     }
 
@@ -280,7 +295,7 @@ public static class ReportWriter
         sb.Append("</tr></table>\n<table id=\"findings\"><tr><th>Severity</th><th>Rule</th><th>Resource</th><th>Location</th><th>Message</th><th>Remediation</th><th>Suppressed</th></tr>\n");
         foreach (Finding f in findings.OrderBy(f => f.Suppressed).ThenByDescending(f => f.Severity).ThenBy(f => f.Path, StringComparer.Ordinal).ThenBy(f => f.Line))
         {
-            sb.Append($"<tr><td class=\"{f.Severity}\">{f.Severity}</td><td>{E(f.RuleId)} {E(f.RuleName)}</td><td>{E(f.Resource?.ToString())}</td>")
+            sb.Append($"<tr><td class=\"{f.Severity}\">{f.Severity}{(f.OriginalSeverity is Severity was ? $" (was {was}, by configuration)" : string.Empty)}</td><td>{E(f.RuleId)} {E(f.RuleName)}</td><td>{E(f.Resource?.ToString())}</td>")
               .Append($"<td>{E(f.Location)}</td><td>{E(f.Message)}</td><td>{E(f.Remediation)}</td><td>{(f.Suppressed ? E(f.SuppressionReason) : string.Empty)}</td></tr>\n");
         }
         sb.Append("</table></body></html>\n");

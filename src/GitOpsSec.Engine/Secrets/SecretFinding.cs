@@ -113,6 +113,7 @@ public sealed record SecretFinding
         Fingerprint = Fingerprint,
         Suppressed = Suppressed,
         SuppressionReason = SuppressionReason,
+        SuppressedBy = Suppressed ? "Inline" : null,
         Baselined = Baselined,
         Evidence = Redacted,
         HelpUri = HelpUri,

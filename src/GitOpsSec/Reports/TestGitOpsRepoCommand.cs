@@ -144,7 +144,12 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
         }
         _protected?.Dispose();
         Severity? threshold = FailOn is null ? _config.FailOn : Enum.Parse<Severity>(FailOn, ignoreCase: true);
-        RepoSummary summary = RepoSummary.From(_findings, threshold);
+        RepoSummary summary = RepoSummary.From(_findings, threshold, _config.DisabledRules);
+        if (summary.SuppressedByConfig > 0 || summary.Downgraded > 0 || summary.DisabledRules.Count > 0)
+        {
+            WriteWarning($"The configuration ({_protected?.Origin ?? _config.ToString()}) suppressed {summary.SuppressedByConfig} finding(s) by exclude, " +
+                $"lowered the severity of {summary.Downgraded} and disabled {summary.DisabledRules.Count} rule(s); each suppressed finding carries SuppressedBy Config and its reason.");
+        }
         if (Summary)
         {
             WriteObject(summary);
@@ -272,10 +277,6 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
     {
         foreach (Finding raw in findings)
         {
-            if (_config.IsExcluded(raw.Path))
-            {
-                continue;
-            }
             Finding configured = _config.Apply(raw);
             Finding finding = _baseline?.Apply(configured) ?? configured;
             _findings.Add(finding);
