@@ -171,6 +171,20 @@ public class SealedSecretCmdletTests
     }
 
     [Fact]
+    public void ConvertTo_SealedSecret_ReplaceInPlace_is_all_or_nothing_per_file()
+    {
+        using var dir = new TempDir();
+        string original = "apiVersion: v1\nkind: Secret\nmetadata: {name: good, namespace: payments}\nstringData: {token: s3cr3t-value-one}\n---\n" +
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: broken, namespace: payments}\ndata: {password: '%%% not base64 %%%'}\n";
+        string file = dir.Write("secrets.yaml", original);
+        using var session = new PowerShellSession();
+        var run = session.Run("ConvertTo-SealedSecret -Path $args[0] -CertificatePath $args[1] -ReplaceInPlace", file, Cert);
+        Assert.Contains("GitOpsSec.SealedSecret.FileNotRewritten", run.ErrorIds);
+        Assert.Equal(original, File.ReadAllText(file)); // not one Secret sealed next to a plaintext one
+        Assert.DoesNotContain(run.Errors, e => e.ToString().Contains("s3cr3t-value-one", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void ConvertTo_SealedSecret_reports_non_secrets_and_bad_data_without_printing_values()
     {
         using var session = new PowerShellSession();

@@ -12,12 +12,15 @@ public static class SealedSecretFiles
 
     /// <summary>
     /// Seals every v1 Secret document of a file's text; other documents and comments are kept.
-    /// Returns the new text (null when the file has no Secret) and the SealedSecrets made.
+    /// Returns the new text (null when the file has no Secret) and the SealedSecrets made. All or nothing: when
+    /// one Secret cannot be sealed the text is null and nothing is made, so a rewrite never leaves a plaintext
+    /// Secret next to sealed ones (GitOpsSec.SealedSecret.FileNotRewritten names the file).
     /// </summary>
     public static (string? Text, List<SealedSecret> Sealed) SealSecrets(string text, string target, SealedSecretCertificate certificate,
         SealingScope? scope, string? @namespace, Action<ScanError> error, ISet<int>? onlyDocuments = null)
     {
         var made = new List<SealedSecret>();
+        bool failed = false;
         string? rewritten = DocumentRewriter.Rewrite(text, target, doc =>
         {
             if (doc.Root is not YMapping map || map.Text("kind") != "Secret" || map.Text("apiVersion") != "v1" ||
@@ -35,18 +38,20 @@ public static class SealedSecretFiles
             }
             catch (GitOpsSecOperationException e)
             {
+                failed = true;
                 error(e.ToScanError() with { Target = target, Line = doc.Root.Line });
                 return null;
             }
         }, error);
-        return (rewritten, made);
+        return failed ? NotRewritten(target, error, made) : (rewritten, made);
     }
 
-    /// <summary>Re-encrypts every SealedSecret document of a file's text to a new certificate.</summary>
+    /// <summary>Re-encrypts every SealedSecret document of a file's text to a new certificate; all or nothing, like <see cref="SealSecrets"/>.</summary>
     public static (string? Text, List<SealedSecret> Updated) Reencrypt(string text, string target, SealedSecretKeyRing keys,
         SealedSecretCertificate newCertificate, Action<ScanError> error)
     {
         var updated = new List<SealedSecret>();
+        bool failed = false;
         string? rewritten = DocumentRewriter.Rewrite(text, target, doc =>
         {
             if (doc.Root is not YMapping map || map.Text("kind") != SealedSecret.Kind)
@@ -61,11 +66,20 @@ public static class SealedSecretFiles
             }
             catch (GitOpsSecOperationException e)
             {
+                failed = true;
                 error(e.ToScanError() with { Target = target, Line = doc.Root.Line });
                 return null;
             }
         }, error);
-        return (rewritten, updated);
+        return failed ? NotRewritten(target, error, updated) : (rewritten, updated);
+    }
+
+    private static (string? Text, List<SealedSecret> Made) NotRewritten(string target, Action<ScanError> error, List<SealedSecret> done)
+    {
+        error(new ScanError("GitOpsSec.SealedSecret.FileNotRewritten", ScanErrorCategory.InvalidData,
+            $"'{target}' was left as it was: {done.Count} document(s) could be processed, but not all of them, and a partial rewrite would mix sealed and unsealed documents. Fix the errors above and run again.",
+            target));
+        return (null, new List<SealedSecret>());
     }
 
     /// <summary>Adds or replaces keys in the file's one SealedSecret (kubeseal --merge-into).</summary>
