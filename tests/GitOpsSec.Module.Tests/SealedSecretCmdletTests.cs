@@ -171,6 +171,42 @@ public class SealedSecretCmdletTests
     }
 
     [Fact]
+    public void Output_files_honour_NoClobber_and_Force_like_the_PowerShell_file_cmdlets()
+    {
+        using var dir = new TempDir();
+        using var session = new PowerShellSession(dir.Path);
+        string sealedFile = dir.Write("db.sealed.yaml", "keep me\n");
+        var refused = session.Run("New-SealedSecretManifest db -Namespace payments -Data @{ a = 'one' } -CertificatePath $args[0] -OutFile $args[1] -NoClobber", Cert, sealedFile);
+        Assert.Equal(new[] { "GitOpsSec.File.Exists" }, refused.ErrorIds);
+        Assert.Equal("keep me\n", File.ReadAllText(sealedFile));
+        File.SetUnixFileMode(sealedFile, UnixFileMode.UserRead);
+        var readOnly = session.Run("New-SealedSecretManifest db -Namespace payments -Data @{ a = 'one' } -CertificatePath $args[0] -OutFile $args[1]", Cert, sealedFile);
+        Assert.Equal(new[] { "GitOpsSec.File.ReadOnly" }, readOnly.ErrorIds);
+        session.Run("New-SealedSecretManifest db -Namespace payments -Data @{ a = 'one' } -CertificatePath $args[0] -OutFile $args[1] -Force", Cert, sealedFile).AssertNoErrors();
+        Assert.Contains("kind: SealedSecret", File.ReadAllText(sealedFile), StringComparison.Ordinal);
+
+        string baseline = dir.Write("baseline.json", "{}\n");
+        dir.Write("pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: nginx:1.27, securityContext: {privileged: true}}]\n");
+        var noClobber = session.Run("Test-GitOpsManifest ./pod.yaml | Export-GitOpsBaseline $args[0] -NoClobber", baseline);
+        Assert.Equal(new[] { "GitOpsSec.File.Exists" }, noClobber.ErrorIds);
+        Assert.Equal("{}\n", File.ReadAllText(baseline));
+        session.Run("Test-GitOpsManifest ./pod.yaml | Export-GitOpsBaseline $args[0]", baseline).AssertNoErrors();
+        Assert.Contains("GOS1003", File.ReadAllText(baseline), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unprotect_SealedSecret_AsPlainText_returns_binary_values_intact()
+    {
+        using var dir = new TempDir();
+        using var session = new PowerShellSession(dir.Path);
+        string file = Path.Combine(dir.Path, "blob.sealed.yaml");
+        session.Run("New-SealedSecretManifest blob -Namespace payments -Data @{ blob = [byte[]](0, 255, 7, 128) } -CertificatePath $args[0] -OutFile $args[1]", Cert, file).AssertNoErrors();
+        var plain = session.Run("(Unprotect-SealedSecret -Path $args[0] -PrivateKeyPath $args[1] -AsPlainText).Data['blob'] -join ','", file, Key);
+        plain.AssertNoErrors();
+        Assert.Equal("0,255,7,128", (string)plain.SingleValue());
+    }
+
+    [Fact]
     public void ConvertTo_SealedSecret_ReplaceInPlace_is_all_or_nothing_per_file()
     {
         using var dir = new TempDir();

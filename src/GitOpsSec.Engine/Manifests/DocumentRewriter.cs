@@ -40,9 +40,30 @@ public static class DocumentRewriter
 /// <summary>Writes a file so that readers see the old or the new content, never half of it.</summary>
 public static class AtomicFile
 {
-    public static void WriteAllText(string path, string content)
+    /// <summary>
+    /// Replaces <paramref name="path"/> with <paramref name="content"/>. As PowerShell's file cmdlets do:
+    /// <paramref name="noClobber"/> refuses to replace an existing file (GitOpsSec.File.Exists), and a read-only one
+    /// is replaced only with <paramref name="force"/> (GitOpsSec.File.ReadOnly).
+    /// </summary>
+    public static void WriteAllText(string path, string content, bool noClobber = false, bool force = true)
     {
         string full = Path.GetFullPath(path);
+        if (File.Exists(full))
+        {
+            if (noClobber)
+            {
+                throw new GitOpsSecOperationException("GitOpsSec.File.Exists", ScanErrorCategory.InvalidOperation,
+                    $"'{path}' already exists and -NoClobber was given; it was left as it was.", path);
+            }
+            bool readOnly = OperatingSystem.IsWindows()
+                ? File.GetAttributes(full).HasFlag(FileAttributes.ReadOnly)
+                : (File.GetUnixFileMode(full) & UnixFileMode.UserWrite) == 0;
+            if (readOnly && !force)
+            {
+                throw new GitOpsSecOperationException("GitOpsSec.File.ReadOnly", ScanErrorCategory.PermissionDenied,
+                    $"'{path}' is read-only; use -Force to replace it.", path);
+            }
+        }
         string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {

@@ -37,7 +37,8 @@ public sealed class RecoveredSecret
             }
             if (asPlainText)
             {
-                Data[key] = binary.Contains(key) ? bytes : text;
+                // A copy: the caller wipes the decrypted buffers once the object is written, and the user's value must survive that.
+                Data[key] = binary.Contains(key) ? bytes.ToArray() : text;
             }
             else
             {

@@ -12,6 +12,14 @@ public abstract class FindingsExportCmdlet : GitOpsCmdlet
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public PSObject[]? InputObject { get; set; }
 
+    /// <summary>Do not replace an existing file (GitOpsSec.File.Exists instead), as Export-Csv -NoClobber.</summary>
+    [Parameter]
+    public SwitchParameter NoClobber { get; set; }
+
+    /// <summary>Replace the file even when it is read-only.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     internal List<Finding> Findings { get; } = new();
 
     protected override void ProcessRecord()
@@ -38,13 +46,13 @@ public abstract class FindingsExportCmdlet : GitOpsCmdlet
     internal void WriteFile(string path, string content, string action)
     {
         string file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
-        if (!ShouldProcess(file, action))
+        if (!ShouldProcess(file, File.Exists(file) ? $"{action} (replacing the existing file)" : action))
         {
             return;
         }
         try
         {
-            AtomicFile.WriteAllText(file, content);
+            AtomicFile.WriteAllText(file, content, NoClobber, Force);
             WriteObject(new FileInfo(file));
         }
         catch (GitOpsSecOperationException e)

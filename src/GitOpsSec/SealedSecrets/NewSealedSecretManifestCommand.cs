@@ -57,6 +57,14 @@ public sealed class NewSealedSecretManifestCommand : SealingCmdlet
     [Parameter(ParameterSetName = "New")]
     public string? OutFile { get; set; }
 
+    /// <summary>With -OutFile: do not replace an existing file (GitOpsSec.File.Exists instead).</summary>
+    [Parameter]
+    public SwitchParameter NoClobber { get; set; }
+
+    /// <summary>With -OutFile: replace the file even when it is read-only.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void EndProcessing()
     {
         SortedDictionary<string, byte[]> values;
@@ -99,9 +107,9 @@ public sealed class NewSealedSecretManifestCommand : SealingCmdlet
             if (OutFile is not null)
             {
                 string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutFile);
-                if (ShouldProcess(path, $"Write SealedSecret {result.Namespace}/{result.Name}"))
+                if (ShouldProcess(path, $"Write SealedSecret {result.Namespace}/{result.Name}{(File.Exists(path) ? " (replacing the existing file)" : string.Empty)}"))
                 {
-                    AtomicFile.WriteAllText(path, result.ToYaml());
+                    AtomicFile.WriteAllText(path, result.ToYaml(), NoClobber, Force);
                 }
                 if (!AsObject)
                 {
