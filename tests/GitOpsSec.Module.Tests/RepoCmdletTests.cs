@@ -65,10 +65,13 @@ public class ConfigCmdletTests
         Assert.Equal("Baseline", config.Single().Level.ToString());
 
         var result = session.Run("try { Test-GitOpsRepo $args[0] } catch { $_.FullyQualifiedErrorId }", dir.Path);
-        var findings = result.Output.Where(o => o.BaseObject is not string).Select(FindingView.From).ToList();
+        var all = result.Output.Where(o => o.BaseObject is not string).Select(FindingView.From).ToList();
+        var findings = all.Where(f => !f.Suppressed).ToList();
         Assert.Equal(new[] { "GOS1002", "GOS1006" }, findings.Select(f => f.RuleId).OrderBy(x => x));
         Assert.Equal("Low", findings.Single(f => f.RuleId == "GOS1006").Severity);
         Assert.DoesNotContain(findings, f => f.Path!.StartsWith("legacy/", StringComparison.Ordinal));
+        // The excluded file's finding is still there, suppressed by the configuration with the glob as reason.
+        Assert.Contains(all, f => f.Path == "legacy/pod.yaml" && f.Suppressed && f.SuppressionReason!.Contains("legacy/**", StringComparison.Ordinal));
         Assert.StartsWith("GitOpsSec.Policy.Failed", (string)result.Output.Last().BaseObject, StringComparison.Ordinal);
 
         dir.Write(".gitopssec.yaml", "level: Baseline\nrulez: {}\n");
