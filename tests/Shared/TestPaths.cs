@@ -61,6 +61,15 @@ public sealed class TempDir : IDisposable
         return full;
     }
 
+    /// <summary>A sub-folder only the owner may enter (0700), as gpg and gpgsm require of a GNUPGHOME.</summary>
+    public string PrivateFolder(string relative)
+    {
+        string full = System.IO.Path.Combine(Path, relative);
+        Directory.CreateDirectory(full);
+        File.SetUnixFileMode(full, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return full;
+    }
+
     public string WriteBytes(string relative, byte[] content)
     {
         string full = System.IO.Path.Combine(Path, relative);

@@ -33,16 +33,8 @@ public sealed class OpenPgpAdversarialTests : IDisposable
     public OpenPgpAdversarialTests(ITestOutputHelper output)
     {
         _output = output;
-        _signHome = Home("sign");
-        _verifyHome = Home("verify");
-    }
-
-    private string Home(string name)
-    {
-        string d = Path.Combine(_dir.Path, name);
-        Directory.CreateDirectory(d);
-        File.SetUnixFileMode(d, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return d;
+        _signHome = _dir.PrivateFolder("sign");
+        _verifyHome = _dir.PrivateFolder("verify");
     }
 
     private string Gpg(params string[] args) => Proc.Check("gpg", new[] { "--batch", "--pinentry-mode", "loopback", "--passphrase", "" }.Concat(args), environment: new Dictionary<string, string> { ["GNUPGHOME"] = _signHome });
@@ -75,7 +67,7 @@ public sealed class OpenPgpAdversarialTests : IDisposable
         var generator = new PgpSignatureGenerator(pub.Algorithm, hash);
         generator.InitSign(type, key);
         var hashed = new PgpSignatureSubpacketGenerator();
-        hashed.SetSignatureCreationTime(false, at ?? DateTime.UtcNow.AddSeconds(-5));
+        hashed.SetSignatureCreationTime(false, at ?? DateTime.UtcNow); // not earlier: the keys were made a moment ago, and a signature older than its key is an error
         hashed.SetIssuerKeyID(false, pub.KeyId);
         extra?.Invoke(hashed);
         generator.SetHashedSubpackets(hashed.Generate());

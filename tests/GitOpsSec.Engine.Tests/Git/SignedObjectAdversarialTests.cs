@@ -30,9 +30,7 @@ public sealed class SignedObjectAdversarialTests : IDisposable
     public SignedObjectAdversarialTests(ITestOutputHelper output)
     {
         _output = output;
-        _home = Path.Combine(_dir.Path, "gnupg");
-        Directory.CreateDirectory(_home);
-        File.SetUnixFileMode(_home, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        _home = _dir.PrivateFolder("gnupg");
         _env = new Dictionary<string, string> { ["GNUPGHOME"] = _home };
         Gpg("--quick-gen-key", "Trusted Dev <trusted@example.com>", "ed25519", "sign", "never");
         Gpg("--quick-gen-key", "Unknown Dev <unknown@example.com>", "ed25519", "sign", "never");

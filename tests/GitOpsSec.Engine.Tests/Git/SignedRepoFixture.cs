@@ -20,8 +20,8 @@ public sealed class SignedRepoFixture : IDisposable
 
     public SignedRepoFixture()
     {
-        SignHome = Dir("gnupg-sign");
-        VerifyHome = Dir("gnupg-verify");
+        SignHome = _keys.PrivateFolder("gnupg-sign");
+        VerifyHome = _keys.PrivateFolder("gnupg-verify");
         string Fpr(string home, string uid) =>
             Run("gpg", home, "--batch", "--with-colons", "--list-keys", uid).Split('\n').First(l => l.StartsWith("fpr:", StringComparison.Ordinal)).Split(':')[9];
         void Gen(string uid, string algo, string expire, params string[] extra) =>
@@ -157,14 +157,6 @@ public sealed class SignedRepoFixture : IDisposable
         string file = System.IO.Path.Combine(_keys.Path, $"id_{type}{name}");
         Run("ssh-keygen", null, "-q", "-t", type, "-N", "", "-C", $"{type}{name}@example.com", "-f", file);
         return file;
-    }
-
-    private string Dir(string name)
-    {
-        string d = System.IO.Path.Combine(_keys.Path, name);
-        Directory.CreateDirectory(d);
-        File.SetUnixFileMode(d, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return d;
     }
 
     private static string Run(string exe, string? gnupgHome, params string[] args) => RunWithInput(exe, gnupgHome, null, args);

@@ -123,9 +123,7 @@ public sealed class X509AdversarialTests : IDisposable
         commits["tampered"] = AdversarialRepo.HashObject(_repo, "commit", raw);
 
         // gpgsm trusts the root (no "relax"), CRLs off: the root is all it is given, as GitOpsSec is.
-        string home = Path.Combine(_dir.Path, "gnupg");
-        Directory.CreateDirectory(home);
-        File.SetUnixFileMode(home, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string home = _dir.PrivateFolder("gnupg");
         File.WriteAllText(Path.Combine(home, "gpgsm.conf"), "disable-crl-checks\n");
         File.WriteAllText(Path.Combine(home, "trustlist.txt"), Ssl("x509", "-in", "root.pem", "-noout", "-fingerprint", "-sha1").Trim().Split('=')[1] + " S\n");
         var env = new Dictionary<string, string> { ["GNUPGHOME"] = home };

@@ -55,9 +55,7 @@ public sealed class X509SignatureTests
         Assert.Equal(SignatureStatus.Untrusted, ours[untrusted].Status);
 
         // git, through gpgsm trusting only the trusted certificate.
-        string home = Path.Combine(dir.Path, "gnupg");
-        Directory.CreateDirectory(home);
-        File.SetUnixFileMode(home, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string home = dir.PrivateFolder("gnupg");
         File.WriteAllText(Path.Combine(home, "gpgsm.conf"), "disable-crl-checks\n");
         string fpr = Run("openssl", null, "x509", "-in", trusted.Cert, "-noout", "-fingerprint", "-sha1").Trim().Split('=')[1];
         File.WriteAllText(Path.Combine(home, "trustlist.txt"), fpr + " S relax\n");
