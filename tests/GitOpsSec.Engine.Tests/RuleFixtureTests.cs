@@ -19,6 +19,8 @@ public class RuleFixtureTests
         var (findings, host) = Scan.Analyze(path, new RuleSelection
         {
             Include = new[] { ruleId },
+            // A Pod Security control is checked at its own level: at the restricted level some baseline controls are replaced (capabilities, seccomp).
+            Level = RuleCatalog.Find(ruleId)?.Level == GitOpsSec.PodSecurityLevel.Baseline ? GitOpsSec.PodSecurityLevel.Baseline : GitOpsSec.PodSecurityLevel.Restricted,
             AllowedRegistries = File.Exists(registries) ? File.ReadAllLines(registries).Where(l => l.Length > 0).ToArray() : Array.Empty<string>(),
             RequireSignedCommits = File.Exists(Path.Combine(TestPaths.RuleFixtures, ruleId, "require-signed-commits")),
         });
@@ -62,8 +64,8 @@ public class RuleFixtureTests
     [Fact]
     public void Catalog_entries_are_complete_and_names_are_kebab_case()
     {
-        Assert.Equal(56, RuleCatalog.ManifestRules.Count);
-        Assert.Equal(56 + GitOpsSec.Secrets.SecretDetectorCatalog.Detectors.Count + GitOpsSec.Git.ProvenanceRules.All.Count + 1, RuleCatalog.Rules.Count);
+        Assert.Equal(60, RuleCatalog.ManifestRules.Count);
+        Assert.Equal(60 + GitOpsSec.Secrets.SecretDetectorCatalog.Detectors.Count + GitOpsSec.Git.ProvenanceRules.All.Count + 1, RuleCatalog.Rules.Count);
         Assert.Equal(5, GitOpsSec.Git.ProvenanceRules.All.Count);
         Assert.All(RuleCatalog.Rules, r =>
         {

@@ -7,12 +7,12 @@ public class GetGitOpsRuleTests
     {
         using var session = new PowerShellSession();
         var all = session.Run("Get-GitOpsRule").Rules();
-        Assert.Equal(56 + 39 + 5 + 1, all.Count);
+        Assert.Equal(60 + 39 + 5 + 1, all.Count);
         Assert.Equal(5, session.Run("Get-GitOpsRule -Category Provenance").Output.Count);
         var detectors = session.Run("Get-GitOpsRule -Category Secrets | Where-Object Provider").Rules();
         Assert.Equal(39, detectors.Count);
         Assert.Contains(detectors, r => r.Id == "GOS2110");
-        Assert.Equal(11, session.Run("Get-GitOpsRule -Level Baseline").Output.Count);
+        Assert.Equal(12, session.Run("Get-GitOpsRule -Level Baseline").Output.Count);
         Assert.Equal(6, session.Run("Get-GitOpsRule GOS11*").Output.Count);
         var byName = session.Run("Get-GitOpsRule privileged-container").Rules();
         Assert.Equal("GOS1003", Assert.Single(byName).Id);

@@ -35,14 +35,22 @@ internal sealed class RepositoryContext
     private readonly Lazy<GitOpsSec.Rbac.RbacModel> _rbac;
     private readonly Lazy<GitOpsSec.Network.NetworkPolicyAnalyzer> _network;
 
-    public RepositoryContext(IReadOnlyList<ManifestObject> objects)
+    public RepositoryContext(IReadOnlyList<ManifestObject> objects, RuleSelection? selection = null, GitOpsSec.Diagnostics.IScanHost? host = null)
     {
         Objects = objects;
+        Selection = selection ?? new RuleSelection();
+        Host = host ?? new GitOpsSec.Diagnostics.CollectingHost();
         _rbac = new(() => GitOpsSec.Rbac.RbacModel.Build(objects, new GitOpsSec.Diagnostics.CollectingHost()));
         _network = new(() => new GitOpsSec.Network.NetworkPolicyAnalyzer(objects));
     }
 
     public IReadOnlyList<ManifestObject> Objects { get; }
+
+    /// <summary>The selection the scan runs with (level, Kubernetes version, cluster defaults).</summary>
+    public RuleSelection Selection { get; }
+
+    /// <summary>Where repository rules report bad input (an invalid namespace label).</summary>
+    public GitOpsSec.Diagnostics.IScanHost Host { get; }
 
     /// <summary>The RBAC model with the bootstrap roles; its input errors are reported by the RBAC cmdlets, not here.</summary>
     public GitOpsSec.Rbac.RbacModel Rbac => _rbac.Value;

@@ -12,10 +12,16 @@ public sealed record RuleSelection
     /// <summary>Baseline runs the Baseline controls; Restricted runs both (the standard is cumulative).</summary>
     public PodSecurityLevel Level { get; init; } = PodSecurityLevel.Restricted;
 
+    /// <summary>The Kubernetes version whose Pod Security checks apply (-KubernetesVersion, kubernetesVersion:); latest by default.</summary>
+    public PodSecurityVersion KubernetesVersion { get; init; } = PodSecurityVersion.Latest;
+
     /// <summary>When set, only these rules (ids or names) run.</summary>
     public IReadOnlyCollection<string>? Include { get; init; }
 
     public IReadOnlyCollection<string> Exclude { get; init; } = Array.Empty<string>();
+
+    /// <summary>What a namespace the repository does not define enforces (podSecurityDefault:); a stock cluster: privileged, latest.</summary>
+    public (PodSecurityLevel Level, PodSecurityVersion Version) PodSecurityDefault { get; init; } = (PodSecurityLevel.None, PodSecurityVersion.Latest);
 
     /// <summary>Registries images may come from (GOS6003); empty: no registry policy.</summary>
     public IReadOnlyList<string> AllowedRegistries { get; init; } = Array.Empty<string>();
@@ -58,9 +64,12 @@ public sealed class ManifestAnalyzer
     private readonly List<(RuleInfo Info, IRule Rule)> _rules;
     private readonly List<ManifestObject> _seen = new();
 
+    private readonly RuleSelection _selection;
+
     public ManifestAnalyzer(RuleSelection selection, IScanHost host)
     {
         _host = host;
+        _selection = selection;
         var byId = RuleCatalog.Implementations.ToDictionary(r => r.Id, StringComparer.Ordinal);
         _rules = RuleCatalog.ManifestRules
             .Where(selection.Selects)
@@ -104,7 +113,7 @@ public sealed class ManifestAnalyzer
     public IEnumerable<Finding> AnalyzeRepository()
     {
         var suppressions = new Dictionary<ManifestObject, Dictionary<string, string>>(ReferenceEqualityComparer.Instance);
-        var repository = new RepositoryContext(_seen);
+        var repository = new RepositoryContext(_seen, _selection, _host);
         foreach (var (info, rule) in _rules)
         {
             if (rule is not IRepositoryRule repositoryRule)

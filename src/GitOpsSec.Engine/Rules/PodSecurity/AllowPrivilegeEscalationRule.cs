@@ -5,7 +5,6 @@ internal sealed class AllowPrivilegeEscalationRule : PodSecurityRule
 {
     public override string Id => "GOS1102";
 
-    protected override bool ExemptForWindows => true;
 
     protected override IEnumerable<Violation> Check(PodSpec pod)
     {

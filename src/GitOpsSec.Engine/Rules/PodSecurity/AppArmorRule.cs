@@ -30,7 +30,8 @@ internal sealed class AppArmorRule : PodSecurityRule
         FieldPath annotations = pod.AnnotationsPath;
         foreach (var (key, value) in pod.Annotations)
         {
-            if (key.StartsWith(AnnotationPrefix, StringComparison.Ordinal) &&
+            // An empty value is allowed (check_appArmorProfile.go allowedAnnotationValue).
+            if (key.StartsWith(AnnotationPrefix, StringComparison.Ordinal) && value.Length > 0 &&
                 value != "runtime/default" && !value.StartsWith("localhost/", StringComparison.Ordinal))
             {
                 yield return new Violation(annotations.Key(key), $"Container '{key[AnnotationPrefix.Length..]}'", value);

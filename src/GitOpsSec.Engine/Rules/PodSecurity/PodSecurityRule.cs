@@ -2,22 +2,65 @@ using GitOpsSec.Manifests;
 
 namespace GitOpsSec.Rules.PodSecurity;
 
-/// <summary>A Pod Security Standards control, evaluated on the pod spec of any pod-bearing object.</summary>
-internal abstract class PodSecurityRule : IManifestRule
+/// <summary>
+/// A Pod Security Standards control, evaluated on the pod spec of any pod-bearing object at a level and a
+/// Kubernetes version (from the selection), the way pod-security-admission registers it: not before the
+/// version it appeared in (<see cref="PodSecurityHistory"/>), Windows pods and pods in a user namespace exempt
+/// from the versions that exempt them, and a baseline control replaced at the restricted level by the
+/// restricted control that overrides it.
+/// </summary>
+internal abstract class PodSecurityRule : IManifestRule, IConfigurableRule
 {
     public abstract string Id { get; }
 
-    /// <summary>Restricted controls that the standard waives for pods with spec.os.name windows.</summary>
-    protected virtual bool ExemptForWindows => false;
+    /// <summary>The Kubernetes version whose checks apply.</summary>
+    protected PodSecurityVersion Version { get; private set; } = PodSecurityVersion.Latest;
+
+    /// <summary>The level being evaluated: it decides overrides (a restricted control replacing a baseline one).</summary>
+    protected PodSecurityLevel Level { get; private set; } = PodSecurityLevel.Restricted;
+
+    public IRule Configure(RuleSelection selection) => At(selection.Level, selection.KubernetesVersion);
+
+    /// <summary>A copy of the rule evaluating <paramref name="level"/> at <paramref name="version"/>.</summary>
+    public PodSecurityRule At(PodSecurityLevel level, PodSecurityVersion version)
+    {
+        var copy = (PodSecurityRule)MemberwiseClone();
+        copy.Level = level;
+        copy.Version = version;
+        return copy;
+    }
 
     public IEnumerable<Violation> Evaluate(ManifestObject obj)
     {
         PodSpec? pod = PodSpec.Of(obj);
-        if (pod is null || (ExemptForWindows && pod.IsWindows))
+        return pod is null || !Applies(pod) ? Enumerable.Empty<Violation>() : Check(pod);
+    }
+
+    /// <summary>Whether the control applies to this pod at the configured level and version.</summary>
+    private bool Applies(PodSpec pod)
+    {
+        if (PodSecurityHistory.For(Id) is not PodSecurityHistory.Control control)
         {
-            return Enumerable.Empty<Violation>();
+            return true;
         }
-        return Check(pod);
+        if (!Version.AtLeast(control.Since))
+        {
+            return false;
+        }
+        if (Level == PodSecurityLevel.Restricted && control.OverriddenAtRestrictedBy is var (_, from) && Version.AtLeast(from))
+        {
+            return false;
+        }
+        if (control.WindowsExemptFrom is int windows && Version.AtLeast(windows) && pod.IsWindows)
+        {
+            return false;
+        }
+        if (control.UserNamespaceRelaxedFrom is int userns && Version.AtLeast(userns) && pod.HostUsersFalse &&
+            (!control.RelaxedOnlyAtBaseline || Level == PodSecurityLevel.Baseline))
+        {
+            return false;
+        }
+        return true;
     }
 
     protected abstract IEnumerable<Violation> Check(PodSpec pod);

@@ -46,6 +46,9 @@ internal sealed class PodSpec
     /// <summary>Pods that declare spec.os.name windows are exempt from some Restricted controls.</summary>
     public bool IsWindows => Spec.Map("os")?.Text("name") == "windows";
 
+    /// <summary>spec.hostUsers: false, a pod in its own user namespace, which v1.35+ exempts from some controls (helpers.go relaxPolicyForUserNamespacePod).</summary>
+    public bool HostUsersFalse => Spec["hostUsers"] is YScalar s && s.AsBoolean() == false;
+
     public IEnumerable<ContainerRef> Containers
     {
         get

@@ -10,7 +10,6 @@ internal sealed class RestrictedCapabilitiesRule : PodSecurityRule
 {
     public override string Id => "GOS1106";
 
-    protected override bool ExemptForWindows => true;
 
     protected override IEnumerable<Violation> Check(PodSpec pod)
     {

@@ -8,8 +8,6 @@ namespace GitOpsSec.Rules.PodSecurity;
 /// </summary>
 internal sealed class SeLinuxRule : PodSecurityRule
 {
-    private static readonly HashSet<string> AllowedTypes = new(StringComparer.Ordinal)
-        { "", "container_t", "container_init_t", "container_kvm_t", "container_engine_t" };
 
     public override string Id => "GOS1008";
 
@@ -28,7 +26,7 @@ internal sealed class SeLinuxRule : PodSecurityRule
         }
     }
 
-    private static IEnumerable<Violation> CheckOptions(YMapping? securityContext, FieldPath path, string target)
+    private IEnumerable<Violation> CheckOptions(YMapping? securityContext, FieldPath path, string target)
     {
         if (securityContext?.Map("seLinuxOptions") is not YMapping options)
         {
@@ -36,7 +34,7 @@ internal sealed class SeLinuxRule : PodSecurityRule
         }
         FieldPath optionsPath = path.Key("seLinuxOptions");
         YNode? type = options["type"];
-        if (!Field.IsUnset(type) && !AllowedTypes.Contains(Field.Show(type)))
+        if (!Field.IsUnset(type) && !PodSecurityHistory.SeLinuxTypes(Version).Contains(Field.Show(type)))
         {
             yield return new Violation(optionsPath.Key("type"), target, Field.Show(type));
         }

@@ -10,7 +10,6 @@ internal sealed class SeccompRequiredRule : PodSecurityRule
 {
     public override string Id => "GOS1105";
 
-    protected override bool ExemptForWindows => true;
 
     protected override IEnumerable<Violation> Check(PodSpec pod)
     {

@@ -3,8 +3,10 @@ using GitOpsSec.Manifests;
 namespace GitOpsSec.Rules.PodSecurity;
 
 /// <summary>
-/// GOS1010: seccompProfile.type, where set, must be RuntimeDefault or Localhost (pod and containers);
-/// the legacy seccomp annotations must not say unconfined.
+/// GOS1010: before v1.19 the seccomp annotations (seccomp.security.alpha.kubernetes.io/pod and
+/// container.seccomp.security.alpha.kubernetes.io/&lt;container&gt;) may only name runtime/default, docker/default
+/// or localhost/*; from v1.19 seccompProfile.type, where set, must be RuntimeDefault or Localhost (pod and
+/// containers) and the annotations are no longer read (check_seccompProfile_baseline.go).
 /// </summary>
 internal sealed class SeccompUnconfinedRule : PodSecurityRule
 {
@@ -12,7 +14,9 @@ internal sealed class SeccompUnconfinedRule : PodSecurityRule
 
     internal static bool IsAllowedType(YNode? type) => Field.Show(type) is "RuntimeDefault" or "Localhost";
 
-    protected override IEnumerable<Violation> Check(PodSpec pod)
+    protected override IEnumerable<Violation> Check(PodSpec pod) => Version.AtLeast(19) ? Fields(pod) : Annotations(pod);
+
+    private static IEnumerable<Violation> Fields(PodSpec pod)
     {
         YNode? podType = pod.SecurityContext?.Map("seccompProfile")?["type"];
         if (!Field.IsUnset(podType) && !IsAllowedType(podType))
@@ -27,12 +31,17 @@ internal sealed class SeccompUnconfinedRule : PodSecurityRule
                 yield return new Violation(c.SecurityContextPath.Keys("seccompProfile", "type"), c.Describe(), Field.Show(type));
             }
         }
+    }
+
+    private static IEnumerable<Violation> Annotations(PodSpec pod)
+    {
+        const string podKey = "seccomp.security.alpha.kubernetes.io/pod", containerPrefix = "container.seccomp.security.alpha.kubernetes.io/";
+        var containers = pod.Containers.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         FieldPath annotations = pod.AnnotationsPath;
         foreach (var (key, value) in pod.Annotations)
         {
-            bool seccompAnnotation = key == "seccomp.security.alpha.kubernetes.io/pod" ||
-                                     key.StartsWith("container.seccomp.security.alpha.kubernetes.io/", StringComparison.Ordinal);
-            if (seccompAnnotation && value == "unconfined")
+            bool checkedKey = key == podKey || (key.StartsWith(containerPrefix, StringComparison.Ordinal) && containers.Contains(key[containerPrefix.Length..]));
+            if (checkedKey && value != "runtime/default" && value != "docker/default" && !value.StartsWith("localhost/", StringComparison.Ordinal))
             {
                 yield return new Violation(annotations.Key(key), PodTarget, value);
             }

@@ -1,0 +1,101 @@
+using GitOpsSec.Diagnostics;
+using GitOpsSec.Manifests;
+
+namespace GitOpsSec.Rules.PodSecurity;
+
+/// <summary>
+/// What Pod Security admission decides for one pod (or pod template) at a level and version: the Baseline
+/// controls at baseline, Baseline and Restricted at restricted (with restricted controls replacing the
+/// baseline ones they override), each as registered for that version. Nothing at privileged.
+/// </summary>
+public static class PodSecurityAdmission
+{
+    private static readonly Lazy<IReadOnlyList<(RuleInfo Info, PodSecurityRule Rule)>> Controls = new(() =>
+    {
+        var byId = RuleCatalog.ManifestRules.ToDictionary(r => r.Id, StringComparer.Ordinal);
+        return RuleCatalog.Implementations.OfType<PodSecurityRule>().Select(r => (byId[r.Id], r)).OrderBy(x => x.Item1.Id, StringComparer.Ordinal).ToList();
+    });
+
+    /// <summary>The violated controls (rule and violation); empty when admission allows the pod.</summary>
+    internal static IEnumerable<(RuleInfo Info, Violation Violation)> Violations(ManifestObject obj, PodSecurityLevel level, PodSecurityVersion version)
+    {
+        if (level == PodSecurityLevel.None)
+        {
+            yield break;
+        }
+        foreach (var (info, rule) in Controls.Value.Where(c => c.Info.Level <= level))
+        {
+            foreach (Violation v in rule.At(level, version).Evaluate(obj))
+            {
+                yield return (info, v);
+            }
+        }
+    }
+
+    /// <summary>The names of the controls the object violates at a level and version (empty: allowed).</summary>
+    public static IReadOnlyList<string> ViolatedControls(ManifestObject obj, PodSecurityLevel level, PodSecurityVersion version) =>
+        Violations(obj, level, version).Select(v => v.Info.Name).Distinct().ToList();
+
+    /// <summary>Parses a level label value as the API server does: privileged, baseline or restricted.</summary>
+    public static PodSecurityLevel? ParseLevel(string? value) => value switch
+    {
+        "privileged" => PodSecurityLevel.None,
+        "baseline" => PodSecurityLevel.Baseline,
+        "restricted" => PodSecurityLevel.Restricted,
+        _ => null,
+    };
+
+    public static string Show(PodSecurityLevel level) => level switch
+    {
+        PodSecurityLevel.None => "privileged",
+        PodSecurityLevel.Baseline => "baseline",
+        _ => "restricted",
+    };
+
+    /// <summary>One mode (enforce, warn, audit) of a namespace: its level and version, and where they came from.</summary>
+    public sealed record ModePolicy(PodSecurityLevel Level, PodSecurityVersion Version, bool Labelled);
+
+    /// <summary>
+    /// The policy of each mode of a namespace from its pod-security.kubernetes.io/* labels, as the API server
+    /// resolves them (api/helpers.go PolicyToEvaluate): a mode without a label keeps the cluster default; an invalid
+    /// enforce level is restricted and an invalid version latest (fail closed), an invalid warn or audit level
+    /// privileged (fail open), each reported with GitOpsSec.PodSecurity.InvalidLabel; warn follows an enforce level
+    /// stricter than it when warn has no label of its own.
+    /// </summary>
+    public static IReadOnlyDictionary<string, ModePolicy> NamespacePolicy(ManifestObject? ns, (PodSecurityLevel Level, PodSecurityVersion Version) clusterDefault, IScanHost host)
+    {
+        YMapping? labels = ns?.Node.Map("metadata")?.Map("labels");
+        var result = new Dictionary<string, ModePolicy>(StringComparer.Ordinal);
+        foreach (string mode in new[] { "enforce", "audit", "warn" })
+        {
+            string levelKey = $"pod-security.kubernetes.io/{mode}", versionKey = levelKey + "-version";
+            string? levelText = labels?.Text(levelKey), versionText = labels?.Text(versionKey);
+            PodSecurityLevel level = levelText is null ? clusterDefault.Level
+                : ParseLevel(levelText) ?? Invalid(ns!, levelKey, levelText, "privileged, baseline or restricted",
+                    mode == "enforce" ? PodSecurityLevel.Restricted : PodSecurityLevel.None, host);
+            PodSecurityVersion version = versionText is null ? clusterDefault.Version
+                : PodSecurityVersion.TryParseLabel(versionText) ?? Invalid(ns!, versionKey, versionText, "latest or v1.N", PodSecurityVersion.Latest, host);
+            result[mode] = new ModePolicy(level, version, levelText is not null && ParseLevel(levelText) is not null);
+        }
+        ModePolicy enforce = result["enforce"], warn = result["warn"];
+        if (labels?.Text("pod-security.kubernetes.io/warn") is null && enforce.Labelled && enforce.Level > warn.Level)
+        {
+            result["warn"] = warn with
+            {
+                Level = enforce.Level,
+                Version = labels?.Text("pod-security.kubernetes.io/warn-version") is null ? enforce.Version : warn.Version,
+            };
+        }
+        return result;
+    }
+
+    private static T Invalid<T>(ManifestObject ns, string label, string value, string expected, T failClosed, IScanHost host)
+    {
+        host.Error(new ScanError(InvalidLabelId, ScanErrorCategory.InvalidData,
+            $"Namespace '{ns.Name}' has {label}: '{value}', which must be {expected}; the API server then uses {failClosed}, and so does GitOpsSec.",
+            ns.Path, ns.Line));
+        return failClosed;
+    }
+
+    public const string InvalidLabelId = "GitOpsSec.PodSecurity.InvalidLabel";
+}
