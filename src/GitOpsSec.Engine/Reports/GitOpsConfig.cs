@@ -17,11 +17,19 @@ public sealed class GitOpsConfig
     private static readonly HashSet<string> KnownKeys = new(StringComparer.Ordinal)
     {
         "level", "rules", "exclude", "allowedRegistries", "ticketPattern", "trustedKeys", "baseline", "failOn", "policies",
+        "kubernetesVersion", "podSecurityDefault",
     };
 
     /// <summary>The file the settings came from; null when the defaults apply.</summary>
     public string? Source { get; private init; }
     public PodSecurityLevel Level { get; private init; } = PodSecurityLevel.Restricted;
+
+    /// <summary>The Kubernetes version the Pod Security checks follow (kubernetesVersion:); latest when unset.</summary>
+    public GitOpsSec.Rules.PodSecurity.PodSecurityVersion KubernetesVersion { get; private init; } = GitOpsSec.Rules.PodSecurity.PodSecurityVersion.Latest;
+
+    /// <summary>What the cluster enforces in a namespace the repository does not label (podSecurityDefault: level, version); privileged at latest when unset.</summary>
+    public (PodSecurityLevel Level, GitOpsSec.Rules.PodSecurity.PodSecurityVersion Version) PodSecurityDefault { get; private init; } =
+        (PodSecurityLevel.None, GitOpsSec.Rules.PodSecurity.PodSecurityVersion.Latest);
     public IReadOnlyList<string> EnabledRules { get; private init; } = Array.Empty<string>();
     public IReadOnlyList<string> DisabledRules { get; private init; } = Array.Empty<string>();
     public IReadOnlyDictionary<string, Severity> SeverityOverrides { get; private init; } = new Dictionary<string, Severity>();
@@ -152,6 +160,11 @@ public sealed class GitOpsConfig
         {
             Source = path,
             Level = map["level"] is YNode level ? ParseEnum<PodSecurityLevel>(level, shown, "level") : PodSecurityLevel.Restricted,
+            KubernetesVersion = Scalar(map, "kubernetesVersion", shown) is string kv
+                ? GitOpsSec.Rules.PodSecurity.PodSecurityVersion.TryParse(kv) ?? throw new GitOpsSecOperationException(GitOpsSec.Rules.PodSecurity.PodSecurityVersion.InvalidVersionId,
+                    ScanErrorCategory.InvalidData, $"{shown}:{map["kubernetesVersion"]!.Line}: kubernetesVersion '{kv}' must be v1.N, 1.N or latest", shown)
+                : GitOpsSec.Rules.PodSecurity.PodSecurityVersion.Latest,
+            PodSecurityDefault = PodSecurityDefaultOf(map, shown),
             EnabledRules = RuleList(rules, "enabled", shown),
             DisabledRules = RuleList(rules, "disabled", shown),
             SeverityOverrides = overrides,
@@ -217,6 +230,25 @@ public sealed class GitOpsConfig
             .Replace(@"\*", "[^/]*", StringComparison.Ordinal)
             .Replace(@"\?", "[^/]", StringComparison.Ordinal);
         return GitOpsSec.Diagnostics.BoundedPattern.Compile("^" + pattern + "(/.*)?$");
+    }
+
+    private static (PodSecurityLevel, GitOpsSec.Rules.PodSecurity.PodSecurityVersion) PodSecurityDefaultOf(YMapping map, string shown)
+    {
+        if (map["podSecurityDefault"] is not YNode node)
+        {
+            return (PodSecurityLevel.None, GitOpsSec.Rules.PodSecurity.PodSecurityVersion.Latest);
+        }
+        if (node is not YMapping setting || setting.Entries.Any(e => e.Key.Value is not ("level" or "version")))
+        {
+            throw Invalid(shown, node.Line, "podSecurityDefault must be a mapping with level (privileged, baseline, restricted) and version (v1.N or latest)");
+        }
+        string levelText = setting.Text("level") ?? "privileged";
+        PodSecurityLevel level = GitOpsSec.Rules.PodSecurity.PodSecurityAdmission.ParseLevel(levelText)
+            ?? throw Invalid(shown, setting["level"]!.Line, $"podSecurityDefault.level '{levelText}' must be privileged, baseline or restricted");
+        string versionText = setting.Text("version") ?? "latest";
+        var version = GitOpsSec.Rules.PodSecurity.PodSecurityVersion.TryParse(versionText)
+            ?? throw Invalid(shown, setting["version"]!.Line, $"podSecurityDefault.version '{versionText}' must be v1.N, 1.N or latest");
+        return (level, version);
     }
 
     private static IReadOnlyList<string> Confined(YMapping map, string key, IReadOnlyList<string> paths, bool confined, string shown)

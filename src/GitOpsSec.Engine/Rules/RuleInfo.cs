@@ -16,6 +16,9 @@ public sealed class RuleInfo
 
     /// <summary>For secret detectors: whose credential it finds (AWS, GitHub, ...); null for manifest rules.</summary>
     public string? Provider { get; init; }
+
+    /// <summary>For a Pod Security control: the Kubernetes versions it applies to and how it changed (pod-security-admission's registrations).</summary>
+    public string? Versions => GitOpsSec.Rules.PodSecurity.PodSecurityHistory.Describe(Id);
     public string? HelpUri => References.Count > 0 ? References[0] : null;
 
     public override string ToString() => $"{Id} {Name}";

@@ -25,3 +25,20 @@ public sealed class RuleCompleter : IArgumentCompleter
         }
     }
 }
+
+/// <summary>Tab completion of Kubernetes versions for -KubernetesVersion: latest, then v1.N newest first.</summary>
+public sealed class KubernetesVersionCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var pattern = new WildcardPattern((wordToComplete ?? string.Empty) + "*", WildcardOptions.IgnoreCase);
+        foreach (string version in new[] { "latest" }.Concat(Enumerable.Range(0, GitOpsSec.Rules.PodSecurity.PodSecurityVersion.NewestKnown + 1).Reverse().Select(m => $"v1.{m}")))
+        {
+            if (pattern.IsMatch(version))
+            {
+                yield return new CompletionResult(version, version, CompletionResultType.ParameterValue, version);
+            }
+        }
+    }
+}

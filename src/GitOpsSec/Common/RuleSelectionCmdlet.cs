@@ -11,6 +11,12 @@ public abstract class RuleSelectionCmdlet : ManifestInputCmdlet
     [ValidateSet("Baseline", "Restricted")]
     public string Level { get; set; } = "Restricted";
 
+    /// <summary>The Kubernetes version whose Pod Security checks apply: v1.N, 1.N or latest (default: kubernetesVersion of the config, else latest).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(KubernetesVersionCompleter))]
+    public string? KubernetesVersion { get; set; }
+
     /// <summary>Run only these rules (ids or names, wildcards allowed).</summary>
     [Parameter]
     [ArgumentCompleter(typeof(RuleCompleter))]
@@ -114,5 +120,9 @@ public abstract class RuleSelectionCmdlet : ManifestInputCmdlet
         Exclude = (ExcludeRule ?? Array.Empty<string>()).Concat(config?.DisabledRules ?? Array.Empty<string>()).ToArray(),
         AllowedRegistries = AllowedRegistry ?? (IReadOnlyList<string>?)config?.AllowedRegistries ?? Array.Empty<string>(),
         RequireSignedCommits = config?.TrustedKeys is not null,
+        KubernetesVersion = KubernetesVersion is not null
+            ? GitOpsSec.Rules.PodSecurity.PodSecurityVersion.Parse(KubernetesVersion, "-KubernetesVersion")
+            : config?.KubernetesVersion ?? GitOpsSec.Rules.PodSecurity.PodSecurityVersion.Latest,
+        PodSecurityDefault = config?.PodSecurityDefault ?? (PodSecurityLevel.None, GitOpsSec.Rules.PodSecurity.PodSecurityVersion.Latest),
     }, ScanHost);
 }

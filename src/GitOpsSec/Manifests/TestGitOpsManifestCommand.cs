@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using GitOpsSec.Commands.Common;
+using GitOpsSec.Diagnostics;
 using GitOpsSec.Manifests;
 using GitOpsSec.Rules;
 
@@ -28,7 +29,14 @@ public sealed class TestGitOpsManifestCommand : RuleSelectionCmdlet
 
     protected override void BeginProcessing()
     {
-        _analyzer = CreateAnalyzer();
+        try
+        {
+            _analyzer = CreateAnalyzer(); // an unknown -KubernetesVersion stops here: never silently latest
+        }
+        catch (GitOpsSecOperationException e)
+        {
+            ThrowTerminatingError(ToErrorRecord(e.ToScanError()));
+        }
         LoadPolicies();
     }
 

@@ -28,8 +28,23 @@ public sealed class GetGitOpsRuleCommand : GitOpsCmdlet
     [Parameter]
     public Severity[]? Severity { get; set; }
 
+    /// <summary>Only rules that apply at this Kubernetes version (v1.N, 1.N or latest): a Pod Security control registered for a newer version is left out.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(KubernetesVersionCompleter))]
+    public string? KubernetesVersion { get; set; }
+
     protected override void ProcessRecord()
     {
+        GitOpsSec.Rules.PodSecurity.PodSecurityVersion? version = null;
+        try
+        {
+            version = KubernetesVersion is null ? null : GitOpsSec.Rules.PodSecurity.PodSecurityVersion.Parse(KubernetesVersion, "-KubernetesVersion");
+        }
+        catch (GitOpsSecOperationException e)
+        {
+            ThrowTerminatingError(ToErrorRecord(e.ToScanError()));
+        }
         var categories = new WildcardFilter(Category);
         foreach (string pattern in Id is { Length: > 0 } ? Id : new[] { "*" })
         {
@@ -39,6 +54,7 @@ public sealed class GetGitOpsRuleCommand : GitOpsCmdlet
                 .Where(r => Level is null || Level.Contains(r.Level))
                 .Where(r => categories.Matches(r.Category))
                 .Where(r => Severity is null || Severity.Contains(r.Severity))
+                .Where(r => version is not { } v || GitOpsSec.Rules.PodSecurity.PodSecurityHistory.For(r.Id) is not { } control || v.AtLeast(control.Since))
                 .ToList();
             if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(pattern))
             {
