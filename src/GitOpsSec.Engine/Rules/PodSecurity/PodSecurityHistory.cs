@@ -84,8 +84,13 @@ public static class PodSecurityHistory
         return string.Join("; ", parts);
     }
 
-    /// <summary>The safe (namespaced) sysctls of policy/check_sysctls.go at a version.</summary>
-    public static IReadOnlySet<string> SafeSysctls(PodSecurityVersion version)
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, IReadOnlySet<string>> SysctlsByMinor = new();
+
+    /// <summary>The safe (namespaced) sysctls of policy/check_sysctls.go at a version (one set per version, made once).</summary>
+    public static IReadOnlySet<string> SafeSysctls(PodSecurityVersion version) =>
+        SysctlsByMinor.GetOrAdd(version.IsLatest ? int.MaxValue : version.Minor, _ => MakeSafeSysctls(version));
+
+    private static IReadOnlySet<string> MakeSafeSysctls(PodSecurityVersion version)
     {
         var set = new HashSet<string>(StringComparer.Ordinal)
         {
@@ -110,8 +115,9 @@ public static class PodSecurityHistory
         return set;
     }
 
+    private static readonly IReadOnlySet<string> SeLinuxTypes1Dot0 = new HashSet<string>(StringComparer.Ordinal) { "", "container_t", "container_init_t", "container_kvm_t" };
+    private static readonly IReadOnlySet<string> SeLinuxTypes1Dot31 = new HashSet<string>(SeLinuxTypes1Dot0, StringComparer.Ordinal) { "container_engine_t" };
+
     /// <summary>The SELinux types of policy/check_seLinuxOptions.go at a version ("" is unset).</summary>
-    public static IReadOnlySet<string> SeLinuxTypes(PodSecurityVersion version) => version.AtLeast(31)
-        ? new HashSet<string>(StringComparer.Ordinal) { "", "container_t", "container_init_t", "container_kvm_t", "container_engine_t" }
-        : new HashSet<string>(StringComparer.Ordinal) { "", "container_t", "container_init_t", "container_kvm_t" };
+    public static IReadOnlySet<string> SeLinuxTypes(PodSecurityVersion version) => version.AtLeast(31) ? SeLinuxTypes1Dot31 : SeLinuxTypes1Dot0;
 }
