@@ -145,10 +145,11 @@ public sealed class ManifestAnalyzer
             RuleName = info.Name,
             Severity = v.Severity ?? info.Severity,
             Category = info.Category,
-            Message = GitOpsSec.Secrets.SecretText.RedactIn(info.MessageTemplate
-                .Replace("{target}", v.Target, StringComparison.Ordinal)
-                .Replace("{value}", v.Value, StringComparison.Ordinal)
-                .Replace("{field}", shortField, StringComparison.Ordinal)),
+            // The template is ours; what a repository wrote (target, value, field) goes through the one redaction path.
+            Message = info.MessageTemplate
+                .Replace("{target}", GitOpsSec.Secrets.SecretText.RedactIn(v.Target), StringComparison.Ordinal)
+                .Replace("{value}", GitOpsSec.Secrets.SecretText.RedactIn(v.Value), StringComparison.Ordinal)
+                .Replace("{field}", GitOpsSec.Secrets.SecretText.RedactIn(shortField), StringComparison.Ordinal),
             Remediation = info.Remediation,
             Resource = v.AboutNamespace is string ns ? new ResourceRef("Namespace", null, ns) : obj.Resource,
             Path = location.Path,

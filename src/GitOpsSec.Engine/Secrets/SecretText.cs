@@ -86,6 +86,22 @@ public static class SecretText
         {
             return text ?? string.Empty;
         }
+        if (text.Length > 256)
+        {
+            return Redacted(text);
+        }
+        // Rule values repeat across objects ("privileged: true", "Container 'web'"): each is scanned once.
+        if (RedactedPieces.Count > 8192)
+        {
+            RedactedPieces.Clear();
+        }
+        return RedactedPieces.GetOrAdd(text, Redacted);
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> RedactedPieces = new(StringComparer.Ordinal);
+
+    private static string Redacted(string text)
+    {
         IReadOnlyList<SecretHit> hits;
         try
         {
