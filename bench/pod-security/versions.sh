@@ -29,22 +29,27 @@ git worktree add -q "$work/ref" "$ref"
 new="dotnet src/GitOpsSec.Cli/bin/Release/net10.0/GitOpsSec.Cli.dll"
 old="dotnet $work/ref/src/GitOpsSec.Cli/bin/Release/net10.0/GitOpsSec.Cli.dll"
 
-median() { python3 -c 'import statistics,sys; print(f"{statistics.median(float(x) for x in sys.argv[1:]):.2f}")' "$@"; }
-time_runs() { # command...
-  local t=()
-  for _ in $(seq "$runs"); do
-    local s=$(date +%s.%N); "$@" >/dev/null; local e=$(date +%s.%N)
-    t+=("$(python3 -c "print($e-$s)")")
+# Interleaved rounds (each command once per round, in turn), so that a slow moment of the machine falls on all
+# of them alike; the median of the rounds per command.
+labels=("reference $ref (one snapshot)" "this tree, -KubernetesVersion v1.25" "this tree, -KubernetesVersion v1.30" "this tree, -KubernetesVersion latest")
+commands=("$old|Test-GitOpsManifest -Path '$work/pods' -NoRender"
+          "$new|Test-GitOpsManifest -Path '$work/pods' -NoRender -KubernetesVersion v1.25"
+          "$new|Test-GitOpsManifest -Path '$work/pods' -NoRender -KubernetesVersion v1.30"
+          "$new|Test-GitOpsManifest -Path '$work/pods' -NoRender -KubernetesVersion latest")
+declare -A times
+for round in $(seq "$runs"); do
+  for i in "${!commands[@]}"; do
+    exe=${commands[$i]%%|*}; arg=${commands[$i]#*|}
+    s=$(date +%s.%N); $exe "$arg" >/dev/null; e=$(date +%s.%N)
+    times[$i]="${times[$i]:-} $(python3 -c "print($e-$s)")"
   done
-  median "${t[@]}"
-}
-count() { "$@" | grep -c GOS1 || true; }
-
-printf '%-34s %8s %9s\n' "command (10,000 pods)" "seconds" "findings"
-base=$(time_runs $old "Test-GitOpsManifest -Path '$work/pods' -NoRender")
-printf '%-34s %8s %9s\n' "reference $ref (one snapshot)" "$base" "$(count $old "Test-GitOpsManifest -Path '$work/pods' -NoRender")"
-for v in v1.25 v1.30 latest; do
-  t=$(time_runs $new "Test-GitOpsManifest -Path '$work/pods' -NoRender -KubernetesVersion $v")
-  n=$(count $new "Test-GitOpsManifest -Path '$work/pods' -NoRender -KubernetesVersion $v")
-  printf '%-34s %8s %9s   ratio %s\n' "this tree, -KubernetesVersion $v" "$t" "$n" "$(python3 -c "print(f'{$t/$base:.2f}')")"
+done
+median() { python3 -c 'import statistics,sys; print(f"{statistics.median(float(x) for x in sys.argv[1:]):.2f}")' "$@"; }
+base=$(median ${times[0]})
+printf '%-38s %8s %9s %7s\n' "Test-GitOpsManifest, 10,000 pods" "seconds" "findings" "ratio"
+for i in "${!commands[@]}"; do
+  exe=${commands[$i]%%|*}; arg=${commands[$i]#*|}
+  t=$(median ${times[$i]})
+  n=$($exe "$arg" | grep -c GOS1 || true)
+  printf '%-38s %8s %9s %7s\n' "${labels[$i]}" "$t" "$n" "$(python3 -c "print(f'{$t/$base:.2f}')")"
 done
