@@ -30,26 +30,31 @@ new="dotnet src/GitOpsSec.Cli/bin/Release/net10.0/GitOpsSec.Cli.dll"
 old="dotnet $work/ref/src/GitOpsSec.Cli/bin/Release/net10.0/GitOpsSec.Cli.dll"
 
 # Interleaved rounds (each command once per round, in turn), so that a slow moment of the machine falls on all
-# of them alike; the median of the rounds per command.
-labels=("reference $ref (one snapshot)" "this tree, -KubernetesVersion v1.25" "this tree, -KubernetesVersion v1.30" "this tree, -KubernetesVersion latest")
-commands=("$old|Test-GitOpsManifest -Path '$work/pods' -NoRender"
-          "$new|Test-GitOpsManifest -Path '$work/pods' -NoRender -KubernetesVersion v1.25"
-          "$new|Test-GitOpsManifest -Path '$work/pods' -NoRender -KubernetesVersion v1.30"
-          "$new|Test-GitOpsManifest -Path '$work/pods' -NoRender -KubernetesVersion latest")
-declare -A times
-for round in $(seq "$runs"); do
-  for i in "${!commands[@]}"; do
-    exe=${commands[$i]%%|*}; arg=${commands[$i]#*|}
-    s=$(date +%s.%N); $exe "$arg" >/dev/null; e=$(date +%s.%N)
-    times[$i]="${times[$i]:-} $(python3 -c "print($e-$s)")"
-  done
-done
-median() { python3 -c 'import statistics,sys; print(f"{statistics.median(float(x) for x in sys.argv[1:]):.2f}")' "$@"; }
-base=$(median ${times[0]})
-printf '%-38s %8s %9s %7s\n' "Test-GitOpsManifest, 10,000 pods" "seconds" "findings" "ratio"
-for i in "${!commands[@]}"; do
-  exe=${commands[$i]%%|*}; arg=${commands[$i]#*|}
-  t=$(median ${times[$i]})
-  n=$($exe "$arg" | grep -c GOS1 || true)
-  printf '%-38s %8s %9s %7s\n' "${labels[$i]}" "$t" "$n" "$(python3 -c "print(f'{$t/$base:.2f}')")"
-done
+# of them alike; per command the median wall time and the median CPU time (user + system, of the whole process
+# tree: less sensitive to what else the machine does).
+python3 - "$runs" "$ref" "$old" "$new" "$work/pods" <<'PY'
+import os, shlex, statistics, subprocess, sys, time
+runs, ref, old, new, pods = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+commands = [
+    (f"reference {ref} (one snapshot)", old, f"Test-GitOpsManifest -Path '{pods}' -NoRender"),
+    ("this tree, -KubernetesVersion v1.25", new, f"Test-GitOpsManifest -Path '{pods}' -NoRender -KubernetesVersion v1.25"),
+    ("this tree, -KubernetesVersion v1.30", new, f"Test-GitOpsManifest -Path '{pods}' -NoRender -KubernetesVersion v1.30"),
+    ("this tree, -KubernetesVersion latest", new, f"Test-GitOpsManifest -Path '{pods}' -NoRender -KubernetesVersion latest"),
+]
+wall = {c[0]: [] for c in commands}
+cpu = {c[0]: [] for c in commands}
+for _ in range(runs):
+    for label, exe, arg in commands:
+        before = os.times()
+        start = time.monotonic()
+        subprocess.run(shlex.split(exe) + [arg], stdout=subprocess.DEVNULL, check=True)
+        wall[label].append(time.monotonic() - start)
+        after = os.times()
+        cpu[label].append((after.children_user - before.children_user) + (after.children_system - before.children_system))
+findings = {label: subprocess.run(shlex.split(exe) + [arg], capture_output=True, text=True).stdout.count("GOS1") for label, exe, arg in commands}
+base_wall, base_cpu = statistics.median(wall[commands[0][0]]), statistics.median(cpu[commands[0][0]])
+print(f"{'Test-GitOpsManifest, 10,000 pods':<38} {'wall s':>7} {'ratio':>6} {'cpu s':>7} {'ratio':>6} {'findings':>9}")
+for label, _, _ in commands:
+    w, c = statistics.median(wall[label]), statistics.median(cpu[label])
+    print(f"{label:<38} {w:7.2f} {w / base_wall:6.2f} {c:7.2f} {c / base_cpu:6.2f} {findings[label]:9}")
+PY
