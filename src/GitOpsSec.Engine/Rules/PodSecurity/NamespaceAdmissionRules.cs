@@ -14,6 +14,25 @@ internal static class WorkloadNamespaces
     public static IEnumerable<(ManifestObject Workload, string Namespace)> Of(RepositoryContext repository) =>
         repository.Objects.Where(o => Workloads.Contains(o.Kind) && PodSpec.Of(o) is not null).Select(o => (o, o.Namespace ?? "default"));
 
+    /// <summary>
+    /// Every workload with its namespace, the namespace's policy per mode (resolved once per namespace) and whether
+    /// the repository defines the namespace. Label errors go to <paramref name="host"/>.
+    /// </summary>
+    public static IEnumerable<(ManifestObject Workload, string Namespace, IReadOnlyDictionary<string, PodSecurityAdmission.ModePolicy> Policy, bool Defined)>
+        WithPolicies(RepositoryContext repository, GitOpsSec.Diagnostics.IScanHost host)
+    {
+        var namespaces = Namespaces(repository);
+        var policies = new Dictionary<string, IReadOnlyDictionary<string, PodSecurityAdmission.ModePolicy>>(StringComparer.Ordinal);
+        foreach (var (workload, ns) in Of(repository))
+        {
+            if (!policies.TryGetValue(ns, out var policy))
+            {
+                policies[ns] = policy = PodSecurityAdmission.NamespacePolicy(namespaces.GetValueOrDefault(ns), repository.Selection.PodSecurityDefault, host);
+            }
+            yield return (workload, ns, policy, namespaces.ContainsKey(ns));
+        }
+    }
+
     /// <summary>The Namespace objects of the repository by name (the first of each name).</summary>
     public static Dictionary<string, ManifestObject> Namespaces(RepositoryContext repository) =>
         repository.Objects.Where(o => o.Kind == "Namespace" && o.Name is not null)
@@ -30,22 +49,8 @@ internal sealed class PodSecurityAdmissionRejectedRule : IRepositoryRule
 {
     public string Id => "GOS1201";
 
-    public IEnumerable<(ManifestObject, Violation)> Evaluate(RepositoryContext repository)
-    {
-        var namespaces = WorkloadNamespaces.Namespaces(repository);
-        var policies = new Dictionary<string, IReadOnlyDictionary<string, PodSecurityAdmission.ModePolicy>>(StringComparer.Ordinal);
-        foreach (var (workload, ns) in WorkloadNamespaces.Of(repository))
-        {
-            if (!policies.TryGetValue(ns, out var policy))
-            {
-                policies[ns] = policy = PodSecurityAdmission.NamespacePolicy(namespaces.GetValueOrDefault(ns), repository.Selection.PodSecurityDefault, repository.Host);
-            }
-            foreach (var result in Results(workload, ns, policy, namespaces.ContainsKey(ns)))
-            {
-                yield return result;
-            }
-        }
-    }
+    public IEnumerable<(ManifestObject, Violation)> Evaluate(RepositoryContext repository) =>
+        WorkloadNamespaces.WithPolicies(repository, repository.Host).SelectMany(w => Results(w.Workload, w.Namespace, w.Policy, w.Defined));
 
     private IEnumerable<(ManifestObject, Violation)> Results(ManifestObject workload, string ns, IReadOnlyDictionary<string, PodSecurityAdmission.ModePolicy> policy, bool defined)
     {
@@ -78,15 +83,11 @@ internal sealed class PodSecurityAdmissionWarningRule : IRepositoryRule
 
     public IEnumerable<(ManifestObject, Violation)> Evaluate(RepositoryContext repository)
     {
-        var namespaces = WorkloadNamespaces.Namespaces(repository);
-        var policies = new Dictionary<string, IReadOnlyDictionary<string, PodSecurityAdmission.ModePolicy>>(StringComparer.Ordinal);
-        var quiet = new GitOpsSec.Diagnostics.CollectingHost(); // label errors are reported once, by GOS1201
-        foreach (var (workload, ns) in WorkloadNamespaces.Of(repository))
+        // Label errors are reported once: by GOS1201 when it runs too.
+        bool rejectedRuns = RuleCatalog.Find("GOS1201") is RuleInfo rejected && repository.Selection.Selects(rejected);
+        var host = rejectedRuns ? new GitOpsSec.Diagnostics.CollectingHost() : repository.Host;
+        foreach (var (workload, ns, policy, _) in WorkloadNamespaces.WithPolicies(repository, host))
         {
-            if (!policies.TryGetValue(ns, out var policy))
-            {
-                policies[ns] = policy = PodSecurityAdmission.NamespacePolicy(namespaces.GetValueOrDefault(ns), repository.Selection.PodSecurityDefault, quiet);
-            }
             var enforce = policy["enforce"];
             if (PodSecurityAdmission.Violations(workload, enforce.Level, enforce.Version).Any())
             {
