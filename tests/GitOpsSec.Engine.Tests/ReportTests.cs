@@ -290,3 +290,21 @@ public class NamespaceFindingScopeTests
         Assert.Equal("namespace.yaml", ns.Path);
     }
 }
+
+public class TrustSourceTests
+{
+    [Fact]
+    public void The_working_tree_config_is_never_a_trust_source_and_cannot_stop_a_verification()
+    {
+        using var dir = new TempDir();
+        dir.Write("allowed_signers", "dev@example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEm0g0nC3z4v8cYb5M8hZr6w2m4H3XqYf6a0s6m3yQ9x\n");
+        dir.Write(".gitopssec.yaml", "trustedKeys: allowed_signers\n");
+        var host = new GitOpsSec.Diagnostics.CollectingHost();
+        var trust = GitOpsSec.Git.SignatureTrust.FromSources(Array.Empty<string>(), null, dir.Path, host);
+        Assert.Null(trust.Origin);
+        Assert.Contains(host.Warnings, w => w.Contains("is not used", StringComparison.Ordinal));
+        // A config the change broke on purpose: still no trust, no exception.
+        dir.Write(".gitopssec.yaml", "trustedKeys: [broken\n");
+        Assert.Null(GitOpsSec.Git.SignatureTrust.FromSources(Array.Empty<string>(), null, dir.Path, new GitOpsSec.Diagnostics.CollectingHost()).Origin);
+    }
+}

@@ -19,7 +19,9 @@ public class TestGitOpsManifestTests
         // Rules with settings take them from the fixture folder (allowed-registries.txt for GOS6003).
         string registries = Path.Combine(TestPaths.RuleFixtures, ruleId, "allowed-registries.txt");
         string[] allowed = File.Exists(registries) ? File.ReadAllLines(registries).Where(l => l.Length > 0).ToArray() : new[] { "*.unused.invalid" };
-        var result = session.Run("Test-GitOpsManifest -LiteralPath $args[0] -AllowedRegistry $args[2] | Where-Object RuleId -eq $args[1]", path, ruleId, allowed);
+        // A Pod Security control is checked at its own level: at restricted, GOS1106 and GOS1105 replace GOS1004 and GOS1010.
+        var result = session.Run("$level = if ((Get-GitOpsRule $args[1]).Level -eq 'Baseline') { 'Baseline' } else { 'Restricted' }; " +
+            "Test-GitOpsManifest -LiteralPath $args[0] -AllowedRegistry $args[2] -Level $level | Where-Object RuleId -eq $args[1]", path, ruleId, allowed);
         result.AssertNoErrors();
         var findings = result.Findings();
         if (file.StartsWith("pass", StringComparison.Ordinal))
@@ -49,7 +51,8 @@ public class TestGitOpsManifestTests
             "Test-GitOpsManifest ./examples/insecure-repo | Where-Object { $_.Severity -ge 'High' -and -not $_.Suppressed } | ForEach-Object RuleId");
         result.AssertNoErrors();
         var rules = result.Output.Select(o => (string)o.BaseObject).Distinct().OrderBy(x => x).ToList();
-        Assert.Equal(new[] { "GOS1002", "GOS1003", "GOS1004", "GOS1005", "GOS1104", "GOS2001", "GOS3005", "GOS3100", "GOS7002", "GOS7003", "GOS7102" }, rules);
+        // At the restricted level GOS1106 reports an added capability (GOS1004 is replaced, as pod-security-admission does), with GOS1004's severity.
+        Assert.Equal(new[] { "GOS1002", "GOS1003", "GOS1005", "GOS1104", "GOS1106", "GOS2001", "GOS3005", "GOS3100", "GOS7002", "GOS7003", "GOS7102" }, rules);
     }
 
     [Fact]

@@ -38,6 +38,8 @@ public sealed record CommitSignatureResult
 public sealed class SignatureTrust
 {
     public OpenPgpVerifier OpenPgp { get; } = new();
+    public SshSignatureVerifier Ssh { get; } = new();
+    public X509SignatureVerifier X509 { get; } = new();
 
     /// <summary>Where the trusted keys came from (parameters, a protected revision, the user config), or null when nothing is trusted.</summary>
     public string? Origin { get; private set; }
@@ -68,8 +70,7 @@ public sealed class SignatureTrust
             trust.Origin = $"{source.Origin} (trustedKeys: {source.Config.TrustedKeys})";
             return trust;
         }
-        if (repositoryRoot is not null && File.Exists(Path.Combine(repositoryRoot, GitOpsSec.Reports.GitOpsConfig.FileName)) &&
-            GitOpsSec.Reports.GitOpsConfig.ForDirectory(repositoryRoot).TrustedKeys is string named)
+        if (repositoryRoot is not null && WorkingTreeTrustedKeys(repositoryRoot) is string named)
         {
             host.Warning($"trustedKeys '{named}' in the working tree's {GitOpsSec.Reports.GitOpsConfig.FileName} is not used: the change under review could have written it. " +
                 "Pass -PolicyRevision (e.g. origin/main) to take it from a protected revision, the keys as parameters, or trustedKeys in the user config " +
@@ -77,8 +78,20 @@ public sealed class SignatureTrust
         }
         return trust;
     }
-    public SshSignatureVerifier Ssh { get; } = new();
-    public X509SignatureVerifier X509 { get; } = new();
+    /// <summary>What the working tree's config names as trustedKeys, only to warn that it is not used; a config that does not load names nothing.</summary>
+    private static string? WorkingTreeTrustedKeys(string repositoryRoot)
+    {
+        try
+        {
+            return File.Exists(Path.Combine(repositoryRoot, GitOpsSec.Reports.GitOpsConfig.FileName))
+                ? GitOpsSec.Reports.GitOpsConfig.ForDirectory(repositoryRoot).TrustedKeys
+                : null;
+        }
+        catch (GitOpsSecOperationException)
+        {
+            return null; // the change's config cannot stop a verification either
+        }
+    }
 
     /// <summary>Loads a trusted-keys file by its content: allowed_signers lines, OpenPGP keys (armored or binary), certificates or certificate revocation lists (PEM).</summary>
     public void AddFile(string path)

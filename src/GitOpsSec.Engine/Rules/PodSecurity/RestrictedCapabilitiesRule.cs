@@ -29,8 +29,10 @@ internal sealed class RestrictedCapabilitiesRule : PodSecurityRule
                     string cap = Field.Show(add.Items[i]);
                     if (cap != "NET_BIND_SERVICE")
                     {
+                        // This control replaces GOS1004 at the restricted level; a capability beyond the baseline set keeps GOS1004's severity.
                         yield return new Violation(capsPath.Key("add").Item(i, add.Items[i]), c.Describe(),
-                            $"adds capability {cap} (only NET_BIND_SERVICE is allowed)");
+                            $"adds capability {cap} (only NET_BIND_SERVICE is allowed)",
+                            Severity: BaselineCapabilitiesRule.Allowed.Contains(cap) ? null : RuleCatalog.Find("GOS1004")?.Severity);
                     }
                 }
             }
