@@ -113,4 +113,29 @@ public class ConfigCmdletTests
         Assert.Contains("\"kind\": \"external\"", File.ReadAllText(sarif), StringComparison.Ordinal);
         Assert.Contains("suppressed or re-rated by the configuration", File.ReadAllText(markdown), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_verdict_never_reads_Passed_when_nothing_was_scanned_or_no_policy_was_given()
+    {
+        using var empty = new TempDir();
+        using var session = new PowerShellSession();
+        var missing = session.Run("Test-GitOpsRepo ./does-not-exist -Summary");
+        Assert.Equal("NotScanned", (string)missing.Output.Single().Properties["Verdict"].Value);
+        Assert.NotEmpty(missing.Errors);
+        var nothing = session.Run("Test-GitOpsRepo $args[0] -Summary", empty.Path);
+        Assert.Equal("NotScanned", (string)nothing.Output.Single().Properties["Verdict"].Value);
+        Assert.Contains(nothing.Warnings, w => w.Message.Contains("Nothing was scanned", StringComparison.Ordinal));
+        var failClosed = session.Run("try { Test-GitOpsRepo $args[0] -Summary -FailOn High } catch { $_.FullyQualifiedErrorId }", empty.Path);
+        Assert.StartsWith("GitOpsSec.Policy.Failed", (string)failClosed.Output.Last().BaseObject, StringComparison.Ordinal);
+        // Findings without -FailOn: no pass either, and the default view's counts are by severity, not {…}.
+        var noPolicy = session.Run("Test-GitOpsRepo ./examples/insecure-repo -Summary");
+        noPolicy.AssertNoErrors();
+        var summary = noPolicy.Output.Single();
+        Assert.Equal("NoPolicy", (string)summary.Properties["Verdict"].Value);
+        Assert.Matches("^Critical [0-9]+, High [0-9]+", (string)summary.Properties["BySeverity"].Value);
+        string table = string.Join("\n", session.Run("Test-GitOpsRepo ./examples/insecure-repo -Summary | Out-String -Width 200").Output.Select(o => o.BaseObject.ToString()));
+        Assert.Contains("BySeverity", table, StringComparison.Ordinal);
+        Assert.Contains("Critical ", table, StringComparison.Ordinal);
+        Assert.DoesNotContain("{", table, StringComparison.Ordinal);
+    }
 }

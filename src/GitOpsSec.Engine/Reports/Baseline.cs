@@ -96,10 +96,26 @@ public sealed class RepoSummary
     public required IReadOnlyDictionary<string, int> OpenByCategory { get; init; }
     public Severity? FailOn { get; init; }
     public required int Failing { get; init; }
-    public bool Passed => Failing == 0;
-    public string Verdict => Passed ? "Passed" : "Failed";
 
-    public static RepoSummary From(IReadOnlyList<Finding> findings, Severity? failOn, IReadOnlyList<string>? disabledRules = null)
+    /// <summary>What was scanned: manifest objects plus files read by the secret scan. Nothing scanned is never a pass.</summary>
+    public int Scanned { get; init; } = -1;
+
+    /// <summary>The policy failed: findings at or above FailOn, or a FailOn policy and nothing scanned (fail closed).</summary>
+    public bool PolicyFailed => Failing > 0 || (FailOn is not null && Scanned == 0);
+
+    /// <summary>Passed only when there was something to scan and a -FailOn policy that it meets.</summary>
+    public bool Passed => Verdict == "Passed";
+
+    /// <summary>
+    /// NotScanned (nothing to scan, or the path could not be read), Failed (the -FailOn policy is not met),
+    /// NoPolicy (no -FailOn and no failOn: no verdict can be given) or Passed.
+    /// </summary>
+    public string Verdict => Scanned == 0 ? "NotScanned" : Failing > 0 ? "Failed" : FailOn is null ? "NoPolicy" : "Passed";
+
+    /// <summary>Open findings per severity as one line, for the default table view: "Critical 7, High 36".</summary>
+    public string BySeverity => string.Join(", ", OpenBySeverity.Where(p => p.Value > 0).Select(p => $"{p.Key} {p.Value}")) is { Length: > 0 } s ? s : "none";
+
+    public static RepoSummary From(IReadOnlyList<Finding> findings, Severity? failOn, IReadOnlyList<string>? disabledRules = null, int scanned = -1)
     {
         var open = findings.Where(f => f.IsOpen).ToList();
         return new RepoSummary
@@ -116,6 +132,7 @@ public sealed class RepoSummary
             OpenByCategory = open.GroupBy(f => f.Category).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
             FailOn = failOn,
             Failing = failOn is Severity threshold ? open.Count(f => f.Severity >= threshold) : 0,
+            Scanned = scanned,
         };
     }
 

@@ -72,6 +72,9 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
 
     private readonly List<string> _roots = new();
 
+    /// <summary>Manifest objects analysed and files the secret scan read: nothing scanned is never a pass.</summary>
+    private long _scanned;
+
     protected override void BeginProcessing()
     {
         try
@@ -114,6 +117,7 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
         int read = 0;
         foreach (ManifestObject obj in ReadManifests())
         {
+            _scanned++;
             if (++read % 100 == 0)
             {
                 WriteProgress(new ProgressRecord(2, "Test-GitOpsRepo", $"{read} objects checked") { PercentComplete = -1 });
@@ -144,7 +148,12 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
         }
         _protected?.Dispose();
         Severity? threshold = FailOn is null ? _config.FailOn : Enum.Parse<Severity>(FailOn, ignoreCase: true);
-        RepoSummary summary = RepoSummary.From(_findings, threshold, _config.DisabledRules);
+        RepoSummary summary = RepoSummary.From(_findings, threshold, _config.DisabledRules, (int)Math.Min(_scanned, int.MaxValue));
+        if (summary.Scanned == 0)
+        {
+            WriteWarning("Nothing was scanned: no manifest object and no file under the path(s) given" +
+                (Revision is not null ? "" : " (or the path does not exist)") + ". The verdict is NotScanned, never Passed.");
+        }
         if (summary.SuppressedByConfig > 0 || summary.Downgraded > 0 || summary.DisabledRules.Count > 0)
         {
             WriteWarning($"The configuration ({_protected?.Origin ?? _config.ToString()}) suppressed {summary.SuppressedByConfig} finding(s) by exclude, " +
@@ -154,10 +163,11 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
         {
             WriteObject(summary);
         }
-        if (!summary.Passed)
+        if (summary.PolicyFailed)
         {
+            string why = summary.Failing > 0 ? $"{summary.Failing} open finding(s) at or above {threshold}" : "nothing was scanned, so the policy cannot be met";
             var error = new ErrorRecord(
-                new InvalidOperationException($"{summary.Failing} open finding(s) at or above {threshold}: {summary}"),
+                new InvalidOperationException($"{why}: {summary}"),
                 "GitOpsSec.Policy.Failed", ErrorCategory.SecurityError, summary);
             ThrowTerminatingError(error);
         }
@@ -213,6 +223,7 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
             }
         }
         WriteVerbose($"Secret scan: {stats}");
+        _scanned += stats.FilesScanned;
     }
 
     /// <summary>Signatures and commit messages of -Range as findings (GOS4001-GOS4004).</summary>
