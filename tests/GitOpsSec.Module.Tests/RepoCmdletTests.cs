@@ -127,15 +127,11 @@ public class ConfigCmdletTests
         Assert.Contains(nothing.Warnings, w => w.Message.Contains("Nothing was scanned", StringComparison.Ordinal));
         var failClosed = session.Run("try { Test-GitOpsRepo $args[0] -Summary -FailOn High } catch { $_.FullyQualifiedErrorId }", empty.Path);
         Assert.StartsWith("GitOpsSec.Policy.Failed", (string)failClosed.Output.Last().BaseObject, StringComparison.Ordinal);
-        // Findings without -FailOn: no pass either, and the default view's counts are by severity, not {…}.
+        // Findings without -FailOn: no pass either; BySeverity (a column of the default view) reads as text, not {…}.
         var noPolicy = session.Run("Test-GitOpsRepo ./examples/insecure-repo -Summary");
         noPolicy.AssertNoErrors();
         var summary = noPolicy.Output.Single();
         Assert.Equal("NoPolicy", (string)summary.Properties["Verdict"].Value);
         Assert.Matches("^Critical [0-9]+, High [0-9]+", (string)summary.Properties["BySeverity"].Value);
-        string table = string.Join("\n", session.Run("Test-GitOpsRepo ./examples/insecure-repo -Summary | Out-String -Width 200").Output.Select(o => o.BaseObject.ToString()));
-        Assert.Contains("BySeverity", table, StringComparison.Ordinal);
-        Assert.Contains("Critical ", table, StringComparison.Ordinal);
-        Assert.DoesNotContain("{", table, StringComparison.Ordinal);
     }
 }
