@@ -38,10 +38,16 @@ public sealed class ProtectedPolicy : IDisposable
         {
             return Path.GetFullPath(explicitPath);
         }
+        return Path.Combine(UserConfigFolder(), "gitopssec.yaml");
+    }
+
+    /// <summary>The user's GitOpsSec folder: $XDG_CONFIG_HOME (or ~/.config)/gitopssec. Holds the user config and the fingerprint key.</summary>
+    public static string UserConfigFolder()
+    {
         string baseDir = Environment.GetEnvironmentVariable("XDG_CONFIG_HOME") is { Length: > 0 } xdg
             ? xdg
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config");
-        return Path.Combine(baseDir, "gitopssec", "gitopssec.yaml");
+        return Path.Combine(baseDir, "gitopssec");
     }
 
     /// <summary>The user's config, or null when there is none. Its paths may point anywhere: the user wrote it.</summary>

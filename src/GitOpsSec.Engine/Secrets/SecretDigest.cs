@@ -31,13 +31,7 @@ public static class SecretDigest
     public static string Of(string value) => Of(Encoding.UTF8.GetBytes(value));
 
     /// <summary>The key file: $XDG_CONFIG_HOME (or ~/.config)/gitopssec/fingerprint.key.</summary>
-    public static string KeyFile()
-    {
-        string baseDir = Environment.GetEnvironmentVariable("XDG_CONFIG_HOME") is { Length: > 0 } xdg
-            ? xdg
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config");
-        return Path.Combine(baseDir, "gitopssec", "fingerprint.key");
-    }
+    public static string KeyFile() => Path.Combine(Reports.ProtectedPolicy.UserConfigFolder(), "fingerprint.key");
 
     private static (byte[], string) LoadKey()
     {

@@ -16,6 +16,9 @@ public static class PodSecurityAdmission
         return RuleCatalog.Implementations.OfType<PodSecurityRule>().Select(r => (byId[r.Id], r)).OrderBy(x => x.Item1.Id, StringComparer.Ordinal).ToList();
     });
 
+    /// <summary>The controls of each level and version, configured once (namespaces share a handful of policies).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(PodSecurityLevel, PodSecurityVersion), List<(RuleInfo Info, PodSecurityRule Rule)>> Configured = new();
+
     /// <summary>The violated controls (rule and violation); empty when admission allows the pod.</summary>
     internal static IEnumerable<(RuleInfo Info, Violation Violation)> Violations(ManifestObject obj, PodSecurityLevel level, PodSecurityVersion version)
     {
@@ -23,9 +26,10 @@ public static class PodSecurityAdmission
         {
             yield break;
         }
-        foreach (var (info, rule) in Controls.Value.Where(c => c.Info.Level <= level))
+        foreach (var (info, rule) in Configured.GetOrAdd((level, version), key =>
+                     Controls.Value.Where(c => c.Info.Level <= key.Item1).Select(c => (c.Info, c.Rule.At(key.Item1, key.Item2))).ToList()))
         {
-            foreach (Violation v in rule.At(level, version).Evaluate(obj))
+            foreach (Violation v in rule.Evaluate(obj))
             {
                 yield return (info, v);
             }
