@@ -7,10 +7,13 @@ public class GetGitOpsRuleTests
     {
         using var session = new PowerShellSession();
         var all = session.Run("Get-GitOpsRule").Rules();
-        Assert.Equal(60 + 39 + 5 + 1, all.Count);
+        Assert.Equal(60 + 257 + 5 + 1, all.Count);
         Assert.Equal(5, session.Run("Get-GitOpsRule -Category Provenance").Output.Count);
         var detectors = session.Run("Get-GitOpsRule -Category Secrets | Where-Object Provider").Rules();
-        Assert.Equal(39, detectors.Count);
+        Assert.Equal(257, detectors.Count);
+        int providers = session.Run("Get-GitOpsRule -Category Secrets | Where-Object Provider | ForEach-Object Provider").Output
+            .Select(o => o.ToString()).Distinct(StringComparer.Ordinal).Count();
+        Assert.True(providers >= 180, $"Get-GitOpsRule -Category Secrets lists {providers} providers");
         Assert.Contains(detectors, r => r.Id == "GOS2110");
         Assert.Equal(12, session.Run("Get-GitOpsRule -Level Baseline").Output.Count);
         Assert.Equal(6, session.Run("Get-GitOpsRule GOS11*").Output.Count);

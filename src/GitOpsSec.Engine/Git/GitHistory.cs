@@ -46,6 +46,20 @@ public static class GitHistory
         }
     }
 
+    /// <summary>
+    /// Where <paramref name="path"/> lies inside the repository's working tree, as a git path prefix ending in '/'
+    /// ("apps/billing/"); empty for the top of the tree, a bare repository or a path outside the working tree.
+    /// </summary>
+    public static string PathInside(Repository repo, string path)
+    {
+        if (repo.Info.WorkingDirectory is not string workdir)
+        {
+            return string.Empty;
+        }
+        string relative = Path.GetRelativePath(Path.GetFullPath(workdir), Path.GetFullPath(path)).Replace('\\', '/');
+        return relative is "." || relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? string.Empty : relative.TrimEnd('/') + "/";
+    }
+
     /// <summary>A commit's author or committer the way git prints it: Name &lt;email&gt;.</summary>
     public static string Person(Signature who) => $"{who.Name} <{who.Email}>";
 

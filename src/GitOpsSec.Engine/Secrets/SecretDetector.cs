@@ -59,10 +59,16 @@ public sealed class SecretDetector
     public IReadOnlySet<string> Allow { get; init; } = new HashSet<string>();
     public string? Validate { get; init; }
 
+    /// <summary>Words (lower case) that make a match public where it stands (a Firebase web config's apiKey).</summary>
+    public IReadOnlyList<string> PublicNear { get; init; } = Array.Empty<string>();
+
     /// <summary>Detectors without a pattern are implemented by the scanner itself (Kubernetes Secret values).</summary>
     internal bool IsStructural => _pattern is null;
 
     internal bool IsGeneric => Confidence == SecretConfidence.Low;
+
+    /// <summary>A compact near + value entry: the value has no shape of its own, only the provider's word next to it.</summary>
+    internal bool IsNear { get; init; }
 
     public override string ToString() => $"{Id} {Name}";
 }
@@ -92,10 +98,16 @@ public static class SecretDetectorCatalog
         foreach (YMapping d in root.Seq("detectors")!.Items.OfType<YMapping>())
         {
             string id = Required(d, "id");
-            string pattern = d.Text("pattern") ?? string.Empty;
-            var confidence = Enum.Parse<SecretConfidence>(Required(d, "confidence"));
+            string[] near = Lower(d.Seq("near"));
+            string pattern = d.Text("pattern") ?? Compose(d, near) ?? string.Empty;
+            var confidence = Enum.Parse<SecretConfidence>(d.Text("confidence") ?? (near.Length > 0 ? nameof(SecretConfidence.Medium) : nameof(SecretConfidence.High)));
             string provider = Required(d, "provider");
             string title = Required(d, "title");
+            string[] keywords = Lower(d.Seq("keywords"));
+            if (keywords.Length == 0)
+            {
+                keywords = near.Length > 0 ? near.Select(NearKeyword).Distinct().ToArray() : LiteralPrefix(d.Text("token")) is string prefix ? new[] { prefix } : keywords;
+            }
             detectors.Add(new SecretDetector
             {
                 Info = new RuleInfo
@@ -103,25 +115,112 @@ public static class SecretDetectorCatalog
                     Id = id,
                     Name = Required(d, "name"),
                     Title = title,
-                    Severity = Enum.Parse<Severity>(Required(d, "severity")),
+                    Severity = Enum.Parse<Severity>(d.Text("severity") ?? nameof(Severity.High)),
                     Category = "Secrets",
-                    Description = Required(d, "description"),
+                    Description = d.Text("description") ?? $"A {title} ({provider}): whoever reads the repository can use it until it is revoked.",
                     Remediation = "Revoke the credential at the provider now (it is in Git history), then keep it out of the repository: seal it (ConvertTo-SealedSecret) or reference an external secret store. Rewriting history does not un-leak it.",
                     MessageTemplate = $"{title} ({provider}) committed in clear text.",
-                    References = d.Seq("references")?.Items.OfType<YScalar>().Select(s => s.Value).ToArray() ?? Array.Empty<string>(),
+                    References = d.Seq("references")?.Items.OfType<YScalar>().Select(s => s.Value).ToArray() ?? DefaultReferences,
                     Provider = provider,
                 },
                 Provider = provider,
                 Confidence = confidence,
-                Keywords = Lower(d.Seq("keywords")),
+                Keywords = keywords,
                 Context = Lower(d.Seq("context")),
                 PatternText = pattern,
-                MinEntropy = d.Text("entropy") is string e ? double.Parse(e, System.Globalization.CultureInfo.InvariantCulture) : 0,
+                MinEntropy = d.Text("entropy") is string e ? double.Parse(e, System.Globalization.CultureInfo.InvariantCulture) : near.Length > 0 ? DefaultNearEntropy : 0,
                 Validate = d.Text("validate"),
+                PublicNear = Lower(d.Seq("public-near")),
+                IsNear = near.Length > 0 && d.Text("pattern") is null,
                 Allow = (d.Seq("allow")?.Items.OfType<YScalar>().Select(v => v.Value) ?? Enumerable.Empty<string>()).ToHashSet(StringComparer.Ordinal),
             });
         }
         return detectors;
+    }
+
+    /// <summary>Where a compact entry names no provider page: how to keep any credential out of a repository.</summary>
+    private static readonly string[] DefaultReferences = { "https://cheatsheetseries.owasp.org/cheatsheets/Secrets_Management_Cheat_Sheet.html" };
+
+    /// <summary>A value found only through a nearby provider word must look random at least this much (bits per character).</summary>
+    private const double DefaultNearEntropy = 3.0;
+
+    /// <summary>
+    /// The regex of a compact entry. <c>token</c>: a self-identifying credential (its own prefix and shape), standing
+    /// alone between non-token characters. <c>near</c> + <c>value</c>: a value with no prefix of its own, counted only
+    /// when one of the provider's words (in any case) comes at most 40 characters before it, as in
+    /// <c>ALGOLIA_ADMIN_KEY=...</c> or <c>algolia:\n  key: ...</c>; every part is bounded, so a match costs at most
+    /// 40 attempts per occurrence of a word.
+    /// </summary>
+    private static string? Compose(YMapping d, string[] near)
+    {
+        const string before = @"(?<![A-Za-z0-9_\-+/])";
+        const string after = @"(?![A-Za-z0-9_\-+/])";
+        if (d.Text("token") is string token)
+        {
+            return $"{before}(?<secret>{token}){after}";
+        }
+        if (d.Text("value") is string value)
+        {
+            if (near.Length == 0)
+            {
+                throw new InvalidOperationException($"Detector catalog entry at line {d.Line} has a value but no near words.");
+            }
+            string words = string.Join("|", near.Select(NearWord));
+            return $@"(?<key>(?i:{words})[A-Za-z0-9_.\-]{{0,30}})(?s:.{{0,40}}?){before}(?<secret>{value}){after}";
+        }
+        return null;
+    }
+
+    /// <summary>The prefilter keyword of a provider word: its first part ("azure" of azure_openai, "openai" of .openai.azure.com), which every spelling NearWord accepts contains.</summary>
+    private static string NearKeyword(string word)
+    {
+        string[] parts = word.Split(new[] { '_', '-', '.', ' ' }, StringSplitOptions.RemoveEmptyEntries);
+        return parts.FirstOrDefault(p => p.Length >= 3) ?? parts.OrderByDescending(p => p.Length).FirstOrDefault() ?? word;
+    }
+
+    /// <summary>
+    /// A provider word as a regex: its separators match any separator or none (azure_openai also finds azureOpenAI
+    /// and AZURE-OPENAI), and a word that starts with a letter must not continue another word (sumo is not in sumOf).
+    /// </summary>
+    private static string NearWord(string word)
+    {
+        // ...nor end inside one: "sumO" followed by "f" is the camel-case word sumOf, not SUMO.
+        string body = Regex.Replace(Regex.Escape(word), @"\\\.|_|-", @"[_.\-]?") + @"(?-i:(?<=[a-z0-9_.\- ])|(?![a-z]))";
+        return char.IsAsciiLetterOrDigit(word[0]) ? @"(?<![A-Za-z])" + body : body;
+    }
+
+    /// <summary>The literal start of a token regex, lower case, as its keyword ("sk-ant-api03-"); null when it has none of 3+ characters.</summary>
+    internal static string? LiteralPrefix(string? token)
+    {
+        if (token is null)
+        {
+            return null;
+        }
+        var prefix = new System.Text.StringBuilder();
+        int i = 0;
+        while (i < token.Length)
+        {
+            char c = token[i];
+            if (c == '\\' && i + 1 < token.Length && token[i + 1] is '.' or '-' or '_' or '~')
+            {
+                prefix.Append(token[i + 1]);
+                i += 2;
+            }
+            else if (char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '~' or ':')
+            {
+                prefix.Append(c);
+                i++;
+            }
+            else
+            {
+                break;
+            }
+        }
+        if (prefix.Length > 0 && i < token.Length && token[i] is '{' or '?' or '*' or '+')
+        {
+            prefix.Length--; // "ab{3}" or "ab?": the last character is quantified, not literal
+        }
+        return prefix.Length >= 3 ? prefix.ToString().ToLowerInvariant() : null;
     }
 
     private static string[] Lower(YSequence? seq) =>

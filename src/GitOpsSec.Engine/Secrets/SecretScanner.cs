@@ -45,6 +45,14 @@ public sealed class SecretScanner
     private static readonly string[] ReferencePrefixes = { "arn:", "vault:", "ref+", "sm://", "akv://", "op://", "projects/", "secretref", "file:", "@microsoft.keyvault" };
     private static readonly Regex Identifier = new(@"^(?:[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+|[a-z]+(?:[A-Z][a-z0-9]+)+)$", RegexOptions.CultureInvariant);
 
+    /// <summary>A file name (credentialsKey: 1password-credentials.json) or a namespace/name object reference (cert-manager/webhook-tls).</summary>
+    private static readonly Regex NameNotValue = new(
+        @"^(?:[A-Za-z0-9_.-]{1,200}\.(?:json|ya?ml|pem|crt|cer|key|txt|conf|cfg|ini|env|toml|xml|p12|pfx|jks|properties|sh|py)|[a-z0-9](?:[-a-z0-9]{0,62}[a-z0-9])?/[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?)$",
+        RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
+
+    /// <summary>How far around a match public-near words are looked for (a Firebase config object fits in it).</summary>
+    private const int PublicWindow = 400;
+
     private readonly SecretDetector[] _specific;
     private readonly SecretDetector[] _generic;
     private readonly SecretDetector? _kubernetesValue;
@@ -87,7 +95,7 @@ public sealed class SecretScanner
         var candidates = new List<Candidate>();
         var ignored = new List<(int Start, int End)>();
         var judged = new List<(int Start, int End)>(); // Secret values the Kubernetes pass decided on: not for the generic detector
-        Match(text, found, _specific, 0, candidates);
+        Match(text, found, _specific, 0, candidates, judged);
         if (IsManifestPath(path) && text.Contains("Secret", StringComparison.Ordinal) && text.Contains("kind", StringComparison.OrdinalIgnoreCase))
         {
             KubernetesSecrets(text, path ?? "text", candidates, ignored, judged);
@@ -140,7 +148,7 @@ public sealed class SecretScanner
         return (any.Length == 0 || any.Any(i => found[i])) && all.All(i => found[i]);
     }
 
-    private void Match(string text, bool[] found, IEnumerable<SecretDetector> detectors, int priority, List<Candidate> into)
+    private void Match(string text, bool[] found, IEnumerable<SecretDetector> detectors, int priority, List<Candidate> into, List<(int Start, int End)>? judged = null)
     {
         foreach (SecretDetector d in detectors)
         {
@@ -151,7 +159,18 @@ public sealed class SecretScanner
             for (System.Text.RegularExpressions.Match m = d.Pattern!.Match(text); m.Success; m = m.NextMatch())
             {
                 Group g = m.Groups["secret"];
-                if (!g.Success || Accept(d, g.Value, m) is not (string secret, SecretConfidence confidence))
+                if (!g.Success)
+                {
+                    continue;
+                }
+                if (d.Allow.Contains(g.Value) || IsPublicInContext(d, text, g.Index, g.Length) ||
+                    d.Validate == "jwt" && SecretText.IsJwtDocumentationExample(g.Value))
+                {
+                    // The detector knows this value and knows it is public: no other detector may report it.
+                    judged?.Add((g.Index, g.Index + Math.Max(1, g.Length)));
+                    continue;
+                }
+                if (Accept(d, g.Value, m, text) is not (string secret, SecretConfidence confidence))
                 {
                     continue;
                 }
@@ -160,8 +179,27 @@ public sealed class SecretScanner
         }
     }
 
+    /// <summary>A key that is public where it stands: one of the detector's public-near words occurs close to it.</summary>
+    private static bool IsPublicInContext(SecretDetector d, string text, int start, int length)
+    {
+        if (d.PublicNear.Count == 0)
+        {
+            return false;
+        }
+        int from = Math.Max(0, start - PublicWindow);
+        ReadOnlySpan<char> window = text.AsSpan(from, Math.Min(text.Length, start + length + PublicWindow) - from);
+        foreach (string word in d.PublicNear)
+        {
+            if (window.Contains(word, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>The secret (normalised) and confidence when a match survives the detector's checks; null to drop it.</summary>
-    private (string, SecretConfidence)? Accept(SecretDetector d, string raw, System.Text.RegularExpressions.Match m)
+    private (string, SecretConfidence)? Accept(SecretDetector d, string raw, System.Text.RegularExpressions.Match m, string text)
     {
         string secret = raw;
         if (d.Allow.Contains(raw))
@@ -191,11 +229,25 @@ public sealed class SecretScanner
         {
             return null;
         }
+        if (d.IsNear && !LooksRandom(secret, m.Groups["secret"].Index, text))
+        {
+            return null;
+        }
         if (d.IsGeneric && (!LooksLikeCredentialAssignment(m.Groups["key"].Value, secret) || FailsProviderChecksum(secret)))
         {
             return null;
         }
         return (secret, d.Confidence);
+    }
+
+    /// <summary>
+    /// A value found only by a nearby provider word must look generated: letters and digits both (an identifier such
+    /// as DEFAULT_CLOUDFLARE_FILE has no digit; a random 20+ character token almost surely has), and not a pinned
+    /// commit or digest (uses: cloudflare/wrangler-action@5e84...).
+    /// </summary>
+    private static bool LooksRandom(string value, int at, string text)
+    {
+        return value.Any(char.IsAsciiDigit) && value.Any(char.IsAsciiLetter) && (at == 0 || text[at - 1] is not '@' and not ':' || !value.All(char.IsAsciiHexDigit));
     }
 
     /// <summary>A value in a checksummed provider format whose checksum is wrong is a made-up token, not a credential.</summary>
@@ -211,14 +263,14 @@ public sealed class SecretScanner
             return false;
         }
         string v = value.Trim();
-        if (v.Contains("://", StringComparison.Ordinal) || v[0] is '/' or '~' or '.' || Identifier.IsMatch(v) ||
+        if (v.Contains("://", StringComparison.Ordinal) || v[0] is '/' or '~' or '.' || Identifier.IsMatch(v) || NameNotValue.IsMatch(v) ||
             ReferencePrefixes.Any(p => v.StartsWith(p, StringComparison.OrdinalIgnoreCase)) ||
             v.All(c => char.IsDigit(c) || c is '.' or '-' or ':') || bool.TryParse(v, out _))
         {
             return false;
         }
         // Letters and separators only (SecretManifest.FromNode, GitOpsSec.Secrets.FileTooLarge): code, not a credential.
-        if (v.All(c => char.IsLetter(c) || c is '.' or '_' or '-'))
+        if (v.All(c => char.IsLetter(c) || c is '.' or '_' or '-' or ' ') || !v.Any(char.IsAsciiDigit) && !v.Any(char.IsAsciiLetterLower))
         {
             return false;
         }
@@ -258,6 +310,10 @@ public sealed class SecretScanner
             if (kind != "Secret" || root.Text("apiVersion") is not (null or "v1"))
             {
                 continue;
+            }
+            if (root.Map("sops") is not null)
+            {
+                continue; // a SOPS-encrypted document: its values are ENC[...] ciphertext, its sops block metadata
             }
             YMapping? metadata = root.Map("metadata");
             string name = (metadata?.Text("namespace") is string ns ? ns + "/" : string.Empty) + (metadata?.Text("name") ?? "(unnamed)");

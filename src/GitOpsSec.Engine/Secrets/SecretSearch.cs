@@ -19,6 +19,9 @@ public sealed class SecretScanOptions
     public GitOpsConfig Config { get; init; } = GitOpsConfig.Default;
     public Baseline? Baseline { get; init; }
     public int Parallelism { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Scan files git ignores too (.gitignore, .git/info/exclude, the global excludes file); off by default, as in git and the peers.</summary>
+    public bool NoIgnore { get; init; }
 }
 
 /// <summary>Which commits a history scan reads.</summary>
@@ -37,7 +40,7 @@ public sealed class HistoryOptions
 /// <summary>What a scan read and skipped: binary files are skipped and counted, not errors.</summary>
 public sealed class SecretScanStatistics
 {
-    private long _files, _bytes, _binary, _tooLarge, _excluded, _commits, _blobs;
+    private long _files, _bytes, _binary, _tooLarge, _excluded, _ignored, _commits, _blobs;
 
     public long FilesScanned => Interlocked.Read(ref _files);
     public long BytesScanned => Interlocked.Read(ref _bytes);
@@ -46,6 +49,9 @@ public sealed class SecretScanStatistics
     /// <summary>Files and folders left out by the configuration's exclude globs.</summary>
     public long Excluded => Interlocked.Read(ref _excluded);
     public long Commits => Interlocked.Read(ref _commits);
+
+    /// <summary>Files and folders git ignores (.gitignore and friends), left out unless NoIgnore.</summary>
+    public long Ignored => Interlocked.Read(ref _ignored);
 
     /// <summary>History: distinct blobs read (each once however many commits carry it).</summary>
     public long UniqueBlobs => Interlocked.Read(ref _blobs);
@@ -59,11 +65,12 @@ public sealed class SecretScanStatistics
     internal void Binary() => Interlocked.Increment(ref _binary);
     internal void Large() => Interlocked.Increment(ref _tooLarge);
     internal void Exclude() => Interlocked.Increment(ref _excluded);
+    internal void Ignore() => Interlocked.Increment(ref _ignored);
     internal void Commit() => Interlocked.Increment(ref _commits);
     internal void Blob() => Interlocked.Increment(ref _blobs);
 
     public override string ToString() =>
-        $"{FilesScanned} file(s) scanned ({BytesScanned:N0} bytes), {BinarySkipped} binary skipped, {TooLarge} too large, {Excluded} excluded" +
+        $"{FilesScanned} file(s) scanned ({BytesScanned:N0} bytes), {BinarySkipped} binary skipped, {TooLarge} too large, {Excluded} excluded, {Ignored} ignored by git" +
         (Commits > 0 ? $", {Commits} commit(s), {UniqueBlobs} unique blob(s)" : string.Empty);
 }
 
@@ -100,7 +107,7 @@ public static class SecretSearch
             }
             else if (Directory.Exists(full))
             {
-                files = new FileWalk(full, options.Config, stats, walkErrors).AsEnumerable();
+                files = new FileWalk(full, options.Config, stats, walkErrors, options.NoIgnore ? null : GitIgnore.For(full)).AsEnumerable();
             }
             else
             {
@@ -134,24 +141,38 @@ public static class SecretSearch
         private readonly SecretScanStatistics _stats;
         private readonly ConcurrentQueue<ScanError> _errors;
 
-        public FileWalk(string root, GitOpsConfig config, SecretScanStatistics stats, ConcurrentQueue<ScanError> errors)
+        private readonly GitIgnore? _ignore;
+
+        public FileWalk(string root, GitOpsConfig config, SecretScanStatistics stats, ConcurrentQueue<ScanError> errors, GitIgnore? ignore)
             : base(root, new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = false })
         {
             _root = root.TrimEnd(System.IO.Path.DirectorySeparatorChar);
             _config = config;
             _stats = stats;
             _errors = errors;
+            _ignore = ignore;
         }
 
         public IEnumerable<(string Full, string Relative)> AsEnumerable()
         {
             using (this)
+            using (_ignore)
             {
                 while (MoveNext())
                 {
                     yield return Current;
                 }
             }
+        }
+
+        private bool Ignored(ref System.IO.Enumeration.FileSystemEntry entry, bool directory)
+        {
+            if (_ignore is null || !_ignore.IsIgnored(entry.ToFullPath(), directory))
+            {
+                return false;
+            }
+            _stats.Ignore();
+            return true;
         }
 
         private string Relative(string full) => full[(_root.Length + 1)..].Replace('\\', '/');
@@ -169,7 +190,7 @@ public static class SecretSearch
                 _stats.Exclude();
                 return false;
             }
-            return true;
+            return !Ignored(ref entry, directory: true);
         }
 
         protected override bool ShouldIncludeEntry(ref System.IO.Enumeration.FileSystemEntry entry)
@@ -183,7 +204,7 @@ public static class SecretSearch
                 _stats.Exclude();
                 return false;
             }
-            return true;
+            return !Ignored(ref entry, directory: false);
         }
 
         protected override (string Full, string Relative) TransformEntry(ref System.IO.Enumeration.FileSystemEntry entry)
@@ -335,6 +356,7 @@ public static class SecretSearch
             yield break;
         }
         commits.Reverse(); // oldest first: the first commit to carry a blob at a path is the one that introduced it
+        string prefix = GitHistory.PathInside(repo, path);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         // Pass 1: what each commit changes. Contiguous slices of history go to one thread each, every thread
@@ -381,11 +403,16 @@ public static class SecretSearch
             }
             foreach (var (file, id) in changes[i]!)
             {
-                if (options.Config.IsExcluded(file) || !seenPairs.Add((id, file)))
+                if (prefix.Length > 0 && !file.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    continue; // -Path is a sub-folder: history stays inside it, as the working-tree scan does
+                }
+                string relative = file[prefix.Length..];
+                if (options.Config.IsExcluded(relative) || !seenPairs.Add((id, relative)))
                 {
                     continue;
                 }
-                introduced.Add((commit, file, id));
+                introduced.Add((commit, relative, id));
                 if (seenBlobs.Add(id))
                 {
                     blobOrder.Add((id, file));
@@ -430,14 +457,18 @@ public static class SecretSearch
         host.Verbose($"History: {commits.Count} commit(s) walked in {walked.TotalSeconds:0.00} s, {blobOrder.Count} unique blob(s) read and scanned in {(clock.Elapsed - walked).TotalSeconds:0.00} s");
 
         var reported = new HashSet<ObjectId>();
+        // A secret is reported once per path, at the commit that introduced it there (oldest first), as a
+        // diff-based scanner reports it: later versions of the file that still carry it add nothing.
+        var secretsAtPath = new HashSet<(string Path, string Rule, string Secret)>();
         foreach (var (commit, file, id) in introduced)
         {
             if (!results.TryGetValue(id, out ContentResult? result))
             {
                 continue;
             }
-            // A blob's error is reported once, at its first path; its findings at every path that introduced it.
-            ContentResult toReport = reported.Add(id) ? result : result with { Error = null };
+            var fresh = result.Hits.Where(h => secretsAtPath.Add((file, h.Detector.Id, h.Secret))).ToList();
+            // A blob's error is reported once, at its first path; its findings at every path that introduced them.
+            ContentResult toReport = (reported.Add(id) ? result : result with { Error = null }) with { Hits = fresh };
             foreach (SecretFinding finding in Report(toReport, file, SecretSource.History, options, host, commit))
             {
                 yield return finding;

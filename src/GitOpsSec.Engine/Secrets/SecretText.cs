@@ -165,12 +165,78 @@ public static class SecretText
         {
             return true;
         }
-        if (v.All(c => c == v[0]) || PlaceholderValues.Contains(v) || v.Contains("...", StringComparison.Ordinal))
+        if (v.All(c => c == v[0]) || PlaceholderValues.Contains(v) || v.Contains("...", StringComparison.Ordinal) || IsReferenceOrCiphertext(v))
         {
             return true;
         }
         string lower = v.ToLowerInvariant();
-        return PlaceholderWords.Any(w => lower.Contains(w, StringComparison.Ordinal));
+        return PlaceholderWords.Any(w => lower.Contains(w, StringComparison.Ordinal)) || LooksMadeUp(v);
+    }
+
+    private static readonly string[] Sequences = { "abcdefghijklmnop", "1234567890", "a1b2c3d4e5", "qwertyuiop", "0123456789abcdef" };
+
+    /// <summary>
+    /// A value typed by a person to look like a token: a keyboard or alphabet sequence (abcdefghij..., 1234567890,
+    /// a1b2c3d4...), one character making up half of it, or a run of 7 of one character (not 'A': base64 of zero
+    /// bytes gives real tokens such runs).
+    /// </summary>
+    private static bool LooksMadeUp(string v)
+    {
+        if (v.Length < 12)
+        {
+            return false;
+        }
+        string lower = v.ToLowerInvariant();
+        if (Sequences.Any(q => lower.Contains(q, StringComparison.Ordinal)))
+        {
+            return true;
+        }
+        Span<int> counts = stackalloc int[128];
+        int run = 1, longest = 1;
+        for (int i = 0; i < v.Length; i++)
+        {
+            char c = v[i];
+            if (c < 128 && ++counts[c] * 2 >= v.Length)
+            {
+                return true;
+            }
+            run = i > 0 && v[i - 1] == c ? run + 1 : 1;
+            if (c != 'A')
+            {
+                longest = Math.Max(longest, run);
+            }
+        }
+        return longest >= 7;
+    }
+
+    private static readonly string[] ReferencePrefixes =
+    {
+        "op://", "ref+", "vault:", "<path:", "akv://", "sm://", "awssm://", "gcpsm://", "azkv://", "bw://", "doppler://",
+        "infisical://", "secretref+", "@microsoft.keyvault(", "arn:aws:secretsmanager:", "arn:aws:ssm:",
+    };
+
+    private static readonly System.Text.RegularExpressions.Regex PasswordHash = new(
+        @"^(?:[^:\s]{1,64}:)?\$(?:1|2[abxy]?|5|6|7|y|gy|apr1|argon2(?:id|i|d)|scrypt|pbkdf2(?:-sha\d{1,3})?)\$[./A-Za-z0-9$=,+-]{8,}$",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.NonBacktracking);
+
+    private static readonly System.Text.RegularExpressions.Regex SealedCiphertext = new(
+        @"^(?:Ag|AQ)[A-Za-z0-9+/]{180,}={0,2}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.NonBacktracking);
+
+    private static readonly System.Text.RegularExpressions.Regex EnvironmentName = new(
+        @"^\{[A-Z_][A-Z0-9_]{1,127}\}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.NonBacktracking);
+
+    /// <summary>
+    /// A value that points at a secret or hides it, rather than being one: a secret-store reference resolved at
+    /// deploy time (1Password op://, vals ref+, vault:, argocd-vault-plugin &lt;path:…&gt;, Key Vault, AWS secret ARNs),
+    /// SOPS ciphertext (ENC[…]), SealedSecret ciphertext, a {ENV_NAME} substitution or a password hash (crypt,
+    /// htpasswd, argon2): none of them is a usable credential in the repository.
+    /// </summary>
+    public static bool IsReferenceOrCiphertext(string value)
+    {
+        string v = value.Trim().Trim('"', '\'');
+        return ReferencePrefixes.Any(p => v.StartsWith(p, StringComparison.OrdinalIgnoreCase)) ||
+            v.Contains("ENC[AES256_GCM,", StringComparison.Ordinal) || v.Contains("ENC[", StringComparison.Ordinal) && v.EndsWith(']') ||
+            (v.Length <= 4096 && (PasswordHash.IsMatch(v) || SealedCiphertext.IsMatch(v) || EnvironmentName.IsMatch(v)));
     }
 
     /// <summary>GitHub and npm tokens: the last six characters are base62(CRC32(the 30 random characters)).</summary>
@@ -220,6 +286,30 @@ public static class SecretText
     }
 
     /// <summary>A JWT whose header and payload decode to JSON objects and whose header names an alg.</summary>
+    /// <summary>The claims of the example token every JWT tutorial shows (jwt.io: sub 1234567890, name John Doe).</summary>
+    private static bool IsDocumentationExample(JsonElement claims) =>
+        claims.TryGetProperty("sub", out JsonElement sub) && sub.ValueKind == JsonValueKind.String && sub.GetString() == "1234567890" &&
+        claims.TryGetProperty("name", out JsonElement name) && name.ValueKind == JsonValueKind.String && name.GetString() == "John Doe";
+
+    /// <summary>A JWT that is the tutorials' example token (its claims are jwt.io's John Doe).</summary>
+    public static bool IsJwtDocumentationExample(string token)
+    {
+        string[] parts = token.Split('.');
+        if (parts.Length != 3 || Base64Url(parts[1]) is not byte[] payload)
+        {
+            return false;
+        }
+        try
+        {
+            using JsonDocument p = JsonDocument.Parse(payload);
+            return p.RootElement.ValueKind == JsonValueKind.Object && IsDocumentationExample(p.RootElement);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
     public static bool IsJwt(string token)
     {
         string[] parts = token.Split('.');
@@ -232,7 +322,7 @@ public static class SecretText
             using JsonDocument h = JsonDocument.Parse(header);
             using JsonDocument p = JsonDocument.Parse(payload);
             return h.RootElement.ValueKind == JsonValueKind.Object && h.RootElement.TryGetProperty("alg", out _) &&
-                   p.RootElement.ValueKind == JsonValueKind.Object;
+                   p.RootElement.ValueKind == JsonValueKind.Object && !IsDocumentationExample(p.RootElement);
         }
         catch (JsonException)
         {

@@ -95,6 +95,10 @@ public sealed class FindGitOpsSecretCommand : GitOpsCmdlet
     [ValidateSet("Info", "Low", "Medium", "High", "Critical", IgnoreCase = true)]
     public string? FailOn { get; set; }
 
+    /// <summary>Also scan files git ignores (.gitignore, .git/info/exclude); by default they are skipped, as git and ripgrep skip them. Files git tracks are always scanned.</summary>
+    [Parameter(ParameterSetName = FilesSet)]
+    public SwitchParameter NoIgnore { get; set; }
+
     protected override void ProcessRecord() => _paths.AddRange(Path is { Length: > 0 } ? Path : new[] { "." });
 
     protected override void EndProcessing()
@@ -138,6 +142,7 @@ public sealed class FindGitOpsSecretCommand : GitOpsCmdlet
             MinConfidence = Enum.Parse<SecretConfidence>(MinConfidence, ignoreCase: true),
             Config = config,
             Baseline = baseline,
+            NoIgnore = NoIgnore,
         };
         var stats = new SecretScanStatistics();
         var findings = new List<SecretFinding>();

@@ -17,9 +17,10 @@ public static class SecretScanEntryPoint
     public const string Usage = """
         usage: gitopssec secrets [--staged | --history [--range A..B] [--revision REV] [--max-count N]]
                                  [--json] [--fail-on Info|Low|Medium|High|Critical] [--min-confidence Low|Medium|High]
-                                 [--baseline FILE] [--config FILE] [--max-file-size BYTES] [--show-secret] [PATH...]
+                                 [--baseline FILE] [--config FILE] [--max-file-size BYTES] [--show-secret] [--no-ignore] [PATH...]
         Scans files (default), the index (--staged) or the history (--history) for credentials, like
-        Find-GitOpsSecret. Prints one line per finding (or JSON lines with --json); errors go to stderr.
+        Find-GitOpsSecret. Files git ignores are skipped unless --no-ignore. Prints one line per finding
+        (or JSON lines with --json); errors go to stderr.
         Exit codes: 0 nothing open at or above --fail-on, 1 errors, 2 bad usage, 3 --fail-on failed.
         """;
 
@@ -32,7 +33,7 @@ public static class SecretScanEntryPoint
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var paths = new List<string>();
-        bool staged = false, history = false, json = false, show = false;
+        bool staged = false, history = false, json = false, show = false, noIgnore = false;
         string? range = null, revision = null, baselineFile = null, configFile = null;
         int? maxCount = null;
         Severity? failOn = null;
@@ -49,6 +50,7 @@ public static class SecretScanEntryPoint
                     case "--history": history = true; break;
                     case "--json": json = true; break;
                     case "--show-secret": show = true; break;
+                    case "--no-ignore": noIgnore = true; break;
                     case "--range": range = Value(); break;
                     case "--revision": revision = Value(); break;
                     case "--max-count": maxCount = int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture); break;
@@ -108,6 +110,7 @@ public static class SecretScanEntryPoint
             MaxFileSize = maxFileSize,
             Config = config,
             Baseline = baseline,
+            NoIgnore = noIgnore,
         };
         var stats = new SecretScanStatistics();
         IEnumerable<SecretFinding> findings = staged ? SecretSearch.ScanIndex(paths[0], options, host, stats)

@@ -64,9 +64,12 @@ internal sealed class StoreCredentialInRepoRule : IRepositoryRule
 
     public IEnumerable<(ManifestObject Object, Violation Violation)> Evaluate(RepositoryContext repository)
     {
+        // Secrets an ExternalSecret produces are written by the operator, not committed (whatever stub the repository holds).
+        var produced = repository.Objects.Where(o => Eso.Is(o, "ExternalSecret"))
+            .Select(o => (o.Namespace ?? "default", o.Node.Map("spec")?.Map("target")?.Text("name") ?? o.Name ?? string.Empty)).ToHashSet();
         var plainSecrets = repository.Objects
-            .Where(o => o.Kind == "Secret" && o.ApiVersion == "v1" && (o.Node.Map("data")?.Entries.Count > 0 || o.Node.Map("stringData")?.Entries.Count > 0))
-            .Select(o => (o.Namespace ?? "default", o.Name ?? string.Empty)).ToHashSet();
+            .Where(o => o.Kind == "Secret" && o.ApiVersion == "v1" && GitOpsSec.Rules.Secrets.PlaintextSecretRule.PlaintextKeys(o).Any())
+            .Select(o => (o.Namespace ?? "default", o.Name ?? string.Empty)).Where(s => !produced.Contains(s)).ToHashSet();
         foreach (ManifestObject store in repository.Objects.Where(Eso.IsStore))
         {
             foreach (var (name, ns, path) in Eso.CredentialRefs(store))

@@ -15,13 +15,10 @@ internal sealed class PlaintextSecretRule : IManifestRule
         }
         var keys = new List<string>();
         string? field = null;
-        foreach (string section in new[] { "data", "stringData" })
+        foreach (var (section, key) in PlaintextKeys(obj))
         {
-            if (obj.Node.Map(section) is YMapping values && values.Entries.Count > 0)
-            {
-                field ??= section;
-                keys.AddRange(values.Entries.Select(e => e.Key.Value));
-            }
+            field ??= section;
+            keys.Add(key);
         }
         if (field is null)
         {
@@ -30,5 +27,30 @@ internal sealed class PlaintextSecretRule : IManifestRule
         // Only the key names: the values are the secret.
         string described = $"{keys.Count} value{(keys.Count == 1 ? string.Empty : "s")} ({string.Join(", ", keys.Distinct())})";
         yield return new Violation(FieldPath.Root.Key(field), obj.Name ?? "(unnamed)", described, $"keys: {string.Join(", ", keys.Distinct())}");
+    }
+
+    /// <summary>
+    /// The data and stringData keys of a v1 Secret whose values are real values: not SOPS ciphertext (a document
+    /// with a sops block), and not a reference resolved at deploy time (op://, ref+vault://, &lt;path:…&gt;, ${VAR}
+    /// under Flux postBuild substitution, {{ templates }}) or a placeholder.
+    /// </summary>
+    internal static IEnumerable<(string Section, string Key)> PlaintextKeys(ManifestObject obj)
+    {
+        if (obj.Node.Map("sops") is not null)
+        {
+            yield break;
+        }
+        foreach (string section in new[] { "data", "stringData" })
+        {
+            foreach (var (key, node) in obj.Node.Map(section)?.Entries ?? Enumerable.Empty<KeyValuePair<YScalar, YNode>>())
+            {
+                string? value = node is YScalar scalar && !scalar.IsNull ? scalar.Value : null;
+                string? plain = value is null ? null : section == "data" ? GitOpsSec.Secrets.SecretText.Base64Text(value) ?? value : value;
+                if (plain is not null && !GitOpsSec.Secrets.SecretText.IsPlaceholder(plain))
+                {
+                    yield return (section, key.Value);
+                }
+            }
+        }
     }
 }

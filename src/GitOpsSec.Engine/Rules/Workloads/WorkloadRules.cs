@@ -198,12 +198,30 @@ internal sealed class SecretInEnvRule : IManifestRule
         foreach (var (c, i, e) in Workload.Env(obj))
         {
             if (e.Text("name") is string name && e.Text("value") is string value &&
-                Words.Any(w => name.ToUpperInvariant().Contains(w, StringComparison.Ordinal)) &&
-                !name.ToUpperInvariant().EndsWith("_FILE", StringComparison.Ordinal) && !GitOpsSec.Secrets.SecretText.IsPlaceholder(value))
+                (Words.Any(w => name.ToUpperInvariant().Contains(w, StringComparison.Ordinal)) &&
+                 !name.ToUpperInvariant().EndsWith("_FILE", StringComparison.Ordinal) && !GitOpsSec.Secrets.SecretText.IsPlaceholder(value) ||
+                 HoldsCredential(value)))
             {
                 // The value itself is never repeated: only its name.
                 yield return new Violation(c.Path.Key("env").Item(i, e).Key("value"), c.Describe(), name);
             }
+        }
+    }
+
+    /// <summary>Whatever the variable's name: a private key or a provider credential the secret detectors recognise (not the generic one).</summary>
+    private static bool HoldsCredential(string value)
+    {
+        if (value.Length < 16)
+        {
+            return false;
+        }
+        try
+        {
+            return GitOpsSec.Secrets.SecretScanner.Default.Scan(value, "env-value.txt").Any(h => h.Confidence >= GitOpsSec.Secrets.SecretConfidence.Medium);
+        }
+        catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+        {
+            return true; // undecidable in bounded time: fail closed
         }
     }
 }

@@ -1,0 +1,1 @@
+curl -H "Authorization: Bearer ${TOKEN}" https://api.corpus.internal/v1/
