@@ -130,3 +130,21 @@ public sealed class SecretPrecisionTests
         }
     }
 }
+
+public sealed class SecretManifestRuleTests
+{
+    [Fact]
+    public void A_private_key_or_provider_token_in_any_env_value_is_GOS6108_a_reference_secret_is_not_GOS2001()
+    {
+        using var dir = new TempDir();
+        string pem = "-----BEGIN EC PRIVATE KEY-----\\nMHcCAQEEIBq3mQ8fV2wZkLp7nT4xR9cY1uE6aD0sJ5hG2bN8vK3oAoGCCqGSM49\\nAwEHoUQDQgAEt9Xq2LmP4vR8sW1nZ6yK0cF3jH7bD5eG9aQ2uT8xV1wM4pN6rS0o\\n-----END EC PRIVATE KEY-----";
+        dir.Write("deploy.yaml", $"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: signer\n  namespace: apps\nspec:\n  template:\n    spec:\n      containers:\n        - name: signer\n          image: corp/signer:1.0@sha256:{new string('a', 64)}\n          env:\n            - name: SIGNING_MATERIAL\n              value: \"{pem}\"\n            - name: UPSTREAM\n              value: https://api.corp.internal\n");
+        dir.Write("secrets.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: onepassword\n  namespace: apps\nstringData:\n  token: op://platform/connect/token\n  credentials: ref+vault://kv/data/connect#json\n");
+        var (findings, _) = Scan.Analyze(dir.Path);
+        Assert.Contains(findings, f => f.RuleId == "GOS6108" && f.Message.Contains("SIGNING_MATERIAL", StringComparison.Ordinal));
+        Assert.DoesNotContain(findings, f => f.RuleId == "GOS6108" && f.Message.Contains("UPSTREAM", StringComparison.Ordinal));
+        Assert.DoesNotContain(findings, f => f.RuleId == "GOS2001");
+        dir.Write("secrets.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: onepassword\n  namespace: apps\nstringData:\n  token: op://platform/connect/token\n  password: Zq8xR2vL9pWm4tYb\n");
+        Assert.Contains(Scan.Analyze(dir.Path).Findings, f => f.RuleId == "GOS2001");
+    }
+}
