@@ -171,9 +171,10 @@ fp("GOS2160", "values-refs.yaml", "postgresql:\n  auth:\n    existingSecret: db-
 fp("GOS2160", "deployment-env.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: corpus/api:1.4.2\n          env:\n            - name: DB_PASSWORD\n              valueFrom:\n                secretKeyRef:\n                  name: db\n                  key: password\n            - name: TOKEN_TTL\n              value: \"3600\"\n")
 fp("GOS2160", "python.py", "def login(password):\n    token = session.get_token(password)\n    return token\n")
 
-if os.path.isdir(ROOT):
-    shutil.rmtree(ROOT)
 for rule, files in cases.items():
+    # Only this script's folders: GOS24xx-GOS26xx are make-provider-corpus.py's.
+    if os.path.isdir(os.path.join(ROOT, rule)):
+        shutil.rmtree(os.path.join(ROOT, rule))
     os.makedirs(os.path.join(ROOT, rule))
     for name, text in files:
         with open(os.path.join(ROOT, rule, name), "w", newline="\n") as f:

@@ -189,31 +189,22 @@ def handwritten():
             [("fp-template.properties", "spring.datasource.url=jdbc:postgresql://db:5432/orders?user=orders&password=${DB_PASSWORD}\n")]),
     }
 
+def write(folder, files):
+    if os.path.isdir(folder):
+        shutil.rmtree(folder)
+    os.makedirs(folder)
+    for fname, text in files:
+        with open(os.path.join(folder, fname), "w", newline="\n") as f:
+            f.write(text)
+
 def main():
     catalog = yaml.safe_load(open(CATALOG))["detectors"]
-    compact = [d for d in catalog if ("token" in d or "value" in d)]
-    total_tp = total_fp = 0
-    for d in compact:
-        folder = os.path.join(ROOT, d["id"])
-        if os.path.isdir(folder):
-            shutil.rmtree(folder)
-        os.makedirs(folder)
-        tp, fp = cases_for(d)
-        for fname, text in tp + fp:
-            with open(os.path.join(folder, fname), "w", newline="\n") as f:
-                f.write(text)
-        total_tp += len(tp); total_fp += len(fp)
     by_name = {d["name"]: d for d in catalog}
-    for name, (tp, fp) in handwritten().items():
-        folder = os.path.join(ROOT, by_name[name]["id"])
-        if os.path.isdir(folder):
-            shutil.rmtree(folder)
-        os.makedirs(folder)
-        for fname, text in tp + fp:
-            with open(os.path.join(folder, fname), "w", newline="\n") as f:
-                f.write(text)
-        total_tp += len(tp); total_fp += len(fp)
-    print(f"{total_tp} true and {total_fp} false inputs for {len(compact) + len(handwritten())} detectors")
+    inputs = [(d["id"], *cases_for(d)) for d in catalog if ("token" in d or "value" in d)]
+    inputs += [(by_name[name]["id"], tp, fp) for name, (tp, fp) in handwritten().items()]
+    for rule, tp, fp in inputs:
+        write(os.path.join(ROOT, rule), tp + fp)
+    print(f"{sum(len(tp) for _, tp, _ in inputs)} true and {sum(len(fp) for _, _, fp in inputs)} false inputs for {len(inputs)} detectors")
 
 if __name__ == "__main__":
     main()
