@@ -22,15 +22,29 @@ def timed(cmd, runs, cwd=None, env=None):
         times.append(t)
     return statistics.median(times), last
 
+COMMON_PARTS = set("api key keys secret token app access account storage auth client http https login cloud data user pass "
+                   "password times service server admin system windows com".split())
+
 def keywords(path):
-    import re
+    """The detectors' prefilter words, derived as SecretDetectorCatalog derives them (keywords, else the distinctive
+    part of each provider word, else a token's literal start): the floor searches for exactly what the scanner does."""
+    import re, yaml
     words = set()
-    for line in open(os.path.join(ROOT, "src/GitOpsSec.Engine/Secrets/detectors.yaml")):
-        m = re.match(r"\s+(keywords|context): \[(.*)\]", line)
-        if m:
-            for w in m.group(2).split(","):
-                w = w.strip().strip("'\"")
-                if w: words.add(w)
+    for d in yaml.safe_load(open(os.path.join(ROOT, "src/GitOpsSec.Engine/Secrets/detectors.yaml")))["detectors"]:
+        found = [k.lower() for k in d.get("keywords", []) + d.get("context", [])]
+        if not d.get("keywords") and d.get("near"):
+            for w in d["near"]:
+                parts = [p for p in re.split(r"[_\-. ]", w.lower()) if p]
+                good = [p for p in parts if len(p) >= 4 and p not in COMMON_PARTS]
+                found.append(max(good, key=len) if good else w.strip().lower())
+        elif not d.get("keywords") and d.get("token"):
+            m = re.match(r"(?:\\[._~-]|[A-Za-z0-9_~:-])+", d["token"])
+            if m:
+                lit = m.group(0).replace("\\", "")
+                if len(d["token"]) > len(m.group(0)) and d["token"][len(m.group(0))] in "{?*+":
+                    lit = lit[:-1]
+                if len(lit) >= 3: found.append(lit.lower())
+        words.update(w for w in found if w)
     with open(path, "w") as f: f.write("\n".join(sorted(words)) + "\n")
     return len(words)
 

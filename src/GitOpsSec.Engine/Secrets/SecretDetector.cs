@@ -175,8 +175,16 @@ public static class SecretDetectorCatalog
     private static string NearKeyword(string word)
     {
         string[] parts = word.Split(new[] { '_', '-', '.', ' ' }, StringSplitOptions.RemoveEmptyEntries);
-        return parts.FirstOrDefault(p => p.Length >= 3) ?? parts.OrderByDescending(p => p.Length).FirstOrDefault() ?? word;
+        // The longest distinctive part; when every part is common (co_api_key, fb_secret) the word as written,
+        // which then also has to be spelt that way: a keyword common in every file would run the regex on all of them.
+        return parts.Where(p => p.Length >= 4 && !CommonParts.Contains(p)).OrderByDescending(p => p.Length).FirstOrDefault() ?? word.Trim();
     }
+
+    private static readonly HashSet<string> CommonParts = new(StringComparer.Ordinal)
+    {
+        "api", "key", "keys", "secret", "token", "app", "access", "account", "storage", "auth", "client", "http", "https",
+        "login", "cloud", "data", "user", "pass", "password", "times", "service", "server", "admin", "system", "windows", "com",
+    };
 
     /// <summary>
     /// A provider word as a regex: its separators match any separator or none (azure_openai also finds azureOpenAI

@@ -48,7 +48,7 @@ public sealed class SecretScanner
     /// <summary>A file name (credentialsKey: 1password-credentials.json) or a namespace/name object reference (cert-manager/webhook-tls).</summary>
     private static readonly Regex NameNotValue = new(
         @"^(?:[A-Za-z0-9_.-]{1,200}\.(?:json|ya?ml|pem|crt|cer|key|txt|conf|cfg|ini|env|toml|xml|p12|pfx|jks|properties|sh|py)|[a-z0-9](?:[-a-z0-9]{0,62}[a-z0-9])?/[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?)$",
-        RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
+        RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 
     /// <summary>How far around a match public-near words are looked for (a Firebase config object fits in it).</summary>
     private const int PublicWindow = 400;
@@ -57,7 +57,66 @@ public sealed class SecretScanner
     private readonly SecretDetector[] _generic;
     private readonly SecretDetector? _kubernetesValue;
     private readonly KeywordSet _keywords;
-    private readonly Dictionary<SecretDetector, (int[] Any, int[] All)> _wordsOf = new();
+    private readonly DetectorGroup _specificGroup;
+    private readonly DetectorGroup _genericGroup;
+
+    /// <summary>
+    /// Detectors and the words that switch them on: for each keyword, which detectors it wakes (so a file costs
+    /// one pass over the keywords it holds, not one test per detector), and each detector's all-of context words.
+    /// </summary>
+    private sealed class DetectorGroup
+    {
+        public required SecretDetector[] Detectors { get; init; }
+        public required int[][] ByWord { get; init; }
+        public required int[] Always { get; init; }
+        public required int[][] Context { get; init; }
+
+        public static DetectorGroup Of(SecretDetector[] detectors, KeywordSet keywords)
+        {
+            var byWord = Enumerable.Range(0, keywords.Count).Select(_ => new List<int>()).ToArray();
+            for (int i = 0; i < detectors.Length; i++)
+            {
+                foreach (int w in detectors[i].Keywords.Select(keywords.IndexOf).Distinct())
+                {
+                    byWord[w].Add(i);
+                }
+            }
+            return new DetectorGroup
+            {
+                Detectors = detectors,
+                ByWord = byWord.Select(l => l.ToArray()).ToArray(),
+                Always = Enumerable.Range(0, detectors.Length).Where(i => detectors[i].Keywords.Count == 0).ToArray(),
+                Context = detectors.Select(d => d.Context.Select(keywords.IndexOf).ToArray()).ToArray(),
+            };
+        }
+
+        /// <summary>The detectors (in catalog order) whose keywords and context words all occur.</summary>
+        public IEnumerable<SecretDetector> Enabled(bool[] found)
+        {
+            bool[] on = new bool[Detectors.Length];
+            foreach (int i in Always)
+            {
+                on[i] = true;
+            }
+            for (int w = 0; w < found.Length; w++)
+            {
+                if (found[w])
+                {
+                    foreach (int i in ByWord[w])
+                    {
+                        on[i] = true;
+                    }
+                }
+            }
+            for (int i = 0; i < on.Length; i++)
+            {
+                if (on[i] && Array.TrueForAll(Context[i], w => found[w]))
+                {
+                    yield return Detectors[i];
+                }
+            }
+        }
+    }
 
     public SecretScanner(IEnumerable<SecretDetector> detectors)
     {
@@ -67,10 +126,8 @@ public sealed class SecretScanner
         _kubernetesValue = list.FirstOrDefault(d => d.Id == SecretDetectorCatalog.KubernetesSecretValueId);
         Detectors = list;
         _keywords = new KeywordSet(list.SelectMany(d => d.Keywords.Concat(d.Context)));
-        foreach (SecretDetector d in list)
-        {
-            _wordsOf[d] = (d.Keywords.Select(_keywords.IndexOf).ToArray(), d.Context.Select(_keywords.IndexOf).ToArray());
-        }
+        _specificGroup = DetectorGroup.Of(_specific, _keywords);
+        _genericGroup = DetectorGroup.Of(_generic, _keywords);
     }
 
     public static SecretScanner Default { get; } = new(SecretDetectorCatalog.Detectors);
@@ -95,12 +152,12 @@ public sealed class SecretScanner
         var candidates = new List<Candidate>();
         var ignored = new List<(int Start, int End)>();
         var judged = new List<(int Start, int End)>(); // Secret values the Kubernetes pass decided on: not for the generic detector
-        Match(text, found, _specific, 0, candidates, judged);
+        Match(text, _specificGroup.Enabled(found), 0, candidates, judged);
         if (IsManifestPath(path) && text.Contains("Secret", StringComparison.Ordinal) && text.Contains("kind", StringComparison.OrdinalIgnoreCase))
         {
             KubernetesSecrets(text, path ?? "text", candidates, ignored, judged);
         }
-        Match(text, found, _generic, 2, candidates);
+        Match(text, _genericGroup.Enabled(found), 2, candidates);
         if (candidates.Count == 0)
         {
             return Array.Empty<SecretHit>();
@@ -142,20 +199,10 @@ public sealed class SecretScanner
         path is null || path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) ||
         path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
 
-    private bool Applies(SecretDetector d, bool[] found)
-    {
-        var (any, all) = _wordsOf[d];
-        return (any.Length == 0 || any.Any(i => found[i])) && all.All(i => found[i]);
-    }
-
-    private void Match(string text, bool[] found, IEnumerable<SecretDetector> detectors, int priority, List<Candidate> into, List<(int Start, int End)>? judged = null)
+    private void Match(string text, IEnumerable<SecretDetector> detectors, int priority, List<Candidate> into, List<(int Start, int End)>? judged = null)
     {
         foreach (SecretDetector d in detectors)
         {
-            if (!Applies(d, found))
-            {
-                continue;
-            }
             for (System.Text.RegularExpressions.Match m = d.Pattern!.Match(text); m.Success; m = m.NextMatch())
             {
                 Group g = m.Groups["secret"];
@@ -263,7 +310,7 @@ public sealed class SecretScanner
             return false;
         }
         string v = value.Trim();
-        if (v.Contains("://", StringComparison.Ordinal) || v[0] is '/' or '~' or '.' || Identifier.IsMatch(v) || NameNotValue.IsMatch(v) ||
+        if (v.Contains("://", StringComparison.Ordinal) || v[0] is '/' or '~' or '.' || Identifier.IsMatch(v) || (v.Contains('.') || v.Contains('/')) && NameNotValue.IsMatch(v) ||
             ReferencePrefixes.Any(p => v.StartsWith(p, StringComparison.OrdinalIgnoreCase)) ||
             v.All(c => char.IsDigit(c) || c is '.' or '-' or ':') || bool.TryParse(v, out _))
         {
@@ -341,7 +388,7 @@ public sealed class SecretScanner
                         var inner = new List<Candidate>();
                         bool[] innerFound = new bool[_keywords.Count];
                         _keywords.Find(plain, innerFound);
-                        Match(plain, innerFound, _specific, 0, inner);
+                        Match(plain, _specificGroup.Enabled(innerFound), 0, inner);
                         if (inner.Count > 0)
                         {
                             foreach (Candidate c in inner.OrderBy(c => c.Start).Take(1))

@@ -186,10 +186,12 @@ public static class SecretText
         {
             return false;
         }
-        string lower = v.ToLowerInvariant();
-        if (Sequences.Any(q => lower.Contains(q, StringComparison.Ordinal)))
+        foreach (string q in Sequences)
         {
-            return true;
+            if (v.Contains(q, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
         }
         Span<int> counts = stackalloc int[128];
         int run = 1, longest = 1;
@@ -217,13 +219,13 @@ public static class SecretText
 
     private static readonly System.Text.RegularExpressions.Regex PasswordHash = new(
         @"^(?:[^:\s]{1,64}:)?\$(?:1|2[abxy]?|5|6|7|y|gy|apr1|argon2(?:id|i|d)|scrypt|pbkdf2(?:-sha\d{1,3})?)\$[./A-Za-z0-9$=,+-]{8,}$",
-        System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.NonBacktracking);
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 
     private static readonly System.Text.RegularExpressions.Regex SealedCiphertext = new(
-        @"^(?:Ag|AQ)[A-Za-z0-9+/]{180,}={0,2}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.NonBacktracking);
+        @"^(?:Ag|AQ)[A-Za-z0-9+/]{180,}={0,2}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 
     private static readonly System.Text.RegularExpressions.Regex EnvironmentName = new(
-        @"^\{[A-Z_][A-Z0-9_]{1,127}\}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.NonBacktracking);
+        @"^\{[A-Z_][A-Z0-9_]{1,127}\}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 
     /// <summary>
     /// A value that points at a secret or hides it, rather than being one: a secret-store reference resolved at
@@ -234,9 +236,19 @@ public static class SecretText
     public static bool IsReferenceOrCiphertext(string value)
     {
         string v = value.Trim().Trim('"', '\'');
-        return ReferencePrefixes.Any(p => v.StartsWith(p, StringComparison.OrdinalIgnoreCase)) ||
-            v.Contains("ENC[AES256_GCM,", StringComparison.Ordinal) || v.Contains("ENC[", StringComparison.Ordinal) && v.EndsWith(']') ||
-            (v.Length <= 4096 && (PasswordHash.IsMatch(v) || SealedCiphertext.IsMatch(v) || EnvironmentName.IsMatch(v)));
+        if (v.Length < 3 || v.Length > 4096)
+        {
+            return false;
+        }
+        // Cheap tests first: this runs for every candidate value of every file.
+        if ((v.Contains(':') || v[0] is '<' or '@') && ReferencePrefixes.Any(p => v.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
+        {
+            return true;
+        }
+        return v.Contains("ENC[", StringComparison.Ordinal) && (v.EndsWith(']') || v.Contains("ENC[AES256_GCM,", StringComparison.Ordinal)) ||
+            v.Contains('$') && PasswordHash.IsMatch(v) ||
+            v.Length >= 182 && v[0] == 'A' && v[1] is 'g' or 'Q' && SealedCiphertext.IsMatch(v) ||
+            v[0] == '{' && EnvironmentName.IsMatch(v);
     }
 
     /// <summary>GitHub and npm tokens: the last six characters are base62(CRC32(the 30 random characters)).</summary>
