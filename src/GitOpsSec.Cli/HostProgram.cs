@@ -150,12 +150,13 @@ public static class HostProgram
         var output = new PSDataCollection<PSObject>();
         output.DataAdded += (_, e) => printer.Add(output[e.Index]);
         int errors = 0;
-        bool policyFailed = false;
+        bool policyFailed = false, usage = false;
         ps.Streams.Error.DataAdded += (_, e) =>
         {
             errors++;
             ErrorRecord record = ps.Streams.Error[e.Index];
             policyFailed |= IsPolicyFailure(record);
+            usage |= IsUsageError(record);
             stderr.WriteLine(FormatError(record));
         };
         ps.Streams.Warning.DataAdded += (_, e) => stderr.WriteLine("WARNING: " + ps.Streams.Warning[e.Index].Message);
@@ -177,8 +178,14 @@ public static class HostProgram
             return IsPolicyFailure(e.ErrorRecord) ? 3 : 2;
         }
         printer.Flush();
-        return policyFailed ? 3 : errors > 0 ? 1 : 0;
+        // Documented exit codes: 3 a policy failed, 2 the pipeline was used wrongly (an unknown command or
+        // parameter, a value that does not bind), 1 other errors, 0 none.
+        return policyFailed ? 3 : usage ? 2 : errors > 0 ? 1 : 0;
     }
+
+    private static bool IsUsageError(ErrorRecord record) =>
+        record.Exception is ParameterBindingException or CommandNotFoundException or ParseException ||
+        record.CategoryInfo.Category == ErrorCategory.ObjectNotFound && record.Exception is CommandNotFoundException;
 
     private static bool IsPolicyFailure(ErrorRecord record) =>
         record.FullyQualifiedErrorId.StartsWith("GitOpsSec.Policy.Failed", StringComparison.Ordinal);

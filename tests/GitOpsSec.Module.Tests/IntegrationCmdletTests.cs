@@ -14,7 +14,7 @@ public class IntegrationCmdletTests
         Assert.Equal(new[] { "GitOpsSec.Vulnerability.UnknownFormat" }, imported.ErrorIds);
         Assert.Equal(new object[] { "GOS8001 Critical CVE-2026-0100", "GOS8001 High CVE-2026-0001" }, imported.Output.Select(o => o.BaseObject).OrderBy(x => x));
 
-        var summary = session.Run("try { Test-GitOpsRepo ./examples/hardened-repo -VulnerabilityReport ./tests/data/vulnerabilities/grype-postgres.json -FailOn High -Summary } catch { $_.FullyQualifiedErrorId }");
+        var summary = session.Run("Test-GitOpsRepo ./examples/hardened-repo -VulnerabilityReport ./tests/data/vulnerabilities/grype-postgres.json -FailOn High -Summary -ErrorVariable gosErr -ErrorAction SilentlyContinue; $gosErr[-1].FullyQualifiedErrorId");
         Assert.Equal(1, (int)summary.Output[0].Properties["Failing"].Value);
         Assert.StartsWith("GitOpsSec.Policy.Failed", (string)summary.Output[^1].BaseObject, StringComparison.Ordinal);
 

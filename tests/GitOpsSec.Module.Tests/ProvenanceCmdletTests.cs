@@ -39,7 +39,7 @@ public class ProvenanceCmdletTests
         string git = repo.Git("-c", $"gpg.ssh.allowedSignersFile={signers}", "log", "--format=%G?");
         Assert.Equal("N U G", string.Join(' ', git.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
 
-        var failed = session.Run("try { Test-CommitSignature -AllowedSignersFile $args[0] -FailOnViolation | Out-Null; 'not reached' } catch { $_.FullyQualifiedErrorId }", signers);
+        var failed = session.Run("Test-CommitSignature -AllowedSignersFile $args[0] -FailOnViolation -ErrorVariable gosErr -ErrorAction SilentlyContinue | Out-Null; $gosErr[-1].FullyQualifiedErrorId", signers);
         Assert.StartsWith("GitOpsSec.Policy.Failed", (string)failed.Output[^1].BaseObject, StringComparison.Ordinal);
         Assert.Single(session.Run("Test-CommitSignature -AllowedSignersFile $args[0] -MaxCount 1 -Revision HEAD~2 -FailOnViolation", signers).Output);
 
@@ -110,7 +110,7 @@ public class ProvenanceCmdletTests
         string sarif = Path.Combine(keys.Path, "p.sarif");
         session.Run("Test-GitOpsRepo -Path . -Range HEAD~2..HEAD -PolicyRevision HEAD~2 -NoSecretScan -Rule 'GOS4*' | Export-GitOpsReport Sarif $args[0]", sarif).AssertNoErrors();
         Assert.Contains("GOS4004", File.ReadAllText(sarif), StringComparison.Ordinal);
-        var failed = session.Run("try { Test-GitOpsRepo -Path . -Range HEAD~2..HEAD -PolicyRevision HEAD~2 -NoSecretScan -Rule 'GOS4*' -FailOn Medium -Summary } catch { $_.FullyQualifiedErrorId }");
+        var failed = session.Run("Test-GitOpsRepo -Path . -Range HEAD~2..HEAD -PolicyRevision HEAD~2 -NoSecretScan -Rule 'GOS4*' -FailOn Medium -Summary -ErrorVariable gosErr -ErrorAction SilentlyContinue; $gosErr[-1].FullyQualifiedErrorId");
         Assert.StartsWith("GitOpsSec.Policy.Failed", (string)failed.Output[^1].BaseObject, StringComparison.Ordinal);
     }
 
@@ -154,7 +154,7 @@ public class ProvenanceCmdletTests
         }
         Assert.Contains(weakened, f => f.Message.Contains("failOn", StringComparison.Ordinal) && f.Line == 2);
         Assert.Contains(findings, f => f.Rule == "GOS1003" && f.Severity == "Critical");
-        var failed = session.Run("try { Test-GitOpsRepo -Path . -PolicyRevision protected -NoSecretScan -Summary } catch { $_.FullyQualifiedErrorId }");
+        var failed = session.Run("Test-GitOpsRepo -Path . -PolicyRevision protected -NoSecretScan -Summary -ErrorVariable gosErr -ErrorAction SilentlyContinue; $gosErr[-1].FullyQualifiedErrorId");
         Assert.Contains(failed.Output.Select(o => o.BaseObject as string), id => id?.StartsWith("GitOpsSec.Policy.Failed", StringComparison.Ordinal) == true);
         // The same repository without -PolicyRevision follows the working tree: the finding is suppressed by its exclude, visibly.
         var head = session.Run("Test-GitOpsRepo -Path . -NoSecretScan").Output.Single(o => (string)o.Properties["RuleId"].Value == "GOS1003");

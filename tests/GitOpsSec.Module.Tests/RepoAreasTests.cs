@@ -24,7 +24,7 @@ public class RepoAreasTests
         repo.Write("config/extra.env", "LOG=debug\n");
         repo.Commit("quick fix without ticket");
         using var session = new PowerShellSession(repo.Path);
-        var result = session.Run("try { Test-GitOpsRepo -Path . -Range HEAD~1..HEAD -FailOn High | ForEach-Object Category } catch { $_.FullyQualifiedErrorId }");
+        var result = session.Run("Test-GitOpsRepo -Path . -Range HEAD~1..HEAD -FailOn High -ErrorVariable gosErr -ErrorAction SilentlyContinue | ForEach-Object Category; $gosErr[-1].FullyQualifiedErrorId");
         var categories = result.Output.Select(o => (string)o.BaseObject).ToList();
         Assert.StartsWith("GitOpsSec.Policy.Failed", categories[^1], StringComparison.Ordinal);
         Assert.Superset(new SortedSet<string> { "PodSecurity", "Secrets", "RBAC", "Network", "Images", "GitOps", "Provenance" },

@@ -9,7 +9,7 @@ public class RepoCmdletTests
     public void FailOn_High_fails_the_insecure_example_and_the_hardened_one_passes()
     {
         using var session = new PowerShellSession();
-        var failed = session.Run("try { Test-GitOpsRepo ./examples/insecure-repo -FailOn High -Summary; 'not reached' } catch { $_.FullyQualifiedErrorId }");
+        var failed = session.Run("Test-GitOpsRepo ./examples/insecure-repo -FailOn High -Summary -ErrorVariable gosErr -ErrorAction SilentlyContinue; $gosErr[-1].FullyQualifiedErrorId");
         Assert.Equal("Failed", (string)failed.Output[0].Properties["Verdict"].Value);
         Assert.StartsWith("GitOpsSec.Policy.Failed", (string)failed.Output[1].BaseObject, StringComparison.Ordinal);
 
@@ -64,7 +64,7 @@ public class ConfigCmdletTests
         config.AssertNoErrors();
         Assert.Equal("Baseline", config.Single().Level.ToString());
 
-        var result = session.Run("try { Test-GitOpsRepo $args[0] } catch { $_.FullyQualifiedErrorId }", dir.Path);
+        var result = session.Run("Test-GitOpsRepo $args[0] -ErrorVariable gosErr -ErrorAction SilentlyContinue; $gosErr[-1].FullyQualifiedErrorId", dir.Path);
         var all = result.Output.Where(o => o.BaseObject is not string).Select(FindingView.From).ToList();
         var findings = all.Where(f => !f.Suppressed).ToList();
         Assert.Equal(new[] { "GOS1002", "GOS1006" }, findings.Select(f => f.RuleId).OrderBy(x => x));
@@ -125,7 +125,7 @@ public class ConfigCmdletTests
         var nothing = session.Run("Test-GitOpsRepo $args[0] -Summary", empty.Path);
         Assert.Equal("NotScanned", (string)nothing.Output.Single().Properties["Verdict"].Value);
         Assert.Contains(nothing.Warnings, w => w.Message.Contains("Nothing was scanned", StringComparison.Ordinal));
-        var failClosed = session.Run("try { Test-GitOpsRepo $args[0] -Summary -FailOn High } catch { $_.FullyQualifiedErrorId }", empty.Path);
+        var failClosed = session.Run("Test-GitOpsRepo $args[0] -Summary -FailOn High -ErrorVariable gosErr -ErrorAction SilentlyContinue; $gosErr[-1].FullyQualifiedErrorId", empty.Path);
         Assert.StartsWith("GitOpsSec.Policy.Failed", (string)failClosed.Output.Last().BaseObject, StringComparison.Ordinal);
         // Findings without -FailOn: no pass either; BySeverity (a column of the default view) reads as text, not {…}.
         var noPolicy = session.Run("Test-GitOpsRepo ./examples/insecure-repo -Summary");

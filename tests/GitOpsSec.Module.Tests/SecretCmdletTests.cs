@@ -25,7 +25,7 @@ public class SecretCmdletTests
         dir.Write("app.env", $"T={fresh}\n");
         var second = session.Run("Find-GitOpsSecret -Baseline ./baseline.json -ShowSecret | Where-Object IsOpen | ForEach-Object Secret");
         Assert.Equal(new object[] { fresh }, second.Output.Select(o => o.BaseObject));
-        var failed = session.Run("try { Find-GitOpsSecret -Baseline ./baseline.json -FailOn High; 'not reached' } catch { $_.FullyQualifiedErrorId }");
+        var failed = session.Run("Find-GitOpsSecret -Baseline ./baseline.json -FailOn High -ErrorVariable gosErr -ErrorAction SilentlyContinue; $gosErr[-1].FullyQualifiedErrorId");
         Assert.StartsWith("GitOpsSec.Policy.Failed", (string)failed.Output[^1].BaseObject, StringComparison.Ordinal);
         // Redaction everywhere a user looks by default: output objects and their string form.
         Assert.DoesNotContain(fresh, string.Join("\n", failed.Output.Select(o => o.ToString())), StringComparison.Ordinal);

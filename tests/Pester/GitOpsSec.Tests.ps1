@@ -1,6 +1,6 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
-# Pester tests for users who have pwsh and Pester. CI (which has neither) parses this file with the
-# PowerShell parser; the same behaviour is tested in-process by tests/GitOpsSec.Module.Tests.
+# Pester tests: the users' view of the module in real pwsh. tests/Pester/run.ps1 runs them (README's test
+# command and .ci/run do) in pwsh 7.6.10 from .config/dotnet-tools.json with Pester 5.7.1 from NuGet.
 
 BeforeAll {
     $root = Resolve-Path (Join-Path $PSScriptRoot '../..')
@@ -42,7 +42,7 @@ Describe 'Test-GitOpsManifest' {
 
 Describe 'Get-GitOpsRule' {
     It 'lists the Pod Security Standards controls' {
-        (Get-GitOpsRule -Level Baseline).Count | Should -Be 11
+        (Get-GitOpsRule -Level Baseline).Count | Should -Be 12
         (Get-GitOpsRule -Level Restricted).Count | Should -Be 6
     }
 }

@@ -17,6 +17,10 @@ public abstract class GitOpsCmdlet : PSCmdlet
 {
     private readonly CancellationTokenSource _stop = new();
     private object? _host;
+    private int _errors;
+
+    /// <summary>Exit codes of -EnableExit (and of the gitopssec host): the documented contract for CI.</summary>
+    public const int ExitPassed = 0, ExitErrors = 1, ExitUsage = 2, ExitPolicyFailed = 3;
 
     protected override void StopProcessing() => _stop.Cancel();
 
@@ -35,7 +39,7 @@ public abstract class GitOpsCmdlet : PSCmdlet
 
         public CancellationToken Cancellation { get; }
 
-        public void Error(ScanError error) => _cmdlet.WriteError(ToErrorRecord(error));
+        public void Error(ScanError error) => _cmdlet.ReportError(ToErrorRecord(error));
 
         public void Warning(string message) => _cmdlet.WriteWarning(message);
 
@@ -64,6 +68,33 @@ public abstract class GitOpsCmdlet : PSCmdlet
         ScanErrorCategory.SecurityError => ErrorCategory.SecurityError,
         _ => ErrorCategory.InvalidOperation,
     };
+
+    /// <summary>A non-terminating error that counts towards the exit code of -EnableExit.</summary>
+    protected internal void ReportError(ErrorRecord record)
+    {
+        _errors++;
+        WriteError(record);
+    }
+
+    /// <summary>
+    /// Ends a checking cmdlet after every result was written: a failed policy is the non-terminating error
+    /// GitOpsSec.Policy.Failed (so <c>$r = Test-GitOpsRepo -FailOn High</c> still holds every finding and <c>$?</c>
+    /// is false), and with -EnableExit the hosting process then exits with 3 (policy failed), 1 (errors, the
+    /// policy met) or 0, as PSScriptAnalyzer's -EnableExit and Pester's Run.Exit do.
+    /// </summary>
+    protected void CompletePolicy(bool failed, Func<string> message, object? target, bool enableExit)
+    {
+        if (failed)
+        {
+            WriteError(new ErrorRecord(new InvalidOperationException(message()), "GitOpsSec.Policy.Failed", ErrorCategory.SecurityError, target));
+        }
+        if (enableExit)
+        {
+            int code = failed ? ExitPolicyFailed : _errors > 0 ? ExitErrors : ExitPassed;
+            WriteVerbose($"-EnableExit: the host exits with {code}");
+            Host.SetShouldExit(code);
+        }
+    }
 
     /// <summary>Runs engine work, ending quietly when the user pressed Ctrl+C.</summary>
     protected void RunCancellable(Action work)

@@ -17,9 +17,13 @@ public sealed class TestCommitSignatureCommand : HistoryCmdlet
     [Parameter]
     public SwitchParameter IncludeTags { get; set; }
 
-    /// <summary>Fail (terminating error GitOpsSec.Policy.Failed) when any commit or tag is not Good.</summary>
+    /// <summary>Fail when any commit or tag is not Good: after every result, the non-terminating error GitOpsSec.Policy.Failed ($? is false); with -EnableExit the process exits with 3.</summary>
     [Parameter]
     public SwitchParameter FailOnViolation { get; set; }
+
+    /// <summary>For CI: after writing every result, make the hosting process exit with 3 when -FailOnViolation failed, 1 when errors were written, else 0.</summary>
+    [Parameter]
+    public SwitchParameter EnableExit { get; set; }
 
     protected override void EndProcessing()
     {
@@ -46,11 +50,6 @@ public sealed class TestCommitSignatureCommand : HistoryCmdlet
                 WriteObject(r);
             }
         });
-        if (FailOnViolation && notGood > 0)
-        {
-            ThrowTerminatingError(new ErrorRecord(
-                new InvalidOperationException($"{notGood} of {total} commit(s)/tag(s) are not signed by a trusted key."),
-                "GitOpsSec.Policy.Failed", ErrorCategory.SecurityError, notGood));
-        }
+        CompletePolicy(FailOnViolation && notGood > 0, () => $"{notGood} of {total} commit(s)/tag(s) are not signed by a trusted key.", notGood, EnableExit);
     }
 }

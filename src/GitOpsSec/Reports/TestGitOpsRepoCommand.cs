@@ -24,10 +24,14 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
     private GitOpsConfig _config = GitOpsConfig.Default;
     private ProtectedPolicy? _protected;
 
-    /// <summary>Fail (terminating error GitOpsSec.Policy.Failed) when open findings at or above this severity remain.</summary>
+    /// <summary>Fail when open findings at or above this severity remain: after every result, the non-terminating error GitOpsSec.Policy.Failed ($? is false); with -EnableExit the process exits with 3. Default: failOn in .gitopssec.yaml, else no policy (the verdict is NoPolicy).</summary>
     [Parameter]
     [ValidateSet("Info", "Low", "Medium", "High", "Critical", IgnoreCase = true)]
     public string? FailOn { get; set; }
+
+    /// <summary>For CI: after writing every result, make the hosting process (pwsh -File, a runbook job) exit with 3 when the policy failed, 1 when errors were written, else 0.</summary>
+    [Parameter]
+    public SwitchParameter EnableExit { get; set; }
 
     /// <summary>Emit one summary object instead of the findings.</summary>
     [Parameter]
@@ -163,14 +167,9 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
         {
             WriteObject(summary);
         }
-        if (summary.PolicyFailed)
-        {
-            string why = summary.Failing > 0 ? $"{summary.Failing} open finding(s) at or above {threshold}" : "nothing was scanned, so the policy cannot be met";
-            var error = new ErrorRecord(
-                new InvalidOperationException($"{why}: {summary}"),
-                "GitOpsSec.Policy.Failed", ErrorCategory.SecurityError, summary);
-            ThrowTerminatingError(error);
-        }
+        CompletePolicy(summary.PolicyFailed, () =>
+            (summary.Failing > 0 ? $"{summary.Failing} open finding(s) at or above {threshold}" : "nothing was scanned, so the policy cannot be met") + $": {summary}",
+            summary, EnableExit);
     }
 
     /// <summary>Every setting of the working tree's config that is weaker than the protected one, as a GOS4005 finding.</summary>

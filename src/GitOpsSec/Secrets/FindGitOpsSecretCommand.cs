@@ -90,10 +90,14 @@ public sealed class FindGitOpsSecretCommand : GitOpsCmdlet
     [ValidateRange(1, long.MaxValue)]
     public long MaxFileSize { get; set; } = SecretScanOptions.DefaultMaxFileSize;
 
-    /// <summary>Fail (terminating error GitOpsSec.Policy.Failed) when open findings at or above this severity remain.</summary>
+    /// <summary>Fail when open findings at or above this severity remain: after every finding, the non-terminating error GitOpsSec.Policy.Failed ($? is false); with -EnableExit the process exits with 3.</summary>
     [Parameter]
     [ValidateSet("Info", "Low", "Medium", "High", "Critical", IgnoreCase = true)]
     public string? FailOn { get; set; }
+
+    /// <summary>For CI: after writing every finding, make the hosting process exit with 3 when -FailOn failed, 1 when errors were written, else 0.</summary>
+    [Parameter]
+    public SwitchParameter EnableExit { get; set; }
 
     /// <summary>Also scan files git ignores (.gitignore, .git/info/exclude); by default they are skipped, as git and ripgrep skip them. Files git tracks are always scanned.</summary>
     [Parameter(ParameterSetName = FilesSet)]
@@ -170,16 +174,10 @@ public sealed class FindGitOpsSecretCommand : GitOpsCmdlet
             }
         });
         WriteVerbose($"Secret scan: {stats}; {findings.Count} finding(s), {findings.Count(f => f.Suppressed)} suppressed inline, {findings.Count(f => f.Baselined)} baselined");
-        if (FailOn is not null)
-        {
-            var threshold = Enum.Parse<Severity>(FailOn, ignoreCase: true);
-            int failing = findings.Count(f => f.IsOpen && f.Severity >= threshold);
-            if (failing > 0)
-            {
-                ThrowTerminatingError(new ErrorRecord(
-                    new InvalidOperationException($"{failing} open secret finding(s) at or above {threshold}. Remove them (and revoke the credentials), suppress a false positive with a gitopssec:allow comment, or accept it in a baseline."),
-                    "GitOpsSec.Policy.Failed", ErrorCategory.SecurityError, failing));
-            }
-        }
+        Severity? threshold = FailOn is null ? null : Enum.Parse<Severity>(FailOn, ignoreCase: true);
+        int failing = threshold is null ? 0 : findings.Count(f => f.IsOpen && f.Severity >= threshold);
+        CompletePolicy(failing > 0, () =>
+            $"{failing} open secret finding(s) at or above {threshold}. Remove them (and revoke the credentials), suppress a false positive with a gitopssec:allow comment, or accept it in a baseline.",
+            failing, EnableExit);
     }
 }
