@@ -16,6 +16,7 @@ public static class HostProgram
                gitopssec Test-GitOpsRepo -Path . -FailOn High
                gitopssec secrets [--staged | --history] [--json] [--fail-on SEVERITY] [PATH...]   (no PowerShell start; --help)
                gitopssec --check-syntax FILE...
+               gitopssec --render-docs DOCS_FOLDER MODULE_XML_DOC [--check]   (regenerates docs' Syntax/Parameters/Outputs)
                gitopssec --help
 
         Runs a PowerShell pipeline with the GitOpsSec module imported, for example:
@@ -59,6 +60,9 @@ public static class HostProgram
                     break;
                 case "--check-syntax":
                     return SyntaxCheck.Run(args.Skip(i + 1).ToArray(), stdout, stderr);
+                case "--render-docs" when i + 2 < args.Length:
+                    // Developers: regenerate docs/*.md Syntax, Parameters and Outputs from the cmdlets (--check: only compare).
+                    return HelpRenderer.Run(modulePath ?? FindModule() ?? "out/GitOpsSec", args[i + 1], args[i + 2], args.Skip(i + 3).Contains("--check"), stdout, stderr);
                 default:
                     rest.Add(args[i]);
                     break;

@@ -56,6 +56,30 @@ public class HostAndScriptTests
     }
 
     [Fact]
+    public void The_host_has_the_utility_cmdlets_and_exits_2_on_a_binding_error()
+    {
+        var (exit, output, error) = RunHost("--format", "json",
+            "Test-GitOpsManifest ./examples/insecure-repo | Group-Object RuleId | Sort-Object Count -Descending | Select-Object -First 2 Name, Count | ConvertTo-Json | ConvertFrom-Json");
+        Assert.True(exit == 0, error);
+        Assert.Contains("\"Name\"", output, StringComparison.Ordinal);
+        Assert.Contains("\"Count\"", output, StringComparison.Ordinal);
+        var (bindExit, _, bindError) = RunHost("Get-GitOpsRule -NoSuchParameter 1");
+        Assert.Equal(2, bindExit);
+        Assert.Contains("NamedParameterNotFound", bindError, StringComparison.Ordinal);
+        Assert.Equal(2, RunHost("Get-GitOpsRule -Severity Catastrophic").Exit);   // a value that does not bind
+        Assert.Equal(2, RunHost("Get-NoSuchCommand").Exit);
+    }
+
+    [Fact]
+    public void The_docs_syntax_parameters_and_outputs_are_current_and_every_parameter_has_help()
+    {
+        string xml = Directory.GetFiles(Path.Combine(TestPaths.RepoRoot, "src", "GitOpsSec", "bin"), "GitOpsSec.xml", SearchOption.AllDirectories)
+            .OrderByDescending(File.GetLastWriteTimeUtc).First();
+        var (exit, output, error) = RunHost("--render-docs", Path.Combine(TestPaths.RepoRoot, "docs"), xml, "--check");
+        Assert.True(exit == 0, "docs are stale or parameters undocumented (run gitopssec --render-docs docs <GitOpsSec.xml>):\n" + error + output);
+    }
+
+    [Fact]
     public void The_host_exits_2_on_a_terminating_error()
     {
         var (exit, _, error) = RunHost("throw 'boom'");

@@ -33,10 +33,12 @@ public sealed class TestCommitMessageCommand : GitOpsCmdlet
     [Parameter(ParameterSetName = RepositorySet)]
     public string? Revision { get; set; }
 
+    /// <summary>Check at most this many commits (newest first).</summary>
     [Parameter(ParameterSetName = RepositorySet)]
     [ValidateRange(1, int.MaxValue)]
     public int? MaxCount { get; set; }
 
+    /// <summary>Only commits made after this date.</summary>
     [Parameter(ParameterSetName = RepositorySet)]
     public DateTime? Since { get; set; }
 

@@ -27,6 +27,7 @@ public sealed class TestRbacAccessCommand : RbacInputCmdlet
     [Parameter]
     public string? ApiGroup { get; set; }
 
+    /// <summary>A subresource such as exec, log, status or token.</summary>
     [Parameter]
     public string? Subresource { get; set; }
 
@@ -34,6 +35,7 @@ public sealed class TestRbacAccessCommand : RbacInputCmdlet
     [Parameter]
     public string? Namespace { get; set; }
 
+    /// <summary>A resource name (resourceNames in the roles): can the subject act on this one object?</summary>
     [Parameter]
     public string? Name { get; set; }
 

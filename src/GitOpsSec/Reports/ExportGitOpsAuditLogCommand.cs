@@ -17,6 +17,7 @@ public sealed class ExportGitOpsAuditLogCommand : GitOpsCmdlet
 {
     private readonly List<string> _lines = new();
 
+    /// <summary>Change records from Get-GitOpsChangeLog to write as audit events.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public PSObject[]? InputObject { get; set; }
 

@@ -8,6 +8,7 @@ namespace GitOpsSec.Commands.Reports;
 [OutputType(typeof(FileInfo))]
 public sealed class ExportGitOpsBaselineCommand : FindingsExportCmdlet
 {
+    /// <summary>The baseline file to write (JSON); an existing file is replaced.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     public string? Path { get; set; }
 

@@ -8,6 +8,7 @@ namespace GitOpsSec.Commands.Reports;
 [OutputType(typeof(string), typeof(FileInfo))]
 public sealed class ExportGitOpsReportCommand : FindingsExportCmdlet
 {
+    /// <summary>The report format: Sarif, JUnit, Markdown, Html or Csv.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateSet("Sarif", "JUnit", "Markdown", "Html", "Csv", IgnoreCase = true)]
     public string? Format { get; set; }

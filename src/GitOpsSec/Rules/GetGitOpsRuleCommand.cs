@@ -21,10 +21,12 @@ public sealed class GetGitOpsRuleCommand : GitOpsCmdlet
     [Parameter]
     public PodSecurityLevel[]? Level { get; set; }
 
+    /// <summary>Only rules of these categories (PodSecurity, Secrets, RBAC, Network, Images, GitOps, Provenance, ...); an unknown category is an error.</summary>
     [Parameter]
     [SupportsWildcards]
     public string[]? Category { get; set; }
 
+    /// <summary>Only rules of these severities.</summary>
     [Parameter]
     public Severity[]? Severity { get; set; }
 

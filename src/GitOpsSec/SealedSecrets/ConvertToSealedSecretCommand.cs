@@ -15,9 +15,11 @@ public sealed class ConvertToSealedSecretCommand : SealingCmdlet
 {
     private readonly Dictionary<string, HashSet<int>?> _files = new(StringComparer.Ordinal);
 
+    /// <summary>A Secret to seal: a manifest object from Get-GitOpsManifest, or YAML text.</summary>
     [Parameter(ParameterSetName = "InputObject", Mandatory = true, ValueFromPipeline = true, Position = 0)]
     public object[]? InputObject { get; set; }
 
+    /// <summary>Secret manifest files to seal (each may hold several documents).</summary>
     [Parameter(ParameterSetName = "Path", Mandatory = true)]
     [SupportsWildcards]
     public string[]? Path { get; set; }
@@ -35,9 +37,11 @@ public sealed class ConvertToSealedSecretCommand : SealingCmdlet
     [Parameter]
     public SwitchParameter ReplaceInPlace { get; set; }
 
+    /// <summary>With -OutFile or in place: also write the result to the pipeline.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Write the SealedSecret as an object (its YAML in the Yaml property) instead of YAML text.</summary>
     [Parameter]
     public SwitchParameter AsObject { get; set; }
 

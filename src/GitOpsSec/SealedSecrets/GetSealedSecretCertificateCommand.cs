@@ -13,6 +13,7 @@ namespace GitOpsSec.Commands.SealedSecrets;
 [OutputType(typeof(SealedSecretCertificate))]
 public sealed class GetSealedSecretCertificateCommand : GitOpsCmdlet
 {
+    /// <summary>A PEM file with the sealed-secrets controller's certificate.</summary>
     [Parameter(ParameterSetName = "Path", Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName", "PSPath")]
     public string[]? Path { get; set; }
@@ -25,6 +26,7 @@ public sealed class GetSealedSecretCertificateCommand : GitOpsCmdlet
     [Parameter(ParameterSetName = "Uri")]
     public SwitchParameter AllowInsecureHttp { get; set; }
 
+    /// <summary>How long to wait for the controller's certificate endpoint, in seconds.</summary>
     [Parameter(ParameterSetName = "Uri")]
     [ValidateRange(1, 600)]
     public int TimeoutSec { get; set; } = 30;

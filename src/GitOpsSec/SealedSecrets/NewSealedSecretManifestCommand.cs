@@ -18,10 +18,12 @@ public sealed class NewSealedSecretManifestCommand : SealingCmdlet
     /// <summary>The API server's limit for a Secret's data.</summary>
     private const long MaxSecretBytes = 1024 * 1024;
 
+    /// <summary>The name of the SealedSecret and of the Secret it becomes (part of the encryption label in strict scope).</summary>
     [Parameter(ParameterSetName = "New", Mandatory = true, Position = 0)]
     [ValidatePattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")]
     public string? Name { get; set; }
 
+    /// <summary>The namespace of the SealedSecret (part of the encryption label in strict and namespace-wide scope).</summary>
     [Parameter(ParameterSetName = "New")]
     [ValidatePattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
     public string? Namespace { get; set; }
@@ -34,15 +36,19 @@ public sealed class NewSealedSecretManifestCommand : SealingCmdlet
     [Parameter]
     public string[]? FromFile { get; set; }
 
+    /// <summary>The type of the Secret the controller creates (Opaque, kubernetes.io/tls, kubernetes.io/dockerconfigjson, ...).</summary>
     [Parameter(ParameterSetName = "New")]
     public string Type { get; set; } = "Opaque";
 
+    /// <summary>Labels of the Secret the controller creates (spec.template.metadata.labels).</summary>
     [Parameter(ParameterSetName = "New")]
     public Hashtable? Labels { get; set; }
 
+    /// <summary>Annotations of the Secret the controller creates (spec.template.metadata.annotations).</summary>
     [Parameter(ParameterSetName = "New")]
     public Hashtable? Annotations { get; set; }
 
+    /// <summary>The sealing scope as kubeseal names it: strict (name and namespace bound), namespace-wide or cluster-wide.</summary>
     [Parameter(ParameterSetName = "New")]
     [ValidateSet("Strict", "NamespaceWide", "ClusterWide", IgnoreCase = true)]
     public string Scope { get; set; } = "Strict";
@@ -51,9 +57,11 @@ public sealed class NewSealedSecretManifestCommand : SealingCmdlet
     [Parameter(ParameterSetName = "Merge", Mandatory = true)]
     public string? MergeInto { get; set; }
 
+    /// <summary>Write the SealedSecret as an object (its YAML in the Yaml property) instead of YAML text.</summary>
     [Parameter(ParameterSetName = "New")]
     public SwitchParameter AsObject { get; set; }
 
+    /// <summary>Write the manifest to this file (atomically; -NoClobber/-Force decide about an existing file).</summary>
     [Parameter(ParameterSetName = "New")]
     public string? OutFile { get; set; }
 

@@ -21,6 +21,7 @@ public sealed class ProtectSealedSecretValueCommand : SealingCmdlet
     [Parameter]
     public string? Namespace { get; set; }
 
+    /// <summary>The sealing scope as kubeseal names it: strict, namespace-wide or cluster-wide.</summary>
     [Parameter]
     [ValidateSet("Strict", "NamespaceWide", "ClusterWide", IgnoreCase = true)]
     public string Scope { get; set; } = "Strict";

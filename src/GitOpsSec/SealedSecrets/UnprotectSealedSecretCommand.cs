@@ -16,9 +16,11 @@ public sealed class UnprotectSealedSecretCommand : SealedSecretCmdlet
     [Alias("RecoveryPrivateKey")]
     public string[]? PrivateKeyPath { get; set; }
 
+    /// <summary>SealedSecrets to decrypt: manifest objects from Get-GitOpsManifest, or YAML text.</summary>
     [Parameter(ParameterSetName = "InputObject", Mandatory = true, ValueFromPipeline = true, Position = 0)]
     public object[]? InputObject { get; set; }
 
+    /// <summary>SealedSecret manifest files to decrypt.</summary>
     [Parameter(ParameterSetName = "Path", Mandatory = true)]
     [SupportsWildcards]
     public string[]? Path { get; set; }

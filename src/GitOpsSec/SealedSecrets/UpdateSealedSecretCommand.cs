@@ -14,6 +14,7 @@ namespace GitOpsSec.Commands.SealedSecrets;
 [OutputType(typeof(SealedSecret), typeof(string))]
 public sealed class UpdateSealedSecretCommand : SealingCmdlet
 {
+    /// <summary>Files or folders whose SealedSecrets are re-encrypted in place.</summary>
     [Parameter(ParameterSetName = "Path", Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName", "PSPath")]
     [SupportsWildcards]
@@ -25,6 +26,7 @@ public sealed class UpdateSealedSecretCommand : SealingCmdlet
     [Alias("RecoveryPrivateKey")]
     public string[]? PrivateKeyPath { get; set; }
 
+    /// <summary>SealedSecrets to re-encrypt: manifest objects from Get-GitOpsManifest, or YAML text.</summary>
     [Parameter(ParameterSetName = "InputObject", Mandatory = true, ValueFromPipeline = true)]
     public object[]? InputObject { get; set; }
 
@@ -32,6 +34,7 @@ public sealed class UpdateSealedSecretCommand : SealingCmdlet
     [Parameter(ParameterSetName = "Path")]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Write the updated SealedSecrets as objects instead of rewriting the files.</summary>
     [Parameter(ParameterSetName = "InputObject")]
     public SwitchParameter AsObject { get; set; }
 
