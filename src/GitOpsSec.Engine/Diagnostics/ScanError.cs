@@ -55,6 +55,9 @@ public static class ErrorIds
     public const string RevisionNotFound = "GitOpsSec.Git.RevisionNotFound";
     public const string GitReadFailed = "GitOpsSec.Git.ReadFailed";
     public const string RuleNotFound = "GitOpsSec.Rule.NotFound";
+
+    /// <summary>A filter value that names nothing the module knows (Get-GitOpsRule -Category Foo, -Capability Foo).</summary>
+    public const string UnknownFilterValue = "GitOpsSec.Filter.UnknownValue";
     public const string SuppressionWithoutReason = "GitOpsSec.Suppression.MissingReason";
     public const string CertificateInvalid = "GitOpsSec.SealedSecret.InvalidCertificate";
     public const string CertificateNotRsa = "GitOpsSec.SealedSecret.CertificateNotRsa";

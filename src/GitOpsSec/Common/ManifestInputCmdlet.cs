@@ -34,6 +34,7 @@ public abstract class ManifestInputCmdlet : GitOpsCmdlet
 
     /// <summary>The kubeconfig context for -Live (and Compare-GitOpsDrift); default: its current-context.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(KubeContextCompleter))]
     public string? Context { get; set; }
 
     /// <summary>The kubeconfig file for -Live (and Compare-GitOpsDrift); default: KUBECONFIG or ~/.kube/config.</summary>

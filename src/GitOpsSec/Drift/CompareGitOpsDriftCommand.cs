@@ -16,6 +16,7 @@ public sealed class CompareGitOpsDriftCommand : ManifestCollectingCmdlet
 {
     /// <summary>Only objects in these namespaces.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(NamespaceCompleter))]
     public string[]? Namespace { get; set; }
 
     /// <summary>Also report live objects in the covered namespaces and kinds that Git does not declare (controller-owned ones excluded).</summary>

@@ -17,11 +17,13 @@ public sealed class GetGitOpsChangeLogCommand : HistoryCmdlet
     /// <summary>Only objects of these kinds (wildcards allowed).</summary>
     [Parameter]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(KindCompleter))]
     public string[]? Kind { get; set; }
 
     /// <summary>Only objects in these namespaces (wildcards allowed).</summary>
     [Parameter]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(NamespaceCompleter))]
     public string[]? Namespace { get; set; }
 
     /// <summary>The ticket pattern (default: ticketPattern of .gitopssec.yaml, else ^[A-Z][A-Z0-9]+-\d+:).</summary>

@@ -15,11 +15,13 @@ public sealed class GetGitOpsManifestCommand : ManifestInputCmdlet
     /// <summary>Only objects of these kinds (wildcards allowed).</summary>
     [Parameter]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(KindCompleter))]
     public string[]? Kind { get; set; }
 
     /// <summary>Only objects in these namespaces (wildcards allowed).</summary>
     [Parameter]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(NamespaceCompleter))]
     public string[]? Namespace { get; set; }
 
     protected override void ProcessRecord()

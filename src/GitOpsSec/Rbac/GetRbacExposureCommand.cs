@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using GitOpsSec.Commands.Common;
+using GitOpsSec.Diagnostics;
 using GitOpsSec.Rbac;
 
 namespace GitOpsSec.Commands.Rbac;
@@ -20,6 +21,7 @@ public sealed class GetRbacExposureCommand : RbacInputCmdlet
     /// <summary>Only these capabilities (ReadSecrets, ExecIntoPods, ClusterAdmin, ...; wildcards allowed).</summary>
     [Parameter]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(CapabilityCompleter))]
     public string[]? Capability { get; set; }
 
     /// <summary>Include system: users and groups and the bootstrap bindings.</summary>
@@ -36,6 +38,12 @@ public sealed class GetRbacExposureCommand : RbacInputCmdlet
         var analyzer = new RbacExposureAnalyzer(model, new RbacExposureOptions { IncludeSystem = IncludeSystem, ControllerNamespaces = ControllerNamespace });
         var subjects = new WildcardFilter(Subject);
         var capabilities = new WildcardFilter(Capability);
+        var known = RbacCapabilities.All.Select(c => c.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (string capability in (Capability ?? Array.Empty<string>()).Where(c => !WildcardPattern.ContainsWildcardCharacters(c) && !known.Contains(c)))
+        {
+            ReportError(ToErrorRecord(new ScanError(ErrorIds.UnknownFilterValue, ScanErrorCategory.InvalidArgument,
+                $"No RBAC capability is named '{capability}'. Capabilities: {string.Join(", ", known.Order(StringComparer.Ordinal))}.", capability)));
+        }
         foreach (RbacExposure exposure in analyzer.Analyze())
         {
             RbacSubject s = exposure.Subject;

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using GitOpsSec.Commands.Common;
 using GitOpsSec.Rbac;
 
 namespace GitOpsSec.Commands.Rbac;
@@ -17,6 +18,7 @@ public sealed class TestRbacAccessCommand : RbacInputCmdlet
 
     /// <summary>get, list, watch, create, update, patch, delete, deletecollection, impersonate, bind, escalate, ...</summary>
     [Parameter(Mandatory = true)]
+    [ArgumentCompleter(typeof(VerbCompleter))]
     public string[]? Verb { get; set; }
 
     /// <summary>As kubectl writes it: pods, pods/exec, deployments.apps, deployments.apps/scale.</summary>

@@ -24,6 +24,7 @@ public sealed class GetGitOpsRuleCommand : GitOpsCmdlet
     /// <summary>Only rules of these categories (PodSecurity, Secrets, RBAC, Network, Images, GitOps, Provenance, ...); an unknown category is an error.</summary>
     [Parameter]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(CategoryCompleter))]
     public string[]? Category { get; set; }
 
     /// <summary>Only rules of these severities.</summary>
@@ -48,6 +49,12 @@ public sealed class GetGitOpsRuleCommand : GitOpsCmdlet
             ThrowTerminatingError(ToErrorRecord(e.ToScanError()));
         }
         var categories = new WildcardFilter(Category);
+        var known = RuleCatalog.Rules.Select(r => r.Category).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (string category in (Category ?? Array.Empty<string>()).Where(c => !WildcardPattern.ContainsWildcardCharacters(c) && !known.Contains(c)))
+        {
+            ReportError(ToErrorRecord(new ScanError(ErrorIds.UnknownFilterValue, ScanErrorCategory.InvalidArgument,
+                $"No rule has the category '{category}'. Categories: {string.Join(", ", known.Order(StringComparer.Ordinal))}.", category)));
+        }
         foreach (string pattern in Id is { Length: > 0 } ? Id : new[] { "*" })
         {
             var wildcard = new WildcardPattern(pattern, WildcardOptions.IgnoreCase);

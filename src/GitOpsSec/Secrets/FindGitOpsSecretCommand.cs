@@ -56,12 +56,12 @@ public sealed class FindGitOpsSecretCommand : GitOpsCmdlet
 
     /// <summary>Only these detectors (ids or names, wildcards allowed; Get-GitOpsRule -Category Secrets lists them).</summary>
     [Parameter]
-    [ArgumentCompleter(typeof(RuleCompleter))]
+    [ArgumentCompleter(typeof(SecretRuleCompleter))]
     public string[]? Rule { get; set; }
 
     /// <summary>Not these detectors.</summary>
     [Parameter]
-    [ArgumentCompleter(typeof(RuleCompleter))]
+    [ArgumentCompleter(typeof(SecretRuleCompleter))]
     public string[]? ExcludeRule { get; set; }
 
     /// <summary>Drop findings below this confidence (Low: keyword + entropy; Medium; High: format or checksum proven).</summary>
