@@ -5,7 +5,7 @@
 .EXAMPLE
     ./build.ps1               # Build: out/GitOpsSec
     ./build.ps1 -Task Test    # every test
-    ./build.ps1 -Task Package # out/GitOpsSec-<version>.zip
+    ./build.ps1 -Task Package # out/packages/GitOpsSec.<version>.nupkg, installable with PSResourceGet
 #>
 [CmdletBinding()]
 param(
@@ -32,10 +32,14 @@ foreach ($name in $Task) {
         'Test' { Invoke-Dotnet @('test', 'GitOpsSec.sln', '-c', $Configuration) }
         'Package' {
             Invoke-Dotnet @('build', 'GitOpsSec.sln', '-c', $Configuration)
+            # A .nupkg as the PowerShell Gallery serves it: Register-PSResourceRepository -Name local -Uri out/packages,
+            # then Install-PSResource GitOpsSec -Repository local.
+            $packages = Join-Path $PSScriptRoot 'out/packages'
+            New-Item -ItemType Directory -Force -Path $packages | Out-Null
             $manifest = Test-ModuleManifest -Path (Join-Path $PSScriptRoot 'out/GitOpsSec/GitOpsSec.psd1')
-            $zip = Join-Path $PSScriptRoot "out/GitOpsSec-$($manifest.Version).zip"
-            Compress-Archive -Path (Join-Path $PSScriptRoot 'out/GitOpsSec') -DestinationPath $zip -Force
-            Write-Host "Packaged $zip"
+            Remove-Item -Path (Join-Path $packages "GitOpsSec.$($manifest.Version).nupkg") -ErrorAction Ignore
+            Compress-PSResource -Path (Join-Path $PSScriptRoot 'out/GitOpsSec') -DestinationPath $packages
+            Write-Host "Packaged $(Join-Path $packages "GitOpsSec.$($manifest.Version).nupkg")"
         }
     }
 }

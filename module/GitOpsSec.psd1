@@ -45,8 +45,10 @@
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('GitOps', 'Kubernetes', 'Security', 'PodSecurityStandards', 'SealedSecrets', 'RBAC')
-            ProjectUri = 'https://example.invalid/gitopssec'
+            Tags         = @('GitOps', 'Kubernetes', 'Security', 'PodSecurityStandards', 'SealedSecrets', 'RBAC', 'Secrets', 'ArgoCD', 'Flux', 'Linux', 'Windows', 'MacOS', 'PSEdition_Core')
+            ProjectUri   = 'https://example.invalid/gitopssec'
+            LicenseUri   = 'https://example.invalid/gitopssec/blob/main/LICENSE'
+            ReleaseNotes = 'Secret detection for 219 providers with references, ciphertext and public keys left out; -EnableExit for CI; full help for every parameter; tab completion of categories, kinds, namespaces, capabilities, verbs and kubeconfig contexts.'
         }
     }
 }

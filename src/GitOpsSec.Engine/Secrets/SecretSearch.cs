@@ -119,8 +119,13 @@ public static class SecretSearch
                 .WithDegreeOfParallelism(Math.Max(1, options.Parallelism))
                 .WithCancellation(host.Cancellation)
                 .Select(f => (f.Relative, Result: ScanFile(f.Full, f.Relative, options, stats)));
+            long done = 0;
             foreach (var (relative, result) in results)
             {
+                if (++done % 2000 == 0)
+                {
+                    host.Progress("Scanning files for secrets", $"{done:N0} files of {full}", -1); // the walk runs ahead: no total yet
+                }
                 foreach (SecretFinding finding in Report(result, relative, SecretSource.WorkingTree, options, host))
                 {
                     yield return finding;

@@ -46,7 +46,7 @@ public abstract class GitOpsCmdlet : PSCmdlet
         public void Verbose(string message) => _cmdlet.WriteVerbose(message);
 
         public void Progress(string activity, string status, int percentComplete) =>
-            _cmdlet.WriteProgress(new ProgressRecord(1, activity, status) { PercentComplete = Math.Clamp(percentComplete, 0, 100) });
+            _cmdlet.WriteProgress(new ProgressRecord(1, activity, status) { PercentComplete = percentComplete < 0 ? -1 : Math.Min(percentComplete, 100) });
     }
 
     internal static ErrorRecord ToErrorRecord(ScanError error)
