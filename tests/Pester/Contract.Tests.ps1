@@ -215,6 +215,21 @@ Describe 'Filters and -WhatIf' {
         Test-Path (Join-Path $dir '.git/hooks/pre-commit') | Should -BeTrue
         Remove-Item -Recurse -Force $dir
     }
+    It 'every command that writes files supports -WhatIf and -Confirm, and -Confirm:$false overrides a strict $ConfirmPreference' {
+        foreach ($name in 'ConvertTo-SealedSecret', 'Export-GitOpsAuditLog', 'Export-GitOpsBaseline', 'Export-GitOpsReport', 'Export-GitOpsSbom', 'Install-GitOpsHook', 'New-SealedSecretManifest', 'Update-SealedSecret') {
+            (Get-Command $name).Parameters.Keys | Should -Contain 'WhatIf'
+            (Get-Command $name).Parameters.Keys | Should -Contain 'Confirm'
+        }
+        $dir = New-TempFolder
+        $baseline = Join-Path $dir 'baseline.json'
+        $findings = Test-GitOpsManifest -Path (Join-Path $root 'examples/insecure-repo')
+        $ConfirmPreference = 'Low'   # would prompt for every change; -Confirm:$false says no prompt
+        $findings | Export-GitOpsBaseline -Path $baseline -Confirm:$false
+        (Get-Content -Raw $baseline | ConvertFrom-Json) | Should -Not -BeNullOrEmpty
+        $ConfirmPreference = 'High'
+        Remove-Item -Recurse -Force $dir
+    }
+
     It 'Export-GitOpsReport -WhatIf writes no file' {
         $dir = New-TempFolder
         $report = Join-Path $dir 'report.sarif'
