@@ -362,6 +362,12 @@ public static class SecretSearch
         }
         commits.Reverse(); // oldest first: the first commit to carry a blob at a path is the one that introduced it
         string prefix = GitHistory.PathInside(repo, path);
+        // -Path names one file: its own history only, reported under its name as the working-tree scan reports it.
+        string? onlyFile = File.Exists(path) && prefix.Length > 0 ? prefix.TrimEnd('/') : null;
+        if (onlyFile is not null)
+        {
+            prefix = onlyFile.Contains('/') ? onlyFile[..(onlyFile.LastIndexOf('/') + 1)] : string.Empty;
+        }
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         // Pass 1: what each commit changes. Contiguous slices of history go to one thread each, every thread
@@ -408,9 +414,9 @@ public static class SecretSearch
             }
             foreach (var (file, id) in changes[i]!)
             {
-                if (prefix.Length > 0 && !file.StartsWith(prefix, StringComparison.Ordinal))
+                if (prefix.Length > 0 && !file.StartsWith(prefix, StringComparison.Ordinal) || onlyFile is not null && file != onlyFile)
                 {
-                    continue; // -Path is a sub-folder: history stays inside it, as the working-tree scan does
+                    continue; // -Path is a sub-folder (or a file): history stays inside it, as the working-tree scan does
                 }
                 string relative = file[prefix.Length..];
                 if (options.Config.IsExcluded(relative) || !seenPairs.Add((id, relative)))

@@ -43,6 +43,12 @@ public sealed class SecretHistoryScopeTests
         Assert.Equal(new[] { "apps/db.env" }, history.Select(f => f.Path));
         Assert.Equal(tree.Select(f => f.Path), history.Select(f => f.Path));
         Assert.Equal(tree.Single().Fingerprint, history.Single().Fingerprint);
+
+        // One file: its own history, under the name the working-tree scan gives it.
+        string file = Path.Combine(prod, "apps", "db.env");
+        var one = History(file);
+        Assert.Equal(SecretSearch.ScanPaths(new[] { file }, new SecretScanOptions(), new CollectingHost(), new SecretScanStatistics()).Select(f => f.Path), one.Select(f => f.Path));
+        Assert.Equal("db.env", Assert.Single(one).Path);
     }
 
     [Fact]
