@@ -79,5 +79,14 @@ public sealed class SecretHistoryScopeTests
         Assert.Equal(new[] { "app.env", "vendored.log" }, scanned);
         Assert.Equal(6, everything.Count);
         Assert.True(stats.Ignored >= 4, stats.ToString());
+
+        // Build output git ignores is not read at all: an oversized file there is no FileTooLarge error.
+        repo.Write("bin/Release/big.bin", new string('x', 2_000_000));
+        var host = new CollectingHost();
+        SecretSearch.ScanPaths(new[] { repo.Path }, new SecretScanOptions { MaxFileSize = 1_000_000 }, host, new SecretScanStatistics()).ToList();
+        Assert.Empty(host.Errors);
+        var unignored = new CollectingHost();
+        SecretSearch.ScanPaths(new[] { repo.Path }, new SecretScanOptions { MaxFileSize = 1_000_000, NoIgnore = true }, unignored, new SecretScanStatistics()).ToList();
+        Assert.Contains(unignored.Errors, e => e.ErrorId == GitOpsSec.Diagnostics.ErrorIds.SecretFileTooLarge);
     }
 }
