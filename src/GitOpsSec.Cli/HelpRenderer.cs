@@ -121,8 +121,12 @@ internal static class HelpRenderer
                 .Append("Position: ").Append(position == int.MinValue ? "Named" : position.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\n')
                 .Append("Default value: ").Append(DefaultOf(property, instance, p.SwitchParameter)).Append('\n')
                 .Append("Accept pipeline input: ").Append(pipeline).Append('\n')
-                .Append("Accept wildcard characters: ").Append(property?.GetCustomAttribute<SupportsWildcardsAttribute>() is not null ? "True" : "False").Append('\n')
-                .Append("```\n\n");
+                .Append("Accept wildcard characters: ").Append(property?.GetCustomAttribute<SupportsWildcardsAttribute>() is not null ? "True" : "False").Append('\n');
+            if (AcceptedValues(property, p.ParameterType) is { Count: > 0 } accepted)
+            {
+                parameters.Append("Accepted values: ").Append(string.Join(", ", accepted)).Append('\n');
+            }
+            parameters.Append("```\n\n");
         }
         parameters.Append("### CommonParameters\n\nThis cmdlet supports the common parameters: -Debug, -ErrorAction, -ErrorVariable, -InformationAction,\n" +
             "-InformationVariable, -OutBuffer, -OutVariable, -PipelineVariable, -ProgressAction, -Verbose, -WarningAction, and -WarningVariable.\n");
@@ -141,6 +145,17 @@ internal static class HelpRenderer
         result = Replace(result, "Parameters", parameters.ToString(), before: "Examples");
         result = Replace(result, "Outputs", outputs.ToString().TrimEnd() + "\n", before: "Examples");
         return result;
+    }
+
+    /// <summary>The values a parameter takes: its [ValidateSet], or the names of its enum type.</summary>
+    private static IReadOnlyList<string> AcceptedValues(PropertyInfo? property, Type type)
+    {
+        if (property?.GetCustomAttribute<ValidateSetAttribute>() is { } set)
+        {
+            return set.ValidValues.ToList();
+        }
+        Type element = Nullable.GetUnderlyingType(type) ?? (type.IsArray ? type.GetElementType()! : type);
+        return element.IsEnum ? Enum.GetNames(element) : Array.Empty<string>();
     }
 
     private static string Pipeline(IEnumerable<ParameterSetMetadata> sets)

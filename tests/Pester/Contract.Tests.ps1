@@ -67,6 +67,14 @@ Describe 'Help for <Name>' -ForEach $cmdlets {
     }
 }
 
+Describe 'Help shows what a parameter accepts' {
+    It 'lists a ValidateSet or enum in SYNTAX and in the parameter help' {
+        $syntax = Get-Help Test-GitOpsRepo | Out-String -Width 400
+        $syntax | Should -Match '-FailOn \{Info \| Low \| Medium \| High \| Critical\}'
+        $syntax | Should -Match '-Level \{Baseline \| Restricted\}'
+    }
+}
+
 Describe 'The example of <Page>: <Example>' -ForEach $examples {
     It 'names real commands and parameters' {
         $tokens = $null; $errors = $null

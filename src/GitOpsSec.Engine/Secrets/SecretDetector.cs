@@ -193,8 +193,18 @@ public static class SecretDetectorCatalog
     private static string NearWord(string word)
     {
         // ...nor end inside one: "sumO" followed by "f" is the camel-case word sumOf, not SUMO.
-        string body = Regex.Replace(Regex.Escape(word), @"\\\.|_|-", @"[_.\-]?") + @"(?-i:(?<=[a-z0-9_.\- ])|(?![a-z]))";
-        return char.IsAsciiLetterOrDigit(word[0]) ? @"(?<![A-Za-z])" + body : body;
+        var body = new System.Text.StringBuilder(word.Length * 2);
+        foreach (char c in word)
+        {
+            body.Append(c switch
+            {
+                '.' or '_' or '-' => @"[_.\-]?",
+                _ when char.IsAsciiLetterOrDigit(c) => c.ToString(),
+                _ => Regex.Escape(c.ToString()),
+            });
+        }
+        body.Append(@"(?-i:(?<=[a-z0-9_.\- ])|(?![a-z]))");
+        return char.IsAsciiLetterOrDigit(word[0]) ? @"(?<![A-Za-z])" + body : body.ToString();
     }
 
     /// <summary>The literal start of a token regex, lower case, as its keyword ("sk-ant-api03-"); null when it has none of 3+ characters.</summary>
