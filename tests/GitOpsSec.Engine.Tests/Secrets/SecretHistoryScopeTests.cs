@@ -90,3 +90,44 @@ public sealed class SecretHistoryScopeTests
         Assert.Contains(unignored.Errors, e => e.ErrorId == GitOpsSec.Diagnostics.ErrorIds.SecretFileTooLarge);
     }
 }
+
+/// <summary>The gitignore matcher against git itself (git check-ignore), over patterns of every kind gitignore(5) lists.</summary>
+public sealed class GitIgnoreTests
+{
+    [Fact]
+    public void Decides_as_git_check_ignore_does()
+    {
+        using var repo = new GitRepo();
+        repo.Write(".gitignore", string.Join('\n',
+            "# build output", "bin/", "/out", "*.log", "!keep.log", "node_modules", "docs/**/generated", "**/tmp/*.cache",
+            "secret?.txt", "data[0-9].csv", "logs/**", "!logs/important/", "\\#notes.md", "trailing-space\\ ", "a/**/z.txt", ""));
+        repo.Write("src/.gitignore", "local.env\n!/src/keep.env\n/only-here.txt\n");
+        repo.Write(".git/info/exclude", "private-notes.txt\n");
+        string[] files =
+        {
+            "bin/app.dll", "src/bin/app.dll", "out/x.txt", "src/out/x.txt", "debug.log", "src/keep.log", "keep.log",
+            "node_modules/a/index.js", "web/node_modules/b.js", "docs/api/v1/generated/x.md", "docs/generated/y.md", "docs/manual.md",
+            "a/tmp/x.cache", "tmp/y.cache", "tmp/y.txt", "secret1.txt", "secret12.txt", "data3.csv", "dataX.csv",
+            "logs/a.txt", "logs/important/b.txt", "#notes.md", "notes.md", "trailing-space ", "a/z.txt", "a/b/c/z.txt",
+            "src/local.env", "src/deeper/local.env", "local.env", "src/only-here.txt", "src/x/only-here.txt", "only-here.txt",
+            "private-notes.txt", "src/private-notes.txt", "app.yaml",
+        };
+        foreach (string f in files)
+        {
+            repo.Write(f, "x\n");
+        }
+        using var ignore = GitOpsSec.Git.GitIgnore.For(repo.Path)!;
+        foreach (string f in files)
+        {
+            // As the walk decides: a folder found ignored is not entered.
+            string[] parts = f.Split('/');
+            bool ours = false;
+            for (int i = 1; i <= parts.Length && !ours; i++)
+            {
+                ours = ignore.IsIgnored(Path.Combine(repo.Path, string.Join('/', parts.Take(i))), directory: i < parts.Length);
+            }
+            bool git = repo.TryGit("check-ignore", "-q", "--no-index", f).Exit == 0;
+            Assert.True(git == ours, $"{f}: git says {(git ? "ignored" : "not ignored")}, GitIgnore says {(ours ? "ignored" : "not ignored")}");
+        }
+    }
+}
