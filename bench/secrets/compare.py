@@ -85,8 +85,8 @@ def main():
         add(label, "gitopssec secrets", [host, "secrets", "--json", d], lines)
         add(label, "gitopssec Find-GitOpsSecret (PowerShell host)", [host, "--json", f"Find-GitOpsSecret -Path '{d}'"], lines)
         if shutil.which("git-secrets"):
-            if not os.path.isdir(os.path.join(d, ".git")):
-                subprocess.run(["git", "init", "-q", d], check=True); subprocess.run(["git", "secrets", "--register-aws"], cwd=d, check=True, stdout=subprocess.DEVNULL)
+            if not subprocess.run(["git", "config", "--get-all", "secrets.patterns"], cwd=d, capture_output=True).stdout:
+                subprocess.run(["git", "secrets", "--register-aws"], cwd=d, check=True, stdout=subprocess.DEVNULL)
             add(label, "git-secrets --scan -r (AWS patterns only)", ["git", "secrets", "--scan", "-r", "."],
                 lambda p: f"{sum(1 for l in p.stderr.splitlines() if ':' in l and 'AKIA' in l)} AWS findings", cwd=d, ok=(0, 1))
         else:

@@ -42,7 +42,8 @@ public sealed class SecretScanner
         "prefix", "suffix", "header", "field", "env", "class", "kind", "template", "keys", "refs", "names", "endpoint", "location",
     };
 
-    private static readonly string[] ReferencePrefixes = { "arn:", "vault:", "ref+", "sm://", "akv://", "op://", "projects/", "secretref", "file:", "@microsoft.keyvault" };
+    /// <summary>Values that name where a secret lives rather than holding one, besides SecretText.IsReferenceOrCiphertext's (which IsPlaceholder applies to every detector).</summary>
+    private static readonly string[] ReferencePrefixes = { "arn:", "projects/", "secretref", "file:" };
     private static readonly Regex Identifier = new(@"^(?:[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+|[a-z]+(?:[A-Z][a-z0-9]+)+)$", RegexOptions.CultureInvariant);
 
     /// <summary>A file name (credentialsKey: 1password-credentials.json) or a namespace/name object reference (cert-manager/webhook-tls).</summary>
@@ -248,11 +249,7 @@ public sealed class SecretScanner
     /// <summary>The secret (normalised) and confidence when a match survives the detector's checks; null to drop it.</summary>
     private (string, SecretConfidence)? Accept(SecretDetector d, string raw, System.Text.RegularExpressions.Match m, string text)
     {
-        string secret = raw;
-        if (d.Allow.Contains(raw))
-        {
-            return null;
-        }
+        string secret = raw; // published values (Allow) were set aside by Match already
         switch (d.Validate)
         {
             case "crc32-base62" when !SecretText.HasValidCrc32Checksum(raw):
