@@ -15,12 +15,6 @@ namespace GitOpsSec.Cli;
 /// </summary>
 internal static class HelpRenderer
 {
-    private static readonly HashSet<string> Common = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Verbose", "Debug", "ErrorAction", "WarningAction", "InformationAction", "ProgressAction", "ErrorVariable",
-        "WarningVariable", "InformationVariable", "OutVariable", "OutBuffer", "PipelineVariable",
-    };
-
     private static readonly Dictionary<string, string> ShouldProcessHelp = new(StringComparer.OrdinalIgnoreCase)
     {
         ["WhatIf"] = "Shows what would happen if the cmdlet runs. The cmdlet is not run.",
@@ -96,7 +90,7 @@ internal static class HelpRenderer
             // no defaults to read
         }
         var parameters = new StringBuilder();
-        foreach (ParameterMetadata p in cmdlet.Parameters.Values.Where(p => !Common.Contains(p.Name)).OrderBy(p => p.Name, StringComparer.Ordinal))
+        foreach (ParameterMetadata p in cmdlet.Parameters.Values.Where(p => !Cmdlet.CommonParameters.Contains(p.Name)).OrderBy(p => p.Name, StringComparer.Ordinal))
         {
             PropertyInfo? property = cmdlet.ImplementingType.GetProperty(p.Name, BindingFlags.Public | BindingFlags.Instance);
             string? description = ShouldProcessHelp.GetValueOrDefault(p.Name) ??
@@ -166,11 +160,7 @@ internal static class HelpRenderer
 
     private static string TypeName(Type type) => type == typeof(SwitchParameter) ? "SwitchParameter" :
         Nullable.GetUnderlyingType(type) is Type inner ? TypeName(inner) :
-        type.IsArray ? TypeName(type.GetElementType()!) + "[]" : type.Name switch
-        {
-            "String" => "String",
-            _ => type.Name,
-        };
+        type.IsArray ? TypeName(type.GetElementType()!) + "[]" : type.Name;
 
     private static string DefaultOf(PropertyInfo? property, object? instance, bool isSwitch)
     {

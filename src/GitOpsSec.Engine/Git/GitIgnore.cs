@@ -13,7 +13,7 @@ namespace GitOpsSec.Git;
 /// A file git tracks is never ignored, whatever the patterns say: it is in the repository, so a secret in it is
 /// committed. Not thread-safe; the tree walk that uses it runs on one thread.
 /// </summary>
-public sealed class GitIgnore : IDisposable
+public sealed class GitIgnore
 {
     /// <summary>
     /// One pattern. A pattern without a slash matches a name at any depth, so it is tested against the last path
@@ -236,10 +236,5 @@ public sealed class GitIgnore : IDisposable
         }
         // A pattern that matches a folder also covers what is inside it (the walk prunes the folder first).
         return regex.Append(onName ? "$" : "(?:/.*)?$").ToString();
-    }
-
-    public void Dispose()
-    {
-        // The repository was read in the constructor; nothing is held open.
     }
 }

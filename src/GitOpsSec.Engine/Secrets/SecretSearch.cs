@@ -161,7 +161,6 @@ public static class SecretSearch
         public IEnumerable<(string Full, string Relative)> AsEnumerable()
         {
             using (this)
-            using (_ignore)
             {
                 while (MoveNext())
                 {

@@ -116,7 +116,7 @@ public sealed class GitIgnoreTests
         {
             repo.Write(f, "x\n");
         }
-        using var ignore = GitOpsSec.Git.GitIgnore.For(repo.Path)!;
+        var ignore = GitOpsSec.Git.GitIgnore.For(repo.Path)!;
         foreach (string f in files)
         {
             // As the walk decides: a folder found ignored is not entered.
