@@ -18,6 +18,7 @@
         'Export-GitOpsReport'
         'Export-GitOpsSbom'
         'Find-GitOpsSecret'
+        'Get-GitOpsApplication'
         'Get-GitOpsChangeLog'
         'Get-GitOpsConfig'
         'Get-GitOpsImage'

@@ -31,6 +31,15 @@ public sealed record Finding
     public string? Remediation { get; init; }
     public ResourceRef? Resource { get; init; }
 
+    /// <summary>The deployment units (Argo CD Application, Flux Kustomization, ...) that deploy the object, as Kind/namespace/name.</summary>
+    public string[] Applications { get; init; } = Array.Empty<string>();
+
+    /// <summary>The unit that owns the object: the first of <see cref="Applications"/>, or null when no unit deploys it.</summary>
+    public string? Application => Applications.Length > 0 ? Applications[0] : null;
+
+    /// <summary>Where the namespace of <see cref="Resource"/> comes from (Manifest, Kustomize, TargetNamespace, Destination, Default, ClusterScoped).</summary>
+    public string? NamespaceOrigin { get; init; }
+
     /// <summary>File relative to the scanned root, forward slashes.</summary>
     public string? Path { get; init; }
 

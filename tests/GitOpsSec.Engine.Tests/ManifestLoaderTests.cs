@@ -21,8 +21,11 @@ public class ManifestLoaderTests
 
         Assert.Empty(host.Errors);
         Assert.Equal(
-            new[] { "a/one.yaml:1:ConfigMap/one", "a/one.yaml:7:Secret/ns/two", "b/list.yml:4:Service/svc", "b/list.yml:7:ConfigMap/cm", "c/obj.json:1:Namespace/n" },
+            new[] { "a/one.yaml:1:ConfigMap/default/one", "a/one.yaml:7:Secret/ns/two", "b/list.yml:4:Service/default/svc", "b/list.yml:7:ConfigMap/default/cm", "c/obj.json:1:Namespace/n" },
             objects.Select(o => $"{o.Path}:{o.Line}:{o.Resource}"));
+        // Where no deployment unit or kustomization says otherwise, a namespaced object lands where kubectl apply puts it.
+        Assert.Equal(new[] { "Default", "Manifest", "Default", "Default", "ClusterScoped" }, objects.Select(o => o.NamespaceOrigin.ToString()));
+        Assert.Null(objects[0].DeclaredNamespace);
         Assert.Equal(1, objects[1].DocumentIndex);
     }
 

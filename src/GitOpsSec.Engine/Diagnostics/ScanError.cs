@@ -51,6 +51,11 @@ public static class ErrorIds
     public const string TooManyDocuments = "GitOpsSec.Manifest.TooManyDocuments";
     public const string OutsideRoot = "GitOpsSec.Manifest.OutsideRoot";
     public const string KustomizeFailed = "GitOpsSec.Manifest.KustomizeFailed";
+    public const string ApplicationCycle = "GitOpsSec.Application.Cycle";
+    public const string ApplicationPathNotFound = "GitOpsSec.Application.PathNotFound";
+    public const string GeneratorUnresolved = "GitOpsSec.Application.GeneratorUnresolved";
+    public const string UnknownVariable = "GitOpsSec.Application.UnknownVariable";
+    public const string ApplicationNotFound = "GitOpsSec.Application.NotFound";
     public const string NotARepository = "GitOpsSec.Git.NotARepository";
     public const string RevisionNotFound = "GitOpsSec.Git.RevisionNotFound";
     public const string GitReadFailed = "GitOpsSec.Git.ReadFailed";

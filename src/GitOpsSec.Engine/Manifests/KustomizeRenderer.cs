@@ -32,8 +32,34 @@ public sealed class KustomizeRenderer
 
     public string Description => $"{Path.GetFileName(_executable)} {string.Join(' ', _prefixArgs)}";
 
-    /// <summary>Renders <paramref name="directory"/>; the YAML stream, or the tool's error message.</summary>
-    public (string? Output, string? Error) Render(string directory, CancellationToken cancellation)
+    /// <summary>Renders kept for one later use: the application model renders a folder before the loader reads it.</summary>
+    private readonly Dictionary<string, (string? Output, string? Error)> _kept = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Renders <paramref name="directory"/>; the YAML stream, or the tool's error message. With <paramref name="keep"/>,
+    /// the result is also kept for the next call for the same folder, so it is rendered once.
+    /// </summary>
+    public (string? Output, string? Error) Render(string directory, CancellationToken cancellation, bool keep = false)
+    {
+        lock (_kept)
+        {
+            if (_kept.Remove(directory, out var earlier))
+            {
+                return earlier;
+            }
+        }
+        var rendered = RenderNow(directory, cancellation);
+        if (keep)
+        {
+            lock (_kept)
+            {
+                _kept[directory] = rendered;
+            }
+        }
+        return rendered;
+    }
+
+    private (string? Output, string? Error) RenderNow(string directory, CancellationToken cancellation)
     {
         var result = ExternalTool.Run(_executable, _prefixArgs.Append(directory), Timeout, cancellation);
         if (result.TimedOut)

@@ -15,6 +15,12 @@ public sealed record ManifestLoadOptions
 
     /// <summary>Finds kubectl or kustomize on PATH; tests replace it to simulate a machine without them.</summary>
     public Func<KustomizeRenderer?> DiscoverRenderer { get; init; } = KustomizeRenderer.Discover;
+
+    /// <summary>Work out the deployment units (Argo CD, Flux) and give every object its units and resolved namespace.</summary>
+    public bool ResolveApplications { get; init; } = true;
+
+    /// <summary>URLs that are this repository, besides its git remotes (a source with one of them is followed here).</summary>
+    public IReadOnlyList<string> RepositoryUrls { get; init; } = Array.Empty<string>();
 }
 
 /// <summary>
@@ -26,7 +32,7 @@ public sealed record ManifestLoadOptions
 public sealed class ManifestLoader
 {
     private static readonly string[] ManifestExtensions = { ".yaml", ".yml", ".json" };
-    private static readonly string[] KustomizationNames = { "kustomization.yaml", "kustomization.yml", "Kustomization" };
+
 
     private readonly ManifestLoadOptions _options;
     private readonly IScanHost _host;
@@ -40,13 +46,35 @@ public sealed class ManifestLoader
     public static bool IsManifestFile(string path) =>
         ManifestExtensions.Any(e => path.EndsWith(e, StringComparison.OrdinalIgnoreCase));
 
-    public static bool IsKustomizationFile(string path) => KustomizationNames.Contains(TreePath.FileName(path));
+    /// <summary>The application model of each tree loaded so far (after its objects were enumerated).</summary>
+    public IReadOnlyList<GitOpsSec.Applications.ApplicationModel> Models => _models;
+
+    private readonly List<GitOpsSec.Applications.ApplicationModel> _models = new();
+    private GitOpsSec.Applications.ApplicationModel? _model;
+    private KustomizeRenderer? _renderer;
+
+    public static bool IsKustomizationFile(string path) => Kustomization.FileNames.Contains(TreePath.FileName(path));
 
     /// <summary>Streams the objects of <paramref name="tree"/>, reporting bad input through the host.</summary>
     public IEnumerable<ManifestObject> Load(IManifestTree tree)
     {
         List<string> files = tree.EnumerateFiles(_host).ToList();
-        var plan = new TreePlan(tree, files, _options, _host);
+        ManifestLoadOptions options = _options;
+        if (_options.RenderKustomize && _options.Renderer is null && files.Any(IsKustomizationFile))
+        {
+            // One renderer for the model and the loader, so a folder the model rendered is not rendered again.
+            _renderer ??= _options.DiscoverRenderer();
+            KustomizeRenderer? found = _renderer;
+            options = _options with { Renderer = found, DiscoverRenderer = () => found };
+        }
+        _model = _options.ResolveApplications && tree is not SingleFileTree
+            ? GitOpsSec.Applications.ApplicationModel.Build(tree, files, _options.RepositoryUrls, _options.Limits, options.RenderKustomize ? options.Renderer : null, _host)
+            : null;
+        if (_model is not null)
+        {
+            _models.Add(_model);
+        }
+        var plan = new TreePlan(tree, files, options, _host);
         int done = 0;
         foreach (string file in files)
         {
@@ -81,6 +109,7 @@ public sealed class ManifestLoader
                 obj.Revision = tree.Revision;
                 obj.Root = tree.DisplayRoot;
                 obj.FullPath = tree.FullPath(obj.Path);
+                _model?.Attach(obj);
                 yield return obj;
             }
         }
@@ -96,6 +125,10 @@ public sealed class ManifestLoader
             return Array.Empty<ManifestObject>();
         }
         string? text = YamlDocumentReader.Decode(bytes, file, error);
+        if (text is not null && _model is not null)
+        {
+            text = _model.Substitute(file, text, error);
+        }
         return text is null ? Array.Empty<ManifestObject>() : FromText(text, file, error);
     }
 
@@ -137,6 +170,11 @@ public sealed class ManifestLoader
                 $"kustomize could not render '{dir}': {failure}. Its resource files are read as they are.",
                 kustomizationFile, 1));
             return plan.Closure(dir).Where(IsManifestFile).SelectMany(f => ReadFile(tree, f, _host.Error)).ToList();
+        }
+
+        if (_model is not null)
+        {
+            output = _model.Substitute(kustomizationFile, output, _host.Error);
         }
 
         // Raw objects of the files this kustomization reaches, to trace rendered objects back to a line.

@@ -31,13 +31,36 @@ public sealed class ManifestObject
         ApiVersion = node.Text("apiVersion") ?? string.Empty;
         Kind = node.Text("kind") ?? string.Empty;
         YMapping? metadata = node.Map("metadata");
-        Namespace = metadata?.Text("namespace");
+        Namespace = DeclaredNamespace = metadata?.Text("namespace");
+        NamespaceOrigin = Namespace is null ? GitOpsSec.Applications.NamespaceOrigin.Default : GitOpsSec.Applications.NamespaceOrigin.Manifest;
         Name = metadata?.Text("name") ?? metadata?.Text("generateName");
     }
 
     public string ApiVersion { get; }
     public string Kind { get; }
-    public string? Namespace { get; }
+    /// <summary>
+    /// The namespace the object will land in: as written, or as its deployment unit, kustomize or the API server's
+    /// default sets it (see <see cref="NamespaceOrigin"/>); null for cluster-scoped kinds.
+    /// </summary>
+    public string? Namespace { get; private set; }
+
+    /// <summary>metadata.namespace as the object is written (after kustomize rendered it); null when it sets none.</summary>
+    public string? DeclaredNamespace { get; }
+
+    /// <summary>Where <see cref="Namespace"/> comes from: Manifest, Kustomize, TargetNamespace (Flux), Destination (Argo CD), Default or ClusterScoped.</summary>
+    public GitOpsSec.Applications.NamespaceOrigin NamespaceOrigin { get; private set; }
+
+    /// <summary>The deployment units that deploy the object (Kind/namespace/name); empty when none does.</summary>
+    public string[] Applications { get; internal set; } = Array.Empty<string>();
+
+    /// <summary>The first of <see cref="Applications"/>, or null: the unit that owns the object.</summary>
+    public string? Application => Applications.Length > 0 ? Applications[0] : null;
+
+    internal void SetNamespace(string? ns, GitOpsSec.Applications.NamespaceOrigin origin)
+    {
+        Namespace = ns;
+        NamespaceOrigin = origin;
+    }
     public string? Name { get; }
 
     /// <summary>Path of the file, relative to the scanned root, with forward slashes.</summary>

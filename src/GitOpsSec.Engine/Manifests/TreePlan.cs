@@ -119,64 +119,8 @@ internal sealed class TreePlan
             return cached;
         }
         _kustomizations[dir] = null; // guards against a kustomization that includes itself
-        string? file = new[] { "kustomization.yaml", "kustomization.yml", "Kustomization" }
-            .Select(n => TreePath.Combine(dir, n))
-            .FirstOrDefault(_tree.FileExists);
-        if (file is null)
-        {
-            return null;
-        }
-        byte[]? bytes = _tree.ReadFile(file, _limits, _host);
-        string? text = bytes is null ? null : YamlDocumentReader.Decode(bytes, file, _host.Error);
-        YMapping? map = text is null
-            ? null
-            : YamlDocumentReader.Read(text, file, _limits, _host.Error).FirstOrDefault()?.Root as YMapping;
-        var k = new Kustomization();
-        if (map is not null)
-        {
-            foreach (string entry in Strings(map, "resources").Concat(Strings(map, "bases")).Concat(Strings(map, "components")).Concat(Strings(map, "crds")))
-            {
-                if (entry.Contains("://", StringComparison.Ordinal) || entry.StartsWith("github.com/", StringComparison.Ordinal) ||
-                    entry.StartsWith("git@", StringComparison.Ordinal))
-                {
-                    continue; // remote bases are rendered by kustomize but have no file here to point at
-                }
-                string path = TreePath.Combine(dir, entry);
-                if (_tree.FileExists(path))
-                {
-                    k.Files.Add(path);
-                }
-                else if (_tree.DirectoryExists(path))
-                {
-                    k.Directories.Add(path);
-                }
-            }
-            foreach (string patch in Strings(map, "patchesStrategicMerge"))
-            {
-                k.OtherFiles.Add(TreePath.Combine(dir, patch));
-            }
-            foreach (string key in new[] { "patches", "patchesJson6902" })
-            {
-                foreach (YMapping p in map.Seq(key)?.Items.OfType<YMapping>() ?? Enumerable.Empty<YMapping>())
-                {
-                    if (p.Text("path") is string patchPath)
-                    {
-                        k.OtherFiles.Add(TreePath.Combine(dir, patchPath));
-                    }
-                }
-            }
-        }
+        Kustomization? k = Kustomization.Read(_tree, dir, _limits, _host);
         _kustomizations[dir] = k;
         return k;
-    }
-
-    private static IEnumerable<string> Strings(YMapping map, string key) =>
-        map.Seq(key)?.Items.OfType<YScalar>().Where(s => !s.IsNull).Select(s => s.Value) ?? Enumerable.Empty<string>();
-
-    private sealed class Kustomization
-    {
-        public List<string> Files { get; } = new();
-        public List<string> Directories { get; } = new();
-        public List<string> OtherFiles { get; } = new();
     }
 }

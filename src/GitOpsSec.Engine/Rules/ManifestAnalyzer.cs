@@ -152,6 +152,8 @@ public sealed class ManifestAnalyzer
                 .Replace("{field}", GitOpsSec.Secrets.SecretText.RedactIn(shortField), StringComparison.Ordinal),
             Remediation = info.Remediation,
             Resource = v.AboutNamespace is string ns ? new ResourceRef("Namespace", null, ns) : obj.Resource,
+            Applications = obj.Applications,
+            NamespaceOrigin = v.AboutNamespace is null ? obj.NamespaceOrigin.ToString() : null,
             Path = location.Path,
             Line = location.Line,
             Column = location.Column,
@@ -191,6 +193,8 @@ public sealed class ManifestAnalyzer
             Message = GitOpsSec.Secrets.SecretText.RedactIn(undecided ? $"Kyverno rule {result.Policy}/{result.Rule} cannot be decided offline, so it is not passed: {result.Message}" : result.Message),
             Remediation = annotations?.Text("policies.kyverno.io/description")?.Trim(),
             Resource = obj.Resource,
+            Applications = obj.Applications,
+            NamespaceOrigin = obj.NamespaceOrigin.ToString(),
             Path = obj.Path,
             Line = obj.Line,
             Field = string.Empty,
@@ -236,7 +240,7 @@ public sealed class ManifestAnalyzer
     public static string Fingerprint(string ruleId, ManifestObject obj, string field)
     {
         string identity = string.Join('\u001f', ruleId, obj.RenderedFrom ?? string.Empty, obj.Path, obj.ApiVersion.Split('/')[0], obj.Kind,
-            obj.Namespace ?? string.Empty, obj.Name ?? string.Empty, field);
+            obj.DeclaredNamespace ?? string.Empty, obj.Name ?? string.Empty, field);
         byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(identity));
         return Convert.ToHexString(hash, 0, 16).ToLowerInvariant();
     }

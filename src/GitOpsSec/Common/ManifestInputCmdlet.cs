@@ -24,6 +24,15 @@ public abstract class ManifestInputCmdlet : GitOpsCmdlet
     [ValidateNotNullOrEmpty]
     public string? Revision { get; set; }
 
+    /// <summary>
+    /// Only objects that these deployment units deploy: an id (Application/argocd/guestbook, Kustomization/flux-system/apps)
+    /// or a unit name, wildcards allowed; "(none)" selects objects no unit deploys. Get-GitOpsApplication lists the units.
+    /// </summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(ApplicationCompleter))]
+    public string[]? Application { get; set; }
+
     /// <summary>Read kustomization folders file by file instead of rendering them.</summary>
     [Parameter]
     public SwitchParameter NoRender { get; set; }
@@ -62,7 +71,42 @@ public abstract class ManifestInputCmdlet : GitOpsCmdlet
     }
 
     /// <summary>Reads the objects of every path given (or, with -Live, of the cluster), streaming, reporting bad input as errors.</summary>
-    protected IEnumerable<ManifestObject> ReadManifests() => Live ? ReadLive() : ReadFiles();
+    protected IEnumerable<ManifestObject> ReadManifests() => Live ? ReadLive() : ReadFiles().Where(InSelectedApplication);
+
+    /// <summary>The application models of the trees read so far (one per path).</summary>
+    internal List<GitOpsSec.Applications.ApplicationModel> ApplicationModels { get; } = new();
+
+    /// <summary>Whether an object passes -Application: one of its units matches, or it has none and "(none)" was asked for.</summary>
+    internal bool InSelectedApplication(ManifestObject obj) => Application is not { Length: > 0 } || SelectsUnits(obj.Applications);
+
+    internal bool SelectsUnits(IReadOnlyList<string> units) =>
+        Application is not { Length: > 0 } ||
+        Application.Any(pattern => units.Count == 0
+            ? pattern == "(none)"
+            : units.Any(id => UnitMatches(pattern, id)));
+
+    private static bool UnitMatches(string pattern, string id)
+    {
+        string bare = id.Split('@')[0];
+        string name = bare[(bare.LastIndexOf('/') + 1)..];
+        return GitOpsSec.Diagnostics.BoundedPattern.Wildcard(pattern, id, ignoreCase: true) ||
+               GitOpsSec.Diagnostics.BoundedPattern.Wildcard(pattern, bare, ignoreCase: true) ||
+               GitOpsSec.Diagnostics.BoundedPattern.Wildcard(pattern, name, ignoreCase: true);
+    }
+
+    /// <summary>After a tree is read: an -Application pattern that names no unit of it is an error (a typo must not read as "no findings").</summary>
+    private void CheckApplicationPatterns(GitOpsSec.Applications.ApplicationModel model, string root)
+    {
+        foreach (string pattern in Application ?? Array.Empty<string>())
+        {
+            if (pattern != "(none)" && !model.Units.Any(u => UnitMatches(pattern, u.Id)))
+            {
+                WriteError(ToErrorRecord(new GitOpsSec.Diagnostics.ScanError(GitOpsSec.Diagnostics.ErrorIds.ApplicationNotFound,
+                    GitOpsSec.Diagnostics.ScanErrorCategory.ObjectNotFound,
+                    $"No deployment unit under {root} matches -Application '{pattern}'. Get-GitOpsApplication lists them.", pattern)));
+            }
+        }
+    }
 
     private IEnumerable<ManifestObject> ReadLive()
     {
@@ -90,9 +134,15 @@ public abstract class ManifestInputCmdlet : GitOpsCmdlet
                 continue;
             }
             WriteVerbose($"Reading manifests under {tree.DisplayRoot}");
+            int models = loader.Models.Count;
             foreach (ManifestObject obj in loader.Load(tree))
             {
                 yield return obj;
+            }
+            if (loader.Models.Count > models)
+            {
+                ApplicationModels.Add(loader.Models[^1]);
+                CheckApplicationPatterns(loader.Models[^1], tree.DisplayRoot);
             }
         }
     }

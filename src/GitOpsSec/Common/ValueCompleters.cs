@@ -141,3 +141,26 @@ public sealed class KubeContextCompleter : ValueCompleter
         }
     }
 }
+
+/// <summary>Deployment units of the repository at -Path (-Application): their names and ids.</summary>
+public sealed class ApplicationCompleter : ValueCompleter
+{
+    protected override IEnumerable<(string, string)> Candidates(IDictionary bound)
+    {
+        string root = PathOf(bound);
+        if (!Directory.Exists(root))
+        {
+            yield break;
+        }
+        var host = new GitOpsSec.Diagnostics.CollectingHost();
+        using var tree = new GitOpsSec.Manifests.FileSystemTree(root);
+        var model = GitOpsSec.Applications.ApplicationModel.Build(tree, tree.EnumerateFiles(host).ToList(), Array.Empty<string>(),
+            GitOpsSec.Manifests.LoadLimits.Default, null, host);
+        foreach (var unit in model.Units)
+        {
+            yield return (unit.Name, unit.Id);
+            yield return (unit.Id, $"{unit.Status}: {string.Join(", ", unit.Sources.Select(s => s.Path))}");
+        }
+        yield return ("(none)", "objects no unit deploys");
+    }
+}
