@@ -188,6 +188,28 @@ public sealed class ApplicationModel
         }
     }
 
+    /// <summary>For objects read without a model (one file, -NoApplication): cluster-scoped kinds have no namespace, others default to "default".</summary>
+    public static void AttachAlone(ManifestObject obj, KubernetesScope scope)
+    {
+        if (obj.Kind == "CustomResourceDefinition")
+        {
+            scope.Learn(obj);
+        }
+        if (scope.IsClusterScoped(obj.ApiVersion, obj.Kind))
+        {
+            obj.SetNamespace(null, NamespaceOrigin.ClusterScoped);
+        }
+        else if (obj.DeclaredNamespace is null)
+        {
+            obj.SetNamespace("default", NamespaceOrigin.Default);
+        }
+        else
+        {
+            string? written = obj.SourceNode?.Map("metadata")?.Text("namespace");
+            obj.SetNamespace(obj.DeclaredNamespace, obj.Source == "Kustomize" && written != obj.DeclaredNamespace ? NamespaceOrigin.Kustomize : NamespaceOrigin.Manifest);
+        }
+    }
+
     /// <summary>The text of a file with the postBuild variables of the Flux Kustomization that deploys it substituted; the text itself when none does.</summary>
     internal string Substitute(string treePath, string text, Action<ScanError> error)
     {

@@ -52,6 +52,7 @@ public sealed class ManifestLoader
     private readonly List<GitOpsSec.Applications.ApplicationModel> _models = new();
     private GitOpsSec.Applications.ApplicationModel? _model;
     private KustomizeRenderer? _renderer;
+    private readonly GitOpsSec.Applications.KubernetesScope _scope = new();
 
     public static bool IsKustomizationFile(string path) => Kustomization.FileNames.Contains(TreePath.FileName(path));
 
@@ -109,7 +110,14 @@ public sealed class ManifestLoader
                 obj.Revision = tree.Revision;
                 obj.Root = tree.DisplayRoot;
                 obj.FullPath = tree.FullPath(obj.Path);
-                _model?.Attach(obj);
+                if (_model is not null)
+                {
+                    _model.Attach(obj);
+                }
+                else
+                {
+                    GitOpsSec.Applications.ApplicationModel.AttachAlone(obj, _scope);
+                }
                 yield return obj;
             }
         }

@@ -92,13 +92,16 @@ public sealed class NetworkPolicyAnalyzer
             selectsAll && egress && (egressRules is null || egressRules.Items.Count == 0)));
     }
 
-    /// <summary>An empty rule, a rule without peers, or a 0.0.0.0/0 (or ::/0) block allows everything.</summary>
+    /// <summary>
+    /// A rule allows everything when it names no ports (every port) and no peers, or a peer that is everyone: a
+    /// 0.0.0.0/0 (or ::/0) block without exceptions, or every pod of every namespace. A rule that names ports restricts.
+    /// </summary>
     private static bool AllowsAll(YSequence? rules, string peersKey) =>
-        rules?.Items.OfType<YMapping>().Any(rule =>
+        rules?.Items.OfType<YMapping>().Any(rule => (rule.Seq("ports") is not YSequence ports || ports.Items.Count == 0) && (
             rule.Seq(peersKey) is not YSequence peers || peers.Items.Count == 0 ||
             peers.Items.OfType<YMapping>().Any(p => p.Map("ipBlock")?.Text("cidr") is "0.0.0.0/0" or "::/0" && p.Map("ipBlock")!.Seq("except") is null ||
                                                     (p.Map("namespaceSelector") is YMapping nsSel && nsSel.Entries.Count == 0 &&
-                                                     (p.Map("podSelector") is not YMapping ps || ps.Entries.Count == 0)))) == true;
+                                                     (p.Map("podSelector") is not YMapping ps || ps.Entries.Count == 0))))) == true;
 
     public IEnumerable<WorkloadNetworkCoverage> Workloads()
     {

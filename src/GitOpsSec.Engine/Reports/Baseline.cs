@@ -77,6 +77,27 @@ public sealed class Baseline
 }
 
 /// <summary>What a repository scan found, by severity and category, and whether it passes the -FailOn policy.</summary>
+/// <summary>Open findings of one deployment unit per severity; a finding whose object several units deploy counts for each.</summary>
+public sealed record ApplicationCounts(string Application, int Critical, int High, int Medium, int Low, int Info)
+{
+    /// <summary>The row of findings no unit deploys (or that are not about an object: history, commits).</summary>
+    public const string NoUnit = "(none)";
+
+    public int Total => Critical + High + Medium + Low + Info;
+
+    public static IReadOnlyList<ApplicationCounts> From(IEnumerable<Finding> findings) =>
+        findings.Where(f => f.IsOpen)
+            .SelectMany(f => (f.Applications.Length > 0 ? f.Applications : new[] { NoUnit }).Select(a => (Application: a, f.Severity)))
+            .GroupBy(x => x.Application)
+            .Select(g => new ApplicationCounts(g.Key, g.Count(x => x.Severity == Severity.Critical), g.Count(x => x.Severity == Severity.High),
+                g.Count(x => x.Severity == Severity.Medium), g.Count(x => x.Severity == Severity.Low), g.Count(x => x.Severity == Severity.Info)))
+            .OrderByDescending(a => a.Critical).ThenByDescending(a => a.High).ThenByDescending(a => a.Medium).ThenByDescending(a => a.Total)
+            .ThenBy(a => a.Application, StringComparer.Ordinal)
+            .ToList();
+
+    public override string ToString() => $"{Application}: {Critical} critical, {High} high, {Medium} medium, {Low} low, {Info} info";
+}
+
 public sealed class RepoSummary
 {
     public required int Total { get; init; }
@@ -96,6 +117,9 @@ public sealed class RepoSummary
     public required IReadOnlyDictionary<string, int> OpenByCategory { get; init; }
     public Severity? FailOn { get; init; }
     public required int Failing { get; init; }
+
+    /// <summary>Open findings per deployment unit (Application/argocd/guestbook, Kustomization/flux-system/apps, or (none)), worst first.</summary>
+    public IReadOnlyList<ApplicationCounts> ByApplication { get; init; } = Array.Empty<ApplicationCounts>();
 
     /// <summary>What was scanned: manifest objects plus files read by the secret scan. Nothing scanned is never a pass.</summary>
     public int Scanned { get; init; } = -1;
@@ -133,6 +157,7 @@ public sealed class RepoSummary
             FailOn = failOn,
             Failing = failOn is Severity threshold ? open.Count(f => f.Severity >= threshold) : 0,
             Scanned = scanned,
+            ByApplication = ApplicationCounts.From(findings),
         };
     }
 

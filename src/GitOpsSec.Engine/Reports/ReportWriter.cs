@@ -177,6 +177,15 @@ public static class ReportWriter
                 {
                     w.WriteString("field", f.Field);
                 }
+                if (f.Applications.Length > 0)
+                {
+                    w.WriteStartArray("applications"); // the deployment units that deploy the object
+                    foreach (string unit in f.Applications)
+                    {
+                        w.WriteStringValue(unit);
+                    }
+                    w.WriteEndArray();
+                }
                 w.WriteEndObject();
                 w.WriteEndObject();
             }
@@ -247,12 +256,32 @@ public static class ReportWriter
         {
             sb.AppendLine($"| {s} | {open.Count(f => f.Severity == s)} | {findings.Count(f => f.Suppressed && f.Severity == s)} |");
         }
+        var byApplication = ApplicationCounts.From(findings);
+        if (byApplication.Any(a => a.Application != ApplicationCounts.NoUnit))
+        {
+            sb.AppendLine().AppendLine("### By application").AppendLine();
+            sb.AppendLine("| Application | Critical | High | Medium | Low | Info |").AppendLine("|---|---:|---:|---:|---:|---:|");
+            foreach (ApplicationCounts a in byApplication)
+            {
+                sb.AppendLine($"| {OutputEscaping.MarkdownText(a.Application)} | {a.Critical} | {a.High} | {a.Medium} | {a.Low} | {a.Info} |");
+            }
+        }
         if (open.Count > 0)
         {
-            sb.AppendLine().AppendLine("| Severity | Rule | Resource | Location | Message |").AppendLine("|---|---|---|---|---|");
-            foreach (Finding f in open.OrderByDescending(f => f.Severity).ThenBy(f => f.Path, StringComparer.Ordinal).ThenBy(f => f.Line))
+            // Findings grouped by the unit that deploys them (the first one when several do), worst first within each.
+            bool grouped = byApplication.Any(a => a.Application != ApplicationCounts.NoUnit);
+            foreach (var group in open.GroupBy(f => f.Application ?? ApplicationCounts.NoUnit)
+                         .OrderByDescending(g => g.Max(f => f.Severity)).ThenBy(g => g.Key, StringComparer.Ordinal))
             {
-                sb.AppendLine($"| {f.Severity} | {OutputEscaping.MarkdownText(f.RuleId)} {OutputEscaping.MarkdownCode(f.RuleName)} | {OutputEscaping.MarkdownText(f.Resource?.ToString())} | {OutputEscaping.MarkdownCode(f.Location)} | {OutputEscaping.MarkdownText(f.Message)} |");
+                if (grouped)
+                {
+                    sb.AppendLine().AppendLine($"#### {OutputEscaping.MarkdownText(group.Key)}");
+                }
+                sb.AppendLine().AppendLine("| Severity | Rule | Resource | Location | Message |").AppendLine("|---|---|---|---|---|");
+                foreach (Finding f in group.OrderByDescending(f => f.Severity).ThenBy(f => f.Path, StringComparer.Ordinal).ThenBy(f => f.Line))
+                {
+                    sb.AppendLine($"| {f.Severity} | {OutputEscaping.MarkdownText(f.RuleId)} {OutputEscaping.MarkdownCode(f.RuleName)} | {OutputEscaping.MarkdownText(f.Resource?.ToString())} | {OutputEscaping.MarkdownCode(f.Location)} | {OutputEscaping.MarkdownText(f.Message)} |");
+                }
             }
         }
         var configured = findings.Where(f => f.SuppressedBy == "Config" || f.OriginalSeverity is not null).ToList();
@@ -292,11 +321,27 @@ public static class ReportWriter
         {
             sb.Append($"<td class=\"{s}\" id=\"count-{s}\">{open.Count(f => f.Severity == s)}</td>");
         }
-        sb.Append("</tr></table>\n<table id=\"findings\"><tr><th>Severity</th><th>Rule</th><th>Resource</th><th>Location</th><th>Message</th><th>Remediation</th><th>Suppressed</th></tr>\n");
-        foreach (Finding f in findings.OrderBy(f => f.Suppressed).ThenByDescending(f => f.Severity).ThenBy(f => f.Path, StringComparer.Ordinal).ThenBy(f => f.Line))
+        sb.Append("</tr></table>\n");
+        var byApplication = ApplicationCounts.From(findings);
+        if (byApplication.Any(a => a.Application != ApplicationCounts.NoUnit))
+        {
+            sb.Append("<h2>By application</h2>\n<table id=\"applications\"><tr><th>Application</th>");
+            foreach (Severity s in SeveritiesHighFirst)
+            {
+                sb.Append($"<th>{s}</th>");
+            }
+            sb.Append("</tr>\n");
+            foreach (ApplicationCounts a in byApplication)
+            {
+                sb.Append($"<tr><td>{E(a.Application)}</td><td>{a.Critical}</td><td>{a.High}</td><td>{a.Medium}</td><td>{a.Low}</td><td>{a.Info}</td></tr>\n");
+            }
+            sb.Append("</table>\n");
+        }
+        sb.Append("<table id=\"findings\"><tr><th>Severity</th><th>Rule</th><th>Resource</th><th>Location</th><th>Message</th><th>Remediation</th><th>Suppressed</th><th>Application</th></tr>\n");
+        foreach (Finding f in findings.OrderBy(f => f.Suppressed).ThenBy(f => f.Application ?? "\uffff", StringComparer.Ordinal).ThenByDescending(f => f.Severity).ThenBy(f => f.Path, StringComparer.Ordinal).ThenBy(f => f.Line))
         {
             sb.Append($"<tr><td class=\"{f.Severity}\">{f.Severity}{(f.OriginalSeverity is Severity was ? $" (was {was}, by configuration)" : string.Empty)}</td><td>{E(f.RuleId)} {E(f.RuleName)}</td><td>{E(f.Resource?.ToString())}</td>")
-              .Append($"<td>{E(f.Location)}</td><td>{E(f.Message)}</td><td>{E(f.Remediation)}</td><td>{(f.Suppressed ? E(f.SuppressionReason) : string.Empty)}</td></tr>\n");
+              .Append($"<td>{E(f.Location)}</td><td>{E(f.Message)}</td><td>{E(f.Remediation)}</td><td>{(f.Suppressed ? E(f.SuppressionReason) : string.Empty)}</td><td>{E(string.Join(", ", f.Applications))}</td></tr>\n");
         }
         sb.Append("</table></body></html>\n");
         return sb.ToString();
@@ -305,13 +350,14 @@ public static class ReportWriter
     public static string Csv(IReadOnlyList<Finding> findings)
     {
         static string C(object? v) => OutputEscaping.CsvCell(v is Severity or bool ? v.ToString() : v);
-        var sb = new StringBuilder("RuleId,RuleName,Severity,Category,Kind,Namespace,Name,Path,Line,Column,Message,Suppressed,SuppressionReason,Fingerprint\n");
+        var sb = new StringBuilder("RuleId,RuleName,Severity,Category,Kind,Namespace,Name,Path,Line,Column,Message,Suppressed,SuppressionReason,Fingerprint,Application\n");
         foreach (Finding f in findings)
         {
             sb.AppendJoin(',', new[]
             {
                 C(f.RuleId), C(f.RuleName), C(f.Severity), C(f.Category), C(f.Resource?.Kind), C(f.Resource?.Namespace), C(f.Resource?.Name),
                 C(f.Path), C(f.Line), C(f.Column), C(f.Message), C(f.Suppressed), C(f.SuppressionReason), C(f.Fingerprint),
+                C(string.Join(";", f.Applications)),
             }).Append('\n');
         }
         return sb.ToString();

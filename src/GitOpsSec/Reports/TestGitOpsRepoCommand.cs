@@ -285,8 +285,16 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
 
     private void Emit(IEnumerable<Finding> findings)
     {
-        foreach (Finding raw in findings)
+        foreach (Finding found in findings)
         {
+            // Findings about a file rather than an object (a secret in a file) get the units that deploy the file.
+            Finding raw = found.Applications.Length == 0 && found.Path is string path && found.Commit is null
+                ? found with { Applications = ApplicationModels.Select(m => m.UnitsForFile(path)).FirstOrDefault(u => u.Count > 0)?.Select(u => u.Id).ToArray() ?? Array.Empty<string>() }
+                : found;
+            if (Application is { Length: > 0 } && !SelectsUnits(raw.Applications))
+            {
+                continue; // -Application: only what the chosen units deploy
+            }
             Finding configured = _config.Apply(raw);
             Finding finding = _baseline?.Apply(configured) ?? configured;
             _findings.Add(finding);

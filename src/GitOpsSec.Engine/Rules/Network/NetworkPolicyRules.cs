@@ -36,7 +36,26 @@ internal sealed class WorkloadIngressNotRestrictedRule : IRepositoryRule
     {
         foreach (WorkloadNetworkCoverage w in repository.Network.Workloads().Where(w => !w.IngressRestricted))
         {
-            string why = w.IngressIsolated ? $"policy {string.Join(", ", w.Policies)} allows all sources" : "no NetworkPolicy selects its pods";
+            string why = w.IngressIsolated ? $"policy {string.Join(", ", w.Policies)} allows all sources"
+                : w.Policies.Length > 0 ? $"policy {string.Join(", ", w.Policies)} selects its pods but not for Ingress (policyTypes)"
+                : "no NetworkPolicy selects its pods";
+            yield return (w.Source, new Violation(FieldPath.Root.Keys("spec"), $"{w.Kind} {w.Namespace}/{w.Name}", why));
+        }
+    }
+}
+
+/// <summary>GOS5003: a workload whose egress no NetworkPolicy restricts (not selected for Egress, or a policy allows every destination).</summary>
+internal sealed class WorkloadEgressNotRestrictedRule : IRepositoryRule
+{
+    public string Id => "GOS5003";
+
+    public IEnumerable<(ManifestObject, Violation)> Evaluate(RepositoryContext repository)
+    {
+        foreach (WorkloadNetworkCoverage w in repository.Network.Workloads().Where(w => !w.EgressRestricted))
+        {
+            string why = w.EgressIsolated ? $"policy {string.Join(", ", w.Policies)} allows every destination"
+                : w.Policies.Length > 0 ? $"policy {string.Join(", ", w.Policies)} selects its pods but not for Egress (policyTypes)"
+                : "no NetworkPolicy selects its pods";
             yield return (w.Source, new Violation(FieldPath.Root.Keys("spec"), $"{w.Kind} {w.Namespace}/{w.Name}", why));
         }
     }
