@@ -62,7 +62,8 @@ public class ReportTests
         string markdown = ReportWriter.Markdown(findings);
         Assert.Contains($"**{open} open finding(s)**", markdown, StringComparison.Ordinal);
         Assert.Equal(open, markdown.Split('\n').Count(l => l.StartsWith("| Critical | GOS", StringComparison.Ordinal) || l.StartsWith("| High | GOS", StringComparison.Ordinal) ||
-                                                         l.StartsWith("| Medium | GOS", StringComparison.Ordinal) || l.StartsWith("| Low | GOS", StringComparison.Ordinal)));
+                                                         l.StartsWith("| Medium | GOS", StringComparison.Ordinal) || l.StartsWith("| Low | GOS", StringComparison.Ordinal) ||
+                                                         l.StartsWith("| Info | GOS", StringComparison.Ordinal)));
 
         string html = ReportWriter.Html(findings);
         Assert.Contains($"id=\"count-Critical\">{findings.Count(f => !f.Suppressed && f.Severity == Severity.Critical)}<", html, StringComparison.Ordinal);

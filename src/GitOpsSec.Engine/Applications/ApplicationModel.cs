@@ -152,6 +152,10 @@ public sealed class ApplicationModel
             units = byKustomization;
         }
         obj.Applications = units.Select(u => u.Id).ToArray();
+        if (obj.Kind is "Application" or "Kustomization" or "HelmRelease")
+        {
+            obj.Unit = _units.FirstOrDefault(u => u.Kind == obj.Kind && u.Name == obj.Name && u.Path == obj.Path && u.GeneratedBy is null);
+        }
         string? declared = obj.DeclaredNamespace;
         if (Scope.IsClusterScoped(obj.ApiVersion, obj.Kind))
         {
@@ -289,7 +293,8 @@ public sealed class ApplicationModel
             {
                 continue; // not rendered: its files are read as written below
             }
-            var sources = unitFiles.SelectMany(f => Parse(f).Select(n => (File: f, Node: n))).ToList();
+            // Where a rendered unit is written: its resource file, not a patch that changes it.
+            var sources = unitFiles.Where(f => !patches.Contains(f)).SelectMany(f => Parse(f).Select(n => (File: f, Node: n))).ToList();
             foreach (YamlDocument doc in YamlDocumentReader.Read(output, root, _limits, _ => { }))
             {
                 if (doc.Root is YMapping map && IsModelKind(map))
@@ -534,7 +539,7 @@ public sealed class ApplicationModel
             string? chart = T(s, "chart");
             if (chart is not null)
             {
-                sources.Add(new UnitSource { RepoUrl = repo, Path = chart, Revision = T(s, "targetRevision"), Type = "Helm" });
+                sources.Add(new UnitSource { RepoUrl = repo, Path = chart, Revision = T(s, "targetRevision"), Type = "Helm", SourceKind = "HelmRepository" });
                 unit.Note($"Helm chart {chart} from {repo} is not rendered (no helm here); render it with 'helm template' and scan the output.");
                 continue;
             }
@@ -757,7 +762,7 @@ public sealed class ApplicationModel
         }
         if (sourceKind != "GitRepository")
         {
-            source = new UnitSource { RepoUrl = $"{sourceKind}/{sourceName}", Path = path, Type = "External" };
+            source = new UnitSource { RepoUrl = $"{sourceKind}/{sourceName}", Path = path, Type = "External", SourceKind = sourceKind };
             unit.Note($"Source {sourceKind} {sourceName} is not a git repository; its objects are not here.");
         }
         else
@@ -938,7 +943,7 @@ public sealed class ApplicationModel
         };
         unit.Project = ns is null or "flux-system" ? null : ns;
         string what = chart?.Text("chart") ?? $"{chartRef?.Text("kind")} {chartRef?.Text("name")}";
-        unit.Sources = new[] { new UnitSource { RepoUrl = sourceRef is null ? null : $"{sourceRef.Text("kind")}/{sourceRef.Text("namespace") ?? ns}/{sourceRef.Text("name")}", Path = what, Revision = chart?.Text("version"), Type = "Helm" } };
+        unit.Sources = new[] { new UnitSource { SourceKind = sourceRef?.Text("kind") ?? "HelmRepository", RepoUrl = sourceRef is null ? null : $"{sourceRef.Text("kind")}/{sourceRef.Text("namespace") ?? ns}/{sourceRef.Text("name")}", Path = what, Revision = chart?.Text("version"), Type = "Helm" } };
         unit.Note($"Helm chart {what} is not rendered (no helm here); render it with 'helm template' and scan the output.");
         _units.Add(unit);
     }

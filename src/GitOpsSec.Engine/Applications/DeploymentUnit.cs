@@ -52,6 +52,9 @@ public sealed class UnitSource
     /// <summary>The path inside the source (repository-relative), or a chart name for a chart repository.</summary>
     public string? Path { get; init; }
 
+    /// <summary>What the source is fetched from: Git (a repository URL; Flux GitRepository), OCIRepository, Bucket, HelmRepository, ...</summary>
+    public string SourceKind { get; init; } = "Git";
+
     /// <summary>Directory, Kustomize, Helm, Jsonnet, Plugin, or Generated (Flux: every manifest below the path).</summary>
     public string Type { get; internal set; } = "Directory";
 

@@ -54,6 +54,7 @@ public static class ProvenanceRules
         Title = title,
         Severity = severity,
         Category = "Provenance",
+        Scope = "Commit",
         Description = description,
         Remediation = remediation,
         MessageTemplate = message,

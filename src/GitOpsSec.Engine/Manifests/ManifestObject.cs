@@ -56,6 +56,9 @@ public sealed class ManifestObject
     /// <summary>The first of <see cref="Applications"/>, or null: the unit that owns the object.</summary>
     public string? Application => Applications.Length > 0 ? Applications[0] : null;
 
+    /// <summary>The deployment unit this object defines (an Application, a Flux Kustomization or HelmRelease), when the model knows it.</summary>
+    internal GitOpsSec.Applications.DeploymentUnit? Unit { get; set; }
+
     internal void SetNamespace(string? ns, GitOpsSec.Applications.NamespaceOrigin origin)
     {
         Namespace = ns;

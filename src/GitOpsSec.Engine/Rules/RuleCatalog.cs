@@ -54,6 +54,7 @@ public static class RuleCatalog
                 Remediation = Required(r, "remediation"),
                 MessageTemplate = Required(r, "message"),
                 References = r.Seq("references")?.Items.OfType<YScalar>().Select(s => s.Value).ToArray() ?? Array.Empty<string>(),
+                Scope = r.Text("scope") ?? (Implementations.FirstOrDefault(i => i.Id == r.Text("id")) is IRepositoryRule ? "Repository" : "Object"),
             });
         }
         return rules.OrderBy(r => r.Id, StringComparer.Ordinal).ToArray();

@@ -14,6 +14,13 @@ public sealed class RuleInfo
     public required string MessageTemplate { get; init; }
     public IReadOnlyList<string> References { get; init; } = Array.Empty<string>();
 
+    /// <summary>
+    /// What one finding is about: Object (one manifest object), Unit (one deployment unit: an Argo CD Application or
+    /// AppProject, a Flux Kustomization, HelmRelease or source), Namespace (one namespace), Repository (objects taken
+    /// together), File (a secret in a file or a blob), or Commit.
+    /// </summary>
+    public string Scope { get; init; } = "Object";
+
     /// <summary>For secret detectors: whose credential it finds (AWS, GitHub, ...); null for manifest rules.</summary>
     public string? Provider { get; init; }
 

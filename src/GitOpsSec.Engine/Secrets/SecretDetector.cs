@@ -112,6 +112,7 @@ public static class SecretDetectorCatalog
             {
                 Info = new RuleInfo
                 {
+                    Scope = "File",
                     Id = id,
                     Name = Required(d, "name"),
                     Title = title,

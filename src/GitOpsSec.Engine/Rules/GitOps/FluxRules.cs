@@ -19,10 +19,14 @@ internal sealed class FluxSourceNotVerifiedRule : IManifestRule
 
     public IEnumerable<Violation> Evaluate(ManifestObject obj)
     {
-        bool verifiable = Flux.Is(obj, "GitRepository", "source.toolkit.fluxcd.io") || Flux.Is(obj, "OCIRepository", "source.toolkit.fluxcd.io");
-        if (verifiable && obj.Node.Map("spec") is YMapping spec && spec.Map("verify") is null)
+        bool git = Flux.Is(obj, "GitRepository", "source.toolkit.fluxcd.io");
+        bool oci = Flux.Is(obj, "OCIRepository", "source.toolkit.fluxcd.io");
+        if ((git || oci) && obj.Node.Map("spec") is YMapping spec && spec.Map("verify") is null)
         {
-            yield return new Violation(FieldPath.Root.Key("spec"), $"{obj.Kind} '{obj.Name}'", spec.Text("url") ?? "(no url)");
+            // The Git source is what the cluster is: an unsigned commit there is applied as is (Medium). An OCI artifact
+            // (mostly a third party's Helm chart) can only be verified when its publisher signs it (Low).
+            yield return new Violation(FieldPath.Root.Key("spec"), $"{obj.Kind} '{obj.Name}'", spec.Text("url") ?? "(no url)",
+                Severity: oci ? GitOpsSec.Severity.Low : null);
         }
     }
 }
@@ -59,8 +63,31 @@ internal sealed class FluxNoServiceAccountRule : IManifestRule
         bool applier = Flux.Is(obj, "Kustomization", "kustomize.toolkit.fluxcd.io") || Flux.Is(obj, "HelmRelease", "helm.toolkit.fluxcd.io");
         if (applier && obj.Node.Map("spec") is YMapping spec && string.IsNullOrEmpty(spec.Text("serviceAccountName")))
         {
-            yield return new Violation(FieldPath.Root.Key("spec"), $"{obj.Kind} '{obj.Name}'", "no serviceAccountName");
+            yield return new Violation(FieldPath.Root.Key("spec"), $"{obj.Kind} '{obj.Name}'", "no serviceAccountName", Severity: Calibrate(obj, spec));
         }
+    }
+
+    /// <summary>
+    /// Flux's multi-tenancy guidance, with the unit's sources from the application model: content from another Git
+    /// repository or branch (a tenant's) applied with the controller's cluster-admin account is High; a HelmRelease, whose
+    /// chart templates are a third party's, is Low; the platform's own units applying this repository are Info (the set-up
+    /// flux bootstrap makes); without a model, Medium.
+    /// </summary>
+    private static GitOpsSec.Severity? Calibrate(ManifestObject obj, YMapping spec)
+    {
+        if (obj.Unit is not GitOpsSec.Applications.DeploymentUnit unit)
+        {
+            return null;
+        }
+        if (unit.Sources.Any(s => s.SourceKind == "Git" && s.Type is "External" or "OtherRevision"))
+        {
+            return GitOpsSec.Severity.High;
+        }
+        if (obj.Kind == "HelmRelease" || obj.Namespace is not "flux-system")
+        {
+            return GitOpsSec.Severity.Low;
+        }
+        return GitOpsSec.Severity.Info;
     }
 }
 
