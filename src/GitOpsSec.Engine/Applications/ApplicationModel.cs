@@ -165,14 +165,15 @@ public sealed class ApplicationModel
         {
             obj.SetNamespace(target.TargetNamespace, NamespaceOrigin.TargetNamespace);
         }
+        else if (obj.Source != "Kustomize" && units.Select(u => u.Coverage.GetValueOrDefault(key)).FirstOrDefault(n => n is not null) is string kustomized)
+        {
+            // Read without rendering: kustomize's namespace: sets every namespaced object's namespace, written or not.
+            obj.SetNamespace(kustomized, NamespaceOrigin.Kustomize);
+        }
         else if (declared is not null)
         {
             string? written = obj.SourceNode?.Map("metadata")?.Text("namespace");
             obj.SetNamespace(declared, obj.Source == "Kustomize" && written != declared ? NamespaceOrigin.Kustomize : NamespaceOrigin.Manifest);
-        }
-        else if (units.Select(u => u.Coverage.GetValueOrDefault(key)).FirstOrDefault(n => n is not null) is string kustomized)
-        {
-            obj.SetNamespace(kustomized, NamespaceOrigin.Kustomize);
         }
         else if (units.FirstOrDefault(u => !u.IsFlux && u.TargetNamespace is not null) is DeploymentUnit app)
         {
