@@ -163,3 +163,89 @@ Describe 'Hostile input' {
         Remove-Item -Recurse -Force $dir
     }
 }
+
+Describe 'Get-GitOpsApplication and the application context' {
+    BeforeAll {
+        # A Flux repository of our own: the bootstrap folder, one tenant with a service account and a target namespace,
+        # and a file nothing deploys. A real git repository with a remote, as a user's clone has.
+        $repo = Join-Path $TestDrive 'fleet'
+        New-Item -ItemType Directory -Path $repo | Out-Null
+        git -C $repo init -q -b main
+        git -C $repo remote add origin https://github.com/example/fleet.git
+        function Write-File([string] $Path, [string] $Text) {
+            $full = Join-Path $repo $Path
+            New-Item -ItemType Directory -Force -Path (Split-Path $full) | Out-Null
+            Set-Content -Path $full -Value $Text
+        }
+        Write-File 'clusters/prod/flux-system/gotk-components.yaml' '# written by flux bootstrap'
+        Write-File 'clusters/prod/shop.yaml' @"
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: shop, namespace: flux-system}
+spec:
+  path: ./apps/shop
+  prune: true
+  targetNamespace: shop
+  serviceAccountName: shop-reconciler
+  sourceRef: {kind: GitRepository, name: flux-system}
+"@
+        Write-File 'apps/shop/config.yaml' @"
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: shop-config}
+data:
+  DATABASE_URL: postgres://shop:Xk9fQ2mVw7LpZr4T@db.internal:5432/shop
+"@
+        Write-File 'apps/shop/web.yaml' @"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: registry.example.com/web:1.0}]
+"@
+        Write-File 'old/unused.yaml' "apiVersion: v1`nkind: ConfigMap`nmetadata: {name: unused}"
+    }
+
+    It 'lists the units with their service account, target namespace and objects' {
+        $units = Get-GitOpsApplication $repo
+        $shop = $units | Where-Object Name -eq 'shop'
+        $shop.Id | Should -Be 'Kustomization/flux-system/shop'
+        $shop.ServiceAccount | Should -Be 'shop-reconciler'
+        $shop.TargetNamespace | Should -Be 'shop'
+        $shop.Status | Should -Be 'Resolved'
+        $shop.ObjectCount | Should -Be 2
+        $shop.Parents | Should -Be @('Kustomization/flux-system/flux-system')
+        ($units | Where-Object Name -eq 'flux-system').Notes | Should -Match 'flux bootstrap'
+        $none = Get-GitOpsApplication $repo -IncludeUnassigned | Where-Object Kind -eq 'None'
+        $none.Files | Should -Contain 'old/unused.yaml'
+    }
+
+    It 'gives objects and findings their unit and the namespace they land in' {
+        $web = Get-GitOpsManifest $repo -Application shop | Where-Object Kind -eq 'Deployment'
+        $web.Namespace | Should -Be 'shop'
+        $web.NamespaceOrigin | Should -Be 'TargetNamespace'
+        $findings = Test-GitOpsRepo $repo
+        $secret = $findings | Where-Object RuleName -eq 'database-url-password'
+        $secret.Application | Should -Be 'Kustomization/flux-system/shop'
+        ($findings | Where-Object { $_.Resource.Name -eq 'web' }).Application | Sort-Object -Unique | Should -Be 'Kustomization/flux-system/shop'
+        (Test-GitOpsRepo $repo -Application '(none)').Application | Should -BeNullOrEmpty
+    }
+
+    It 'groups the summary and the Markdown report by application' {
+        $summary = Test-GitOpsRepo $repo -Summary
+        ($summary.ByApplication | Where-Object Application -eq 'Kustomization/flux-system/shop').High | Should -BeGreaterThan 0
+        $markdown = Test-GitOpsRepo $repo | Export-GitOpsReport -Format Markdown
+        $markdown | Should -Match '### By application'
+        # Markdown escapes what a repository named (the unit's id) so it stays text.
+        $markdown | Should -Match ([regex]::Escape('#### Kustomization/flux\-system/shop'))
+    }
+
+    It 'reports an -Application that names no unit instead of passing silently' {
+        Get-GitOpsManifest $repo -Application no-such-app -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'GitOpsSec.Application.NotFound*'
+    }
+}
