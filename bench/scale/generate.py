@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A synthetic GitOps monorepo for the scale measurements of Test-GitOpsRepo.
 
-  generate.py DIR [--manifests 100000] [--namespaces 200] [--commits 20000] [--kustomize 20] [--seed 7]
+  generate.py DIR [--manifests 100000] [--namespaces 200] [--commits 20000] [--kustomize 20] [--units] [--seed 7]
 
 DIR becomes a git repository (written with git fast-import, so 20,000 commits take seconds) whose HEAD
 holds --manifests manifest files spread over --namespaces namespaces: per namespace a Namespace, a
@@ -9,7 +9,10 @@ default-deny NetworkPolicy (for three namespaces in four), a Role and RoleBindin
 Deployment, a Service and a ConfigMap. The history adds the files a few per commit and, along the way,
 bumps image tags, so every commit changes something. About one workload in 50 is privileged, one in 20
 uses :latest, one ConfigMap in 500 carries a fake credential (a made-up token with a valid checksum) and
-the first --kustomize apps are built from a kustomize base and a prod overlay. Deterministic for a seed.
+the first --kustomize apps are built from a kustomize base and a prod overlay. With --units the tree is a
+GitOps repository: an Argo CD app-of-apps (argocd/root.yaml) with one Application per even namespace
+(apps/<ns>, recursive), a Flux Kustomization per odd namespace (targetNamespace), the flux bootstrap folder,
+and the app manifests without metadata.namespace, so the namespace comes from their unit. Deterministic for a seed.
 """
 import argparse, os, random, string, subprocess, sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "data"))
@@ -21,12 +24,15 @@ p.add_argument("--manifests", type=int, default=100000)
 p.add_argument("--namespaces", type=int, default=200)
 p.add_argument("--commits", type=int, default=20000)
 p.add_argument("--kustomize", type=int, default=20)
+p.add_argument("--units", action="store_true")
 p.add_argument("--seed", type=int, default=7)
 a = p.parse_args()
 r = random.Random(a.seed)
 ALNUM = string.ascii_letters + string.digits
 
 def github(): return fake_credentials.github_token(r.choice)
+
+def ns_line(ns): return "" if a.units else f"  namespace: {ns}\n"
 
 def deployment(ns, app, tag):
     privileged = r.random() < 0.02
@@ -35,8 +41,7 @@ def deployment(ns, app, tag):
 kind: Deployment
 metadata:
   name: {app}
-  namespace: {ns}
-  labels: {{app: {app}, team: {ns}}}
+{ns_line(ns)}  labels: {{app: {app}, team: {ns}}}
 spec:
   replicas: {r.choice([1, 2, 3])}
   selector:
@@ -68,8 +73,7 @@ def service(ns, app):
 kind: Service
 metadata:
   name: {app}
-  namespace: {ns}
-spec:
+{ns_line(ns)}spec:
   selector: {{app: {app}}}
   ports: [{{port: 80, targetPort: 8080}}]
 """
@@ -80,8 +84,7 @@ def configmap(ns, app):
 kind: ConfigMap
 metadata:
   name: {app}-config
-  namespace: {ns}
-data:
+{ns_line(ns)}data:
   LOG_LEVEL: info
   FEATURE_FLAGS: "a,b,c"{extra}
 """
@@ -125,6 +128,49 @@ namespaces = [f"ns-{i:03d}" for i in range(a.namespaces)]
 for i, ns in enumerate(namespaces):
     for path, text in namespace_files(i, ns).items():
         plan.append((path, (lambda t: lambda tag: t)(text)))
+def units(i, ns):
+    if i % 2 == 0:
+        return {f"argocd/apps/{ns}.yaml": f"""apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: {ns}
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://git.example.com/platform/fleet.git
+    targetRevision: HEAD
+    path: apps/{ns}
+    directory: {{recurse: true}}
+  destination: {{server: https://kubernetes.default.svc, namespace: {ns}}}
+  syncPolicy: {{automated: {{prune: true, selfHeal: true}}}}
+"""}
+    return {f"clusters/prod/{ns}.yaml": f"""apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: {ns}
+  namespace: flux-system
+spec:
+  path: ./apps/{ns}
+  targetNamespace: {ns}
+  serviceAccountName: {ns}-reconciler
+  prune: true
+  sourceRef: {{kind: GitRepository, name: flux-system}}
+"""}
+
+if a.units:
+    plan.append(("argocd/root.yaml", lambda tag: """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: root, namespace: argocd}
+spec:
+  project: default
+  source: {repoURL: https://git.example.com/platform/fleet.git, targetRevision: HEAD, path: argocd/apps}
+  destination: {server: https://kubernetes.default.svc, namespace: argocd}
+"""))
+    plan.append(("clusters/prod/flux-system/gotk-components.yaml", lambda tag: "# written by flux bootstrap\n"))
+    for i, ns in enumerate(namespaces):
+        for path, text in units(i, ns).items():
+            plan.append((path, (lambda t: lambda tag: t)(text)))
 app = 0
 while len(plan) < a.manifests:
     ns = namespaces[app % len(namespaces)]
@@ -181,4 +227,6 @@ out.close()
 if fi.wait() != 0:
     sys.exit("git fast-import failed")
 subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=a.dir, check=True)
+if a.units:
+    subprocess.run(["git", "remote", "add", "origin", "https://git.example.com/platform/fleet.git"], cwd=a.dir, check=True)
 print(f"{a.dir}: {len(plan):,} manifest files, {a.namespaces} namespaces, {a.commits:,} commits")

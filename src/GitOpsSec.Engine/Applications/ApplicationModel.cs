@@ -156,8 +156,33 @@ public sealed class ApplicationModel
         {
             obj.Unit = _units.FirstOrDefault(u => u.Kind == obj.Kind && u.Name == obj.Name && u.Path == obj.Path && u.GeneratedBy is null);
         }
+        string? kustomized = obj.Source == "Kustomize" ? null : units.Select(u => u.Coverage.GetValueOrDefault(key)).FirstOrDefault(n => n is not null);
+        ResolveNamespace(obj, Scope, units, kustomized);
+        foreach (DeploymentUnit unit in units)
+        {
+            unit.Add(obj);
+        }
+    }
+
+    /// <summary>For objects read without a model (one file): cluster-scoped kinds have no namespace, others default to "default".</summary>
+    public static void AttachAlone(ManifestObject obj, KubernetesScope scope)
+    {
+        if (obj.Kind == "CustomResourceDefinition")
+        {
+            scope.Learn(obj);
+        }
+        ResolveNamespace(obj, scope, Array.Empty<DeploymentUnit>(), null);
+    }
+
+    /// <summary>
+    /// The namespace the API server will put the object in. Cluster-scoped kinds have none; a Flux targetNamespace
+    /// overrides everything (kustomize-controller sets it as the kustomization's namespace); kustomize's namespace:
+    /// (read without rendering) overrides what is written; then what is written; then Argo CD's destination; else default.
+    /// </summary>
+    private static void ResolveNamespace(ManifestObject obj, KubernetesScope scope, IReadOnlyList<DeploymentUnit> units, string? kustomized)
+    {
         string? declared = obj.DeclaredNamespace;
-        if (Scope.IsClusterScoped(obj.ApiVersion, obj.Kind))
+        if (scope.IsClusterScoped(obj.ApiVersion, obj.Kind))
         {
             obj.SetNamespace(null, NamespaceOrigin.ClusterScoped);
         }
@@ -165,9 +190,8 @@ public sealed class ApplicationModel
         {
             obj.SetNamespace(target.TargetNamespace, NamespaceOrigin.TargetNamespace);
         }
-        else if (obj.Source != "Kustomize" && units.Select(u => u.Coverage.GetValueOrDefault(key)).FirstOrDefault(n => n is not null) is string kustomized)
+        else if (kustomized is not null)
         {
-            // Read without rendering: kustomize's namespace: sets every namespaced object's namespace, written or not.
             obj.SetNamespace(kustomized, NamespaceOrigin.Kustomize);
         }
         else if (declared is not null)
@@ -182,36 +206,6 @@ public sealed class ApplicationModel
         else
         {
             obj.SetNamespace("default", NamespaceOrigin.Default);
-        }
-        foreach (DeploymentUnit unit in units)
-        {
-            unit._objects.Add(obj.Resource);
-            if (!unit._files.Contains(obj.Path))
-            {
-                unit._files.Add(obj.Path);
-            }
-        }
-    }
-
-    /// <summary>For objects read without a model (one file, -NoApplication): cluster-scoped kinds have no namespace, others default to "default".</summary>
-    public static void AttachAlone(ManifestObject obj, KubernetesScope scope)
-    {
-        if (obj.Kind == "CustomResourceDefinition")
-        {
-            scope.Learn(obj);
-        }
-        if (scope.IsClusterScoped(obj.ApiVersion, obj.Kind))
-        {
-            obj.SetNamespace(null, NamespaceOrigin.ClusterScoped);
-        }
-        else if (obj.DeclaredNamespace is null)
-        {
-            obj.SetNamespace("default", NamespaceOrigin.Default);
-        }
-        else
-        {
-            string? written = obj.SourceNode?.Map("metadata")?.Text("namespace");
-            obj.SetNamespace(obj.DeclaredNamespace, obj.Source == "Kustomize" && written != obj.DeclaredNamespace ? NamespaceOrigin.Kustomize : NamespaceOrigin.Manifest);
         }
     }
 

@@ -144,6 +144,17 @@ public sealed class DeploymentUnit
     internal readonly List<string> _notes = new();
     internal readonly List<ResourceRef> _objects = new();
     internal readonly List<string> _files = new();
+    private readonly HashSet<string> _fileSet = new(StringComparer.Ordinal);
+
+    /// <summary>Records an object the unit deploys (and its file, once).</summary>
+    internal void Add(ManifestObject obj)
+    {
+        _objects.Add(obj.Resource);
+        if (_fileSet.Add(obj.Path))
+        {
+            _files.Add(obj.Path);
+        }
+    }
 
     /// <summary>The postBuild variables and their values, used to substitute; never shown.</summary>
     internal Dictionary<string, string>? Variables { get; set; }
@@ -157,11 +168,7 @@ public sealed class DeploymentUnit
         var unit = new DeploymentUnit { Kind = "None", Name = "(none)", Path = string.Empty, Status = UnitStatus.Unresolved, SyncPolicy = "None" };
         foreach (ManifestObject obj in objects)
         {
-            unit._objects.Add(obj.Resource);
-            if (!unit._files.Contains(obj.Path))
-            {
-                unit._files.Add(obj.Path);
-            }
+            unit.Add(obj);
         }
         unit.Note("No deployment unit of the repository deploys these objects (dead files, or units defined outside the repository).");
         return unit;
