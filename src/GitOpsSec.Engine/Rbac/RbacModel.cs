@@ -73,7 +73,8 @@ public sealed class RbacModel
         string kind = node.Text("kind") ?? string.Empty;
         YMapping? metadata = node.Map("metadata");
         string? name = metadata?.Text("name");
-        string? ns = metadata?.Text("namespace");
+        // The namespace the object lands in (its unit's target namespace, kustomize's, or default), not only what is written.
+        string? ns = source?.Namespace ?? metadata?.Text("namespace");
         string where = source?.Path ?? "bootstrap-policy";
         if (name is null)
         {

@@ -319,6 +319,49 @@ public sealed class ApplicationModelTests
     }
 
     [Fact]
+    public void RBAC_and_network_coverage_use_the_namespace_the_unit_puts_objects_in()
+    {
+        using var repo = NewRepo();
+        repo.Write("clusters/prod/team-a.yaml", """
+            apiVersion: kustomize.toolkit.fluxcd.io/v1
+            kind: Kustomization
+            metadata: {name: team-a, namespace: flux-system}
+            spec:
+              path: ./tenants/team-a
+              targetNamespace: team-a
+              serviceAccountName: team-a
+              prune: true
+              sourceRef: {kind: GitRepository, name: flux-system}
+            """);
+        repo.Write("tenants/team-a/rbac.yaml", """
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: Role
+            metadata: {name: deployer}
+            rules: [{apiGroups: [apps], resources: [deployments], verbs: [get, update]}]
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata: {name: deployer}
+            subjects: [{kind: ServiceAccount, name: ci, namespace: team-a}]
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: deployer}
+            """);
+        repo.Write("tenants/team-a/web.yaml", Deployment("web") + "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny}\nspec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n");
+        repo.Commit("tenant");
+
+        var (objects, _, host) = Load(repo.Path);
+
+        // The RoleBinding lands in team-a, so it grants there (and only there), as the API server will see it.
+        var authorizer = new GitOpsSec.Rbac.RbacAuthorizer(GitOpsSec.Rbac.RbacModel.Build(objects, host));
+        var ci = new GitOpsSec.Rbac.RbacSubject("ServiceAccount", "ci", "team-a");
+        Assert.True(authorizer.Check(ci, new GitOpsSec.Rbac.AccessRequest("update", "apps", "deployments", Namespace: "team-a")).Allowed);
+        Assert.False(authorizer.Check(ci, new GitOpsSec.Rbac.AccessRequest("update", "apps", "deployments", Namespace: "default")).Allowed);
+
+        // The default-deny policy and the workload meet in team-a: the workload is covered both ways.
+        var coverage = Assert.Single(new GitOpsSec.Network.NetworkPolicyAnalyzer(objects).Workloads());
+        Assert.Equal(("team-a", true, true), (coverage.Namespace, coverage.IngressRestricted, coverage.EgressRestricted));
+    }
+
+    [Fact]
     public void Template_and_glob_inputs_from_the_repository_stay_bounded()
     {
         // A files-generator glob of many ** segments against a deep path: each (pattern, path) position is tried once.
