@@ -13,6 +13,7 @@ namespace GitOpsSec.Applications;
 public sealed class ApplicationModel
 {
     private static readonly byte[][] Markers = { "argoproj.io"u8.ToArray(), "fluxcd.io"u8.ToArray() };
+    private static readonly byte[][] UnitKinds = { "kind: Application"u8.ToArray(), "kind: Kustomization"u8.ToArray(), "kind: HelmRelease"u8.ToArray() };
 
     private readonly IManifestTree _top;
     private readonly LoadLimits _limits;
@@ -33,6 +34,9 @@ public sealed class ApplicationModel
 
     /// <summary>For files a kustomization includes: the namespace: of the outermost one (what kustomize sets on their objects).</summary>
     private readonly Dictionary<string, string?> _kustomizedNamespace = new(StringComparer.Ordinal);
+
+    /// <summary>Kustomization folders another kustomization uses: the loader renders them only through the one that uses them.</summary>
+    private readonly HashSet<string> _referenced = new(StringComparer.Ordinal);
 
     /// <summary>Flux ExternalArtifacts made by an ArtifactGenerator (namespace/name): the GitRepository and the folders copied into it.</summary>
     private readonly Dictionary<string, List<(string File, List<(string Source, string From, string To)> Copies)>> _artifacts = new(StringComparer.Ordinal);
@@ -148,8 +152,10 @@ public sealed class ApplicationModel
         IReadOnlyList<DeploymentUnit> units = _byFile.TryGetValue(key, out var list) ? list : Array.Empty<DeploymentUnit>();
         if (obj.RenderedFrom is not null && _byFile.TryGetValue(TreePath.Combine(_prefix, obj.RenderedFrom), out var byKustomization))
         {
-            // A base rendered by two overlays is deployed by the unit of the overlay that rendered this copy.
-            units = byKustomization;
+            // A base rendered by two overlays is deployed by the unit of the overlay that rendered this copy, and by a unit
+            // that builds the base itself (which the loader renders only through the overlay).
+            units = byKustomization.Concat(units.Where(u => !byKustomization.Contains(u) && u.KustomizationSources.Count > 0 &&
+                                                            u.KustomizationSources.All(_referenced.Contains))).ToList();
         }
         obj.Applications = units.Select(u => u.Id).ToArray();
         if (obj.Kind is "Application" or "Kustomization" or "HelmRelease")
@@ -253,7 +259,7 @@ public sealed class ApplicationModel
 
         // Kustomizations: roots render the units they include as kustomize makes them (namespace, patches, prefixes);
         // patch files are not units of their own.
-        var referenced = new HashSet<string>(StringComparer.Ordinal);
+        var referenced = _referenced;
         var patches = new HashSet<string>(StringComparer.Ordinal);
         var kustomizationDirs = _files.Where(f => ManifestLoader.IsKustomizationFile(f) && !IsInChart(f)).Select(TreePath.DirectoryOf).Distinct().ToList();
         foreach (string dir in kustomizationDirs)
@@ -299,6 +305,10 @@ public sealed class ApplicationModel
                 }
             }
             handled.UnionWith(unitFiles);
+        }
+        foreach (string chart in _chartDirs.Order(StringComparer.Ordinal))
+        {
+            found.AddRange(RenderChart(chart));
         }
         foreach (string file in markers.Where(f => !handled.Contains(f) && !patches.Contains(f)))
         {
@@ -377,12 +387,80 @@ public sealed class ApplicationModel
 
     private IEnumerable<YMapping> Parse(string file)
     {
+        if (!_top.FileExists(file))
+        {
+            return Enumerable.Empty<YMapping>();
+        }
         byte[]? bytes = _top.ReadFile(file, _limits, new QuietHost(_host));
         string? text = bytes is null ? null : YamlDocumentReader.Decode(bytes, file, _ => { });
         return text is null
             ? Enumerable.Empty<YMapping>()
             : YamlDocumentReader.Read(text, file, _limits, _ => { }).Select(d => d.Root).OfType<YMapping>().ToList();
     }
+
+    /// <summary>
+    /// An app-of-apps Helm chart: when its templates hold Argo CD or Flux objects, they are rendered with the chart's
+    /// values.yaml by the offline subset of Go templates (<see cref="GoTemplate"/>), so the units they make are known.
+    /// A chart that uses more than that subset is reported with a warning and not guessed at.
+    /// </summary>
+    private IEnumerable<(string File, YMapping Node, string? Root)> RenderChart(string chart)
+    {
+        string prefix = chart.Length == 0 ? "templates/" : chart + "/templates/";
+        var templates = _files.Where(f => f.StartsWith(prefix, StringComparison.Ordinal) && !TreePath.FileName(f).StartsWith('_') &&
+                                          (f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal))).ToList();
+        // Templates that make units (not a chart's own Rollouts or ServiceMonitors): the API group and a unit kind.
+        var withUnits = templates.Where(f => _top.ReadFile(f, _limits, new QuietHost(_host)) is byte[] b && Markers.Any(m => b.AsSpan().IndexOf(m) >= 0) &&
+                                             UnitKinds.Any(k => b.AsSpan().IndexOf(k) >= 0)).ToList();
+        if (withUnits.Count == 0)
+        {
+            return Array.Empty<(string, YMapping, string?)>();
+        }
+        object? values = Parse(TreePath.Combine(chart, "values.yaml")).Select(ToPlain).FirstOrDefault() ?? new Dictionary<string, object?>();
+        YMapping? chartYaml = Parse(TreePath.Combine(chart, "Chart.yaml")).FirstOrDefault();
+        var data = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["Values"] = values,
+            ["Release"] = new Dictionary<string, object?> { ["Name"] = chartYaml?.Text("name") ?? TreePath.FileName(chart), ["Namespace"] = "default", ["Service"] = "Helm", ["IsInstall"] = true },
+            ["Chart"] = new Dictionary<string, object?> { ["Name"] = chartYaml?.Text("name"), ["Version"] = chartYaml?.Text("version") },
+        };
+        var result = new List<(string, YMapping, string?)>();
+        foreach (string template in withUnits)
+        {
+            byte[]? bytes = _top.ReadFile(template, _limits, new QuietHost(_host));
+            string? text = bytes is null ? null : YamlDocumentReader.Decode(bytes, template, _ => { });
+            if (text is null)
+            {
+                continue;
+            }
+            string rendered;
+            try
+            {
+                rendered = GoTemplate.Render(text, data);
+            }
+            catch (TemplateNotSupportedException e)
+            {
+                _host.Warning($"'{Display(template)}' makes Argo CD or Flux objects from a Helm template that is not rendered offline ({e.Message}); " +
+                              "the units it makes are not known. Render the chart with 'helm template' and scan the output to follow them.");
+                continue;
+            }
+            foreach (YamlDocument doc in YamlDocumentReader.Read(rendered, template, _limits, _ => { }))
+            {
+                if (doc.Root is YMapping map && IsModelKind(map))
+                {
+                    result.Add((template, map, chart));
+                }
+            }
+        }
+        return result;
+    }
+
+    private static object? ToPlain(YNode node) => node switch
+    {
+        YScalar s => ScalarResolver.Resolve(s),
+        YSequence seq => seq.Items.Select(ToPlain).ToList(),
+        YMapping map => map.Entries.ToDictionary(e => e.Key.Value, e => ToPlain(e.Value), StringComparer.Ordinal),
+        _ => null,
+    };
 
     private static bool IsModelKind(YMapping node) =>
         (node.Text("apiVersion") ?? string.Empty) switch
@@ -1065,6 +1143,7 @@ public sealed class ApplicationModel
         if (GetKustomization(dir) is not null)
         {
             source.Type = "Kustomize";
+            unit.KustomizationSources.Add(dir);
             CoverKustomization(unit, dir, kustomizeNamespace, new HashSet<string>(StringComparer.Ordinal));
         }
         else if (_chartDirs.Contains(dir))

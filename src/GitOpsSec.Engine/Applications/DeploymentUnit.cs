@@ -174,6 +174,9 @@ public sealed class DeploymentUnit
         return unit;
     }
 
+    /// <summary>The kustomization folders the unit's sources are (what the controller builds).</summary>
+    internal List<string> KustomizationSources { get; } = new();
+
     /// <summary>The kustomization folder the unit was rendered from, or null when it was read as written.</summary>
     internal string? DefinedBy { get; set; }
 

@@ -362,6 +362,45 @@ public sealed class ApplicationModelTests
     }
 
     [Fact]
+    public void An_app_of_apps_helm_chart_is_rendered_with_its_values_to_find_the_applications()
+    {
+        using var repo = NewRepo();
+        repo.Write("apps/Chart.yaml", "apiVersion: v2\nname: apps\nversion: 0.1.0\n");
+        repo.Write("apps/values.yaml", $"source: {{repoURL: {Url}, targetRevision: main}}\napplications:\n  - name: shop\n  - name: billing\n    path: teams/billing\n    namespace: payments\n");
+        repo.Write("apps/templates/applications.yaml", """
+            {{- range .Values.applications }}
+            {{- $src := $.Values.source }}
+            apiVersion: argoproj.io/v1alpha1
+            kind: Application
+            metadata:
+              name: {{ printf "app-%s" .name | quote }}
+              namespace: argocd
+            spec:
+              project: default
+              source:
+                repoURL: {{ $src.repoURL }}
+                targetRevision: {{ $src.targetRevision }}
+                path: {{ .path | default .name | quote }}
+              destination:
+                server: https://kubernetes.default.svc
+                namespace: {{ .namespace | default .name | quote }}
+            ---
+            {{ end -}}
+            """);
+        repo.Write("shop/web.yaml", Deployment("web"));
+        repo.Write("teams/billing/api.yaml", Deployment("api"));
+        repo.Commit("chart");
+
+        var (objects, model, host) = Load(repo.Path);
+
+        Assert.Empty(host.Errors);
+        Assert.Equal(new[] { "app-billing", "app-shop" }, model.Units.Select(u => u.Name).Order(StringComparer.Ordinal));
+        Assert.Equal("apps/templates/applications.yaml", model.Units[0].Path);
+        Assert.Equal(("shop", "Application/argocd/app-shop"), (One(objects, "Deployment", "web").Namespace, One(objects, "Deployment", "web").Application));
+        Assert.Equal(("payments", "Application/argocd/app-billing"), (One(objects, "Deployment", "api").Namespace, One(objects, "Deployment", "api").Application));
+    }
+
+    [Fact]
     public void Template_and_glob_inputs_from_the_repository_stay_bounded()
     {
         // A files-generator glob of many ** segments against a deep path: each (pattern, path) position is tried once.
