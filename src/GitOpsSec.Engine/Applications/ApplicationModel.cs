@@ -1092,6 +1092,19 @@ public sealed class ApplicationModel
     /// <summary>A ConfigMap or Secret of the repository by kind, name and namespace: files are searched for the name first.</summary>
     private YMapping? FindObject(string kind, string name, string? ns)
     {
+        // Every tenant Kustomization of a cluster often reads the same cluster-settings: search the files once per object.
+        string key = $"{kind}/{ns}/{name}";
+        if (!_objectCache.TryGetValue(key, out YMapping? found))
+        {
+            _objectCache[key] = found = SearchObject(kind, name, ns);
+        }
+        return found;
+    }
+
+    private readonly Dictionary<string, YMapping?> _objectCache = new(StringComparer.Ordinal);
+
+    private YMapping? SearchObject(string kind, string name, string? ns)
+    {
         byte[] needle = Encoding.UTF8.GetBytes(name);
         foreach (string file in _files.Where(f => ManifestLoader.IsManifestFile(f) && !IsInChart(f)))
         {
