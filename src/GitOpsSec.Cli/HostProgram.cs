@@ -150,7 +150,16 @@ public static class HostProgram
         ps.Runspace = runspace;
         ps.AddScript(script);
 
-        var printer = new ObjectPrinter(stdout, format);
+        var printer = new ObjectPrinter(stdout, format)
+        {
+            FormatRenderer = formatted =>
+            {
+                using var render = PowerShell.Create();
+                render.Runspace = runspace;
+                render.AddCommand("Out-String").AddParameter("Stream").AddParameter("Width", 200);
+                return render.Invoke(formatted).Select(line => line.ToString()).ToList();
+            },
+        };
         var output = new PSDataCollection<PSObject>();
         output.DataAdded += (_, e) => printer.Add(output[e.Index]);
         int errors = 0;

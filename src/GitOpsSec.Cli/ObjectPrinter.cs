@@ -28,8 +28,19 @@ internal sealed class ObjectPrinter
         }
     }
 
+    /// <summary>Renders what Format-Table, Format-List and the like produced (Out-String in the same runspace).</summary>
+    public Func<IReadOnlyList<PSObject>, IEnumerable<string>>? FormatRenderer { get; init; }
+
+    private readonly List<PSObject> _formatted = new();
+
     public void Add(PSObject obj)
     {
+        if (FormatRenderer is not null && obj.BaseObject?.GetType().FullName?.StartsWith("Microsoft.PowerShell.Commands.Internal.Format.", StringComparison.Ordinal) == true)
+        {
+            // The pipeline ended in a Format-* command: its records are only readable through Out-String.
+            _formatted.Add(obj);
+            return;
+        }
         switch (_format)
         {
             case "json":
@@ -65,6 +76,14 @@ internal sealed class ObjectPrinter
 
     public void Flush()
     {
+        if (_formatted.Count > 0)
+        {
+            foreach (string line in FormatRenderer!(_formatted.ToList()))
+            {
+                _out.WriteLine(line);
+            }
+            _formatted.Clear();
+        }
         if (_format == "jsonl")
         {
             return;

@@ -56,6 +56,15 @@ public class HostAndScriptTests
     }
 
     [Fact]
+    public void A_pipeline_that_ends_in_Format_Table_prints_the_table_pwsh_would()
+    {
+        var (exit, output, error) = RunHost("Get-GitOpsApplication ./examples/gitops-apps | Format-Table Id, ObjectCount");
+        Assert.True(exit == 0, error);
+        Assert.DoesNotContain("ClassId2e4f51ef21dd47e99d3c952918aff9cd", output, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^Application/argocd/guestbook\s+3\s*$", output);
+    }
+
+    [Fact]
     public void The_host_has_the_utility_cmdlets_and_exits_2_on_a_binding_error()
     {
         var (exit, output, error) = RunHost("--format", "json",
