@@ -401,6 +401,43 @@ public sealed class ApplicationModelTests
     }
 
     [Fact]
+    public void Kyverno_namespaceSelector_matches_the_namespace_the_destination_puts_an_object_in()
+    {
+        using var repo = NewRepo();
+        repo.Write("argocd/payments.yaml", ArgoApp("payments", "apps/payments", "payments"));
+        repo.Write("platform/namespaces.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n  labels: {tier: pci}\n");
+        repo.Write("apps/payments/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: api}\nspec:\n  containers: [{name: api, image: api:1}]\n");
+        repo.Commit("pci");
+        using var policies = new TempDir();
+        policies.Write("pci.yaml", """
+            apiVersion: kyverno.io/v1
+            kind: ClusterPolicy
+            metadata: {name: pci-no-latest}
+            spec:
+              rules:
+                - name: pinned
+                  match:
+                    any:
+                      - resources:
+                          kinds: [Pod]
+                          namespaceSelector: {matchLabels: {tier: pci}}
+                  validate:
+                    message: images in PCI namespaces are pinned
+                    pattern: {spec: {containers: [{image: "*@sha256:*"}]}}
+            """);
+        var policy = GitOpsSec.Kyverno.KyvernoPolicies.Load(new[] { Path.Combine(policies.Path, "pci.yaml") }, new CollectingHost()).Single();
+
+        var (objects, _, _) = Load(repo.Path);
+        var labels = GitOpsSec.Kyverno.KyvernoPolicies.NamespaceLabels(objects);
+        ManifestObject pod = One(objects, "Pod", "api");
+
+        // The pod names no namespace; its Application puts it in payments, which is a PCI namespace, so the rule applies.
+        Assert.Equal("payments", pod.Namespace);
+        var result = Assert.Single(GitOpsSec.Kyverno.KyvernoEvaluator.Evaluate(policy, pod, ns => labels.GetValueOrDefault(ns)));
+        Assert.Equal(GitOpsSec.Kyverno.KyvernoResult.Fail, result.Result);
+    }
+
+    [Fact]
     public void Template_and_glob_inputs_from_the_repository_stay_bounded()
     {
         // A files-generator glob of many ** segments against a deep path: each (pattern, path) position is tried once.
