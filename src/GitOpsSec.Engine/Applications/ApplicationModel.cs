@@ -795,16 +795,16 @@ public sealed class ApplicationModel
 
     // ---- Flux ---------------------------------------------------------------------------------------------
 
+    /// <summary>Name, spec and namespace of a Flux unit object; null when it has no name or spec.</summary>
+    private (string Name, YMapping Spec, string? Namespace)? FluxHeader(YMapping node, string file) =>
+        node.Map("metadata")?.Text("name") is string name && node.Map("spec") is YMapping spec ? (name, spec, NamespaceOf(node, file)) : null;
+
     private void AddFluxKustomization(YMapping node, string file)
     {
-        YMapping? metadata = node.Map("metadata");
-        YMapping? spec = node.Map("spec");
-        string? name = metadata?.Text("name");
-        if (name is null || spec is null)
+        if (FluxHeader(node, file) is not var (name, spec, ns))
         {
             return;
         }
-        string? ns = NamespaceOf(node, file);
         var unit = new DeploymentUnit
         {
             Kind = "Kustomization",
@@ -989,14 +989,10 @@ public sealed class ApplicationModel
 
     private void AddHelmRelease(YMapping node, string file)
     {
-        YMapping? metadata = node.Map("metadata");
-        YMapping? spec = node.Map("spec");
-        string? name = metadata?.Text("name");
-        if (name is null || spec is null)
+        if (FluxHeader(node, file) is not var (name, spec, ns))
         {
             return;
         }
-        string? ns = NamespaceOf(node, file);
         YMapping? chart = spec.Map("chart")?.Map("spec");
         YMapping? chartRef = spec.Map("chartRef");
         YMapping? sourceRef = chart?.Map("sourceRef") ?? chartRef;

@@ -32,16 +32,8 @@ internal sealed class WorkloadIngressNotRestrictedRule : IRepositoryRule
 {
     public string Id => "GOS5002";
 
-    public IEnumerable<(ManifestObject, Violation)> Evaluate(RepositoryContext repository)
-    {
-        foreach (WorkloadNetworkCoverage w in repository.Network.Workloads().Where(w => !w.IngressRestricted))
-        {
-            string why = w.IngressIsolated ? $"policy {string.Join(", ", w.Policies)} allows all sources"
-                : w.Policies.Length > 0 ? $"policy {string.Join(", ", w.Policies)} selects its pods but not for Ingress (policyTypes)"
-                : "no NetworkPolicy selects its pods";
-            yield return (w.Source, new Violation(FieldPath.Root.Keys("spec"), $"{w.Kind} {w.Namespace}/{w.Name}", why));
-        }
-    }
+    public IEnumerable<(ManifestObject, Violation)> Evaluate(RepositoryContext repository) =>
+        WorkloadDirection.Open(repository, ingress: true);
 }
 
 /// <summary>GOS5003: a workload whose egress no NetworkPolicy restricts (not selected for Egress, or a policy allows every destination).</summary>
@@ -49,12 +41,21 @@ internal sealed class WorkloadEgressNotRestrictedRule : IRepositoryRule
 {
     public string Id => "GOS5003";
 
-    public IEnumerable<(ManifestObject, Violation)> Evaluate(RepositoryContext repository)
+    public IEnumerable<(ManifestObject, Violation)> Evaluate(RepositoryContext repository) =>
+        WorkloadDirection.Open(repository, ingress: false);
+}
+
+/// <summary>The workloads whose traffic in one direction no NetworkPolicy restricts, and why.</summary>
+internal static class WorkloadDirection
+{
+    public static IEnumerable<(ManifestObject, Violation)> Open(RepositoryContext repository, bool ingress)
     {
-        foreach (WorkloadNetworkCoverage w in repository.Network.Workloads().Where(w => !w.EgressRestricted))
+        string direction = ingress ? "Ingress" : "Egress";
+        foreach (WorkloadNetworkCoverage w in repository.Network.Workloads().Where(w => !(ingress ? w.IngressRestricted : w.EgressRestricted)))
         {
-            string why = w.EgressIsolated ? $"policy {string.Join(", ", w.Policies)} allows every destination"
-                : w.Policies.Length > 0 ? $"policy {string.Join(", ", w.Policies)} selects its pods but not for Egress (policyTypes)"
+            bool isolated = ingress ? w.IngressIsolated : w.EgressIsolated;
+            string why = isolated ? $"policy {string.Join(", ", w.Policies)} allows {(ingress ? "all sources" : "every destination")}"
+                : w.Policies.Length > 0 ? $"policy {string.Join(", ", w.Policies)} selects its pods but not for {direction} (policyTypes)"
                 : "no NetworkPolicy selects its pods";
             yield return (w.Source, new Violation(FieldPath.Root.Keys("spec"), $"{w.Kind} {w.Namespace}/{w.Name}", why));
         }
