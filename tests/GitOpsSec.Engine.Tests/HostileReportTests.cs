@@ -41,8 +41,11 @@ public sealed class HostileReportTests : IDisposable
                   privileged: true
             """;
         _dir.Write(Path.Combine(EvilFolder, "pod.yaml"), yaml);
+        // The Argo CD Application that deploys it has a hostile name too: it reaches every report as the finding's unit.
+        _dir.Write("argocd/app.yaml", $"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {JsonSerializer.Serialize(EvilName)}\n  namespace: argocd\n" +
+            $"spec:\n  source: {{repoURL: 'https://example.com/x.git', path: {JsonSerializer.Serialize(EvilFolder)}}}\n  destination: {{namespace: {JsonSerializer.Serialize(EvilNamespace)}}}\n");
         var findings = Scan.Analyze(_dir.Path).Findings;
-        Assert.Contains(findings, f => f.RuleId == "GOS1003" && f.Resource!.Name == EvilName);
+        Assert.Contains(findings, f => f.RuleId == "GOS1003" && f.Resource!.Name == EvilName && f.Application == $"Application/argocd/{EvilName}");
         return findings;
     }
 
@@ -76,11 +79,13 @@ public sealed class HostileReportTests : IDisposable
         var findings = HostileFindings();
         string markdown = ReportWriter.Markdown(findings);
         string html = Markdown.ToHtml(markdown, new MarkdownPipelineBuilder().UseAdvancedExtensions().Build());
-        // Only the report's own markup: a heading, paragraphs, tables, <code> and <strong> for the counts.
+        // Only the report's own markup: headings (the report, by application, one per unit), paragraphs, tables, <code> and <strong>.
         foreach (Match tag in Regex.Matches(html, "<(/?)([a-zA-Z0-9]+)"))
         {
-            Assert.Contains(tag.Groups[2].Value, new[] { "h2", "p", "strong", "table", "thead", "tbody", "tr", "th", "td", "code" });
+            Assert.Contains(tag.Groups[2].Value, new[] { "h2", "h3", "h4", "p", "strong", "table", "thead", "tbody", "tr", "th", "td", "code" });
         }
+        // The unit's hostile name is a heading's text, not markup.
+        Assert.Contains("<h4", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<!--", html, StringComparison.Ordinal);
         Assert.DoesNotContain("href", html, StringComparison.Ordinal);
         // The attacker's text is still all there, as text (a mention is broken by a zero-width space; controls are spaces).
@@ -89,7 +94,7 @@ public sealed class HostileReportTests : IDisposable
         Assert.Contains(expected, text, StringComparison.Ordinal);
         Assert.Contains(EvilFolder, text, StringComparison.Ordinal);
         // Every finding stays one table row: no newline or pipe in a cell broke the table.
-        Assert.Equal(findings.Count(f => !f.Suppressed), Regex.Matches(html, "<tr>").Count - 1 - 6);
+        Assert.Equal(findings.Count(f => !f.Suppressed), Regex.Matches(html, @"<tr>\s*<td>(Critical|High|Medium|Low|Info)</td>\s*<td>GOS").Count);
     }
 
     [Fact]
