@@ -235,6 +235,14 @@ spec:
         (Test-GitOpsRepo $repo -Application '(none)').Application | Should -BeNullOrEmpty
     }
 
+    It 'keeps the secrets of one unit with Find-GitOpsSecret -Application' {
+        $secret = Find-GitOpsSecret $repo -Application shop
+        $secret.RuleName | Should -Be 'database-url-password'
+        $secret.Applications | Should -Be @('Kustomization/flux-system/shop')
+        Find-GitOpsSecret $repo -Application '(none)' | Should -BeNullOrEmpty
+        $secret.Redacted | Should -Not -Match 'Xk9fQ2mVw7LpZr4T'
+    }
+
     It 'groups the summary and the Markdown report by application' {
         $summary = Test-GitOpsRepo $repo -Summary
         ($summary.ByApplication | Where-Object Application -eq 'Kustomization/flux-system/shop').High | Should -BeGreaterThan 0

@@ -51,7 +51,8 @@ public sealed class ApplicationModel
         _files = files.ToList();
         _limits = limits;
         _host = host;
-        _repositoryUrls = repositoryUrls.Select(RepositoryUrl.Normalize).OfType<string>().Distinct().ToList();
+        // A remote that is a local path (a clone of a clone, a CI workspace) says nothing about the URL units name.
+        _repositoryUrls = repositoryUrls.Select(RepositoryUrl.Normalize).OfType<string>().Where(u => !u.StartsWith("file/", StringComparison.Ordinal)).Distinct().ToList();
         foreach (string file in _files)
         {
             string dir = TreePath.DirectoryOf(file);

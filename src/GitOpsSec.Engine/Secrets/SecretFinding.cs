@@ -59,6 +59,9 @@ public sealed record SecretFinding
 
     public string? HelpUri { get; init; }
 
+    /// <summary>The deployment units that deploy the file (filled in by Find-GitOpsSecret -Application and Test-GitOpsRepo).</summary>
+    public string[] Applications { get; init; } = Array.Empty<string>();
+
     public static SecretFinding From(SecretHit hit, string path, SecretSource source, bool showSecret,
         string? commit = null, string? author = null, DateTimeOffset? date = null)
     {
@@ -98,6 +101,7 @@ public sealed record SecretFinding
     /// <summary>The shared finding shape (for Test-GitOpsRepo, baselines and reports); never carries the clear value.</summary>
     public Finding ToFinding() => new()
     {
+        Applications = Applications,
         RuleId = RuleId,
         RuleName = RuleName,
         Severity = Severity,

@@ -77,34 +77,16 @@ public abstract class ManifestInputCmdlet : GitOpsCmdlet
     internal List<GitOpsSec.Applications.ApplicationModel> ApplicationModels { get; } = new();
 
     /// <summary>Whether an object passes -Application: one of its units matches, or it has none and "(none)" was asked for.</summary>
-    internal bool InSelectedApplication(ManifestObject obj) => Application is not { Length: > 0 } || SelectsUnits(obj.Applications);
+    internal bool InSelectedApplication(ManifestObject obj) => SelectsUnits(obj.Applications);
 
-    internal bool SelectsUnits(IReadOnlyList<string> units) =>
-        Application is not { Length: > 0 } ||
-        Application.Any(pattern => units.Count == 0
-            ? pattern == "(none)"
-            : units.Any(id => UnitMatches(pattern, id)));
-
-    private static bool UnitMatches(string pattern, string id)
-    {
-        string bare = id.Split('@')[0];
-        string name = bare[(bare.LastIndexOf('/') + 1)..];
-        return GitOpsSec.Diagnostics.BoundedPattern.Wildcard(pattern, id, ignoreCase: true) ||
-               GitOpsSec.Diagnostics.BoundedPattern.Wildcard(pattern, bare, ignoreCase: true) ||
-               GitOpsSec.Diagnostics.BoundedPattern.Wildcard(pattern, name, ignoreCase: true);
-    }
+    internal bool SelectsUnits(IReadOnlyList<string> units) => new ApplicationFilter(Application).Selects(units);
 
     /// <summary>After a tree is read: an -Application pattern that names no unit of it is an error (a typo must not read as "no findings").</summary>
     private void CheckApplicationPatterns(GitOpsSec.Applications.ApplicationModel model, string root)
     {
-        foreach (string pattern in Application ?? Array.Empty<string>())
+        foreach (var error in new ApplicationFilter(Application).Unmatched(model, root))
         {
-            if (pattern != "(none)" && !model.Units.Any(u => UnitMatches(pattern, u.Id)))
-            {
-                WriteError(ToErrorRecord(new GitOpsSec.Diagnostics.ScanError(GitOpsSec.Diagnostics.ErrorIds.ApplicationNotFound,
-                    GitOpsSec.Diagnostics.ScanErrorCategory.ObjectNotFound,
-                    $"No deployment unit under {root} matches -Application '{pattern}'. Get-GitOpsApplication lists them.", pattern)));
-            }
+            WriteError(ToErrorRecord(error));
         }
     }
 

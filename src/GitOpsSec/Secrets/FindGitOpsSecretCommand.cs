@@ -99,6 +99,15 @@ public sealed class FindGitOpsSecretCommand : GitOpsCmdlet
     [Parameter]
     public SwitchParameter EnableExit { get; set; }
 
+    /// <summary>
+    /// Only secrets in files that these deployment units deploy (ids such as Kustomization/flux-system/apps, or unit
+    /// names; wildcards; "(none)" for files no unit deploys). Each finding then carries its Applications.
+    /// </summary>
+    [Parameter(ParameterSetName = FilesSet)]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(ApplicationCompleter))]
+    public string[]? Application { get; set; }
+
     /// <summary>Also scan files git ignores (.gitignore, .git/info/exclude); by default they are skipped, as git and ripgrep skip them. Files git tracks are always scanned.</summary>
     [Parameter(ParameterSetName = FilesSet)]
     public SwitchParameter NoIgnore { get; set; }
@@ -164,8 +173,20 @@ public sealed class FindGitOpsSecretCommand : GitOpsCmdlet
                 }, options, ScanHost, stats),
                 _ => SecretSearch.ScanPaths(resolved, options, ScanHost, stats),
             };
-            foreach (SecretFinding finding in scan)
+            var applications = new ApplicationFilter(Application);
+            var models = applications.Active ? Models(resolved) : null;
+            foreach (SecretFinding found in scan)
             {
+                SecretFinding finding = found;
+                if (models is not null)
+                {
+                    string[] units = models.Select(m => m.UnitsForFile(found.Path)).FirstOrDefault(u => u.Count > 0)?.Select(u => u.Id).ToArray() ?? Array.Empty<string>();
+                    if (!applications.Selects(units))
+                    {
+                        continue;
+                    }
+                    finding = found with { Applications = units };
+                }
                 findings.Add(finding);
                 if (!finding.Suppressed || IncludeSuppressed)
                 {
@@ -179,5 +200,24 @@ public sealed class FindGitOpsSecretCommand : GitOpsCmdlet
         CompletePolicy(failing > 0, () =>
             $"{failing} open secret finding(s) at or above {threshold}. Remove them (and revoke the credentials), suppress a false positive with a gitopssec:allow comment, or accept it in a baseline.",
             failing, EnableExit);
+    }
+
+    /// <summary>The application model of each folder scanned (for -Application); a pattern that names no unit is an error.</summary>
+    private List<GitOpsSec.Applications.ApplicationModel> Models(IEnumerable<string> roots)
+    {
+        var models = new List<GitOpsSec.Applications.ApplicationModel>();
+        var filter = new ApplicationFilter(Application);
+        foreach (string root in roots.Where(Directory.Exists))
+        {
+            using var tree = new GitOpsSec.Manifests.FileSystemTree(root);
+            var model = GitOpsSec.Applications.ApplicationModel.Build(tree, tree.EnumerateFiles(ScanHost).ToList(), Array.Empty<string>(),
+                GitOpsSec.Manifests.LoadLimits.Default, null, ScanHost);
+            models.Add(model);
+            foreach (ScanError error in filter.Unmatched(model, root))
+            {
+                WriteError(ToErrorRecord(error));
+            }
+        }
+        return models;
     }
 }
