@@ -3,14 +3,41 @@ namespace GitOpsSec.Rbac;
 /// <summary>A dangerous power a rule can grant: the requests that exercise it.</summary>
 public sealed record RbacCapability(string Name, Severity Severity, string Description, IReadOnlyList<AccessRequest> Requests)
 {
+    /// <summary>
+    /// More powers the same subject must hold in the same scope (from any of its bindings) for the capability to be
+    /// real: each group is one power, any of whose requests will do (CSR approval also needs approve on signers).
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<AccessRequest>> Requires { get; init; } = Array.Empty<IReadOnlyList<AccessRequest>>();
+
+    /// <summary>The resources are cluster-scoped: a RoleBinding (namespace scope) cannot grant it.</summary>
+    public bool ClusterOnly { get; init; }
+
+    /// <summary>Only in these namespaces (or cluster-wide): ModifyAwsAuth is about kube-system.</summary>
+    public IReadOnlyList<string>? Namespaces { get; init; }
+
+    /// <summary>The one object the power is about (aws-auth): a rule limited to other names does not grant it.</summary>
+    public string? ResourceName { get; init; }
+
+    /// <summary>
+    /// How bad it is depends on the ServiceAccounts of the namespace it reaches: full severity cluster-wide and in a
+    /// privileged namespace, Medium in a namespace whose ServiceAccounts hold nothing dangerous.
+    /// </summary>
+    public bool NamespaceDependent { get; init; }
+
+    /// <summary>Holding it lets the subject act as the namespace's ServiceAccounts (their powers are inherited, with the path).</summary>
+    public bool ReachesServiceAccounts { get; init; }
+
     /// <summary>Whether the rule grants any of the requests; the names it is limited to, if any.</summary>
-    public bool GrantedBy(PolicyRule rule, out IReadOnlyList<string> limitedToNames)
+    public bool GrantedBy(PolicyRule rule, out IReadOnlyList<string> limitedToNames) => Grants(Requests, rule, ResourceName, out limitedToNames);
+
+    /// <summary>Whether <paramref name="rule"/> allows any of <paramref name="requests"/>, and the names it is limited to.</summary>
+    internal static bool Grants(IReadOnlyList<AccessRequest> requests, PolicyRule rule, string? resourceName, out IReadOnlyList<string> limitedToNames)
     {
         limitedToNames = Array.Empty<string>();
-        foreach (AccessRequest request in Requests)
+        foreach (AccessRequest request in requests)
         {
             // Ask without a name: a rule with resourceNames still grants the power over those names.
-            var probe = request with { Name = rule.ResourceNames.Count > 0 ? rule.ResourceNames[0] : null };
+            var probe = request with { Name = resourceName ?? (rule.ResourceNames.Count > 0 ? rule.ResourceNames[0] : null) };
             if (RbacMatching.RuleAllows(rule, probe))
             {
                 limitedToNames = rule.ResourceNames;
@@ -34,6 +61,7 @@ public static class RbacCapabilities
         })).ToArray();
 
     private static readonly string[] Write = { "create", "update", "patch" };
+    private static readonly string[] Modify = { "update", "patch" };
 
     public static readonly RbacCapability ClusterAdmin = new("ClusterAdmin", Severity.Critical,
         "Every verb on every resource of every API group (cluster-admin equivalent).",
@@ -68,16 +96,63 @@ public static class RbacCapabilities
             Each(new[] { "create" }, "", "serviceaccounts/token")),
         new RbacCapability("ModifyRoleBindings", Severity.High, "Create or change RoleBindings and ClusterRoleBindings.",
             Each(Write, "rbac.authorization.k8s.io", "rolebindings", "clusterrolebindings")),
-        new RbacCapability("ApproveCertificates", Severity.High, "Approve CertificateSigningRequests (client certificates for any identity).",
-            Each(new[] { "update", "patch" }, "certificates.k8s.io", "certificatesigningrequests/approval")
-                .Concat(Each(new[] { "approve" }, "certificates.k8s.io", "signers")).ToArray()),
-        new RbacCapability("SignCertificates", Severity.High, "Sign CertificateSigningRequests.",
-            Each(new[] { "update", "patch" }, "certificates.k8s.io", "certificatesigningrequests/status")
-                .Concat(Each(new[] { "sign" }, "certificates.k8s.io", "signers")).ToArray()),
+        new RbacCapability("ApproveCertificates", Severity.High,
+            "Approve CertificateSigningRequests: update or patch certificatesigningrequests/approval and approve on the signer (client certificates for any identity the signer issues).",
+            Each(Modify, "certificates.k8s.io", "certificatesigningrequests/approval"))
+        {
+            ClusterOnly = true,
+            Requires = new[] { Each(new[] { "approve" }, "certificates.k8s.io", "signers") },
+        },
+        new RbacCapability("SignCertificates", Severity.High,
+            "Sign CertificateSigningRequests: update or patch certificatesigningrequests/status and sign on the signer.",
+            Each(Modify, "certificates.k8s.io", "certificatesigningrequests/status"))
+        {
+            ClusterOnly = true,
+            Requires = new[] { Each(new[] { "sign" }, "certificates.k8s.io", "signers") },
+        },
+        new RbacCapability("EphemeralContainers", Severity.High,
+            "Add ephemeral containers to running pods (pods/ephemeralcontainers): code execution as the pod's ServiceAccount, and a node breakout with a privileged one.",
+            Each(Modify, "", "pods/ephemeralcontainers")) { NamespaceDependent = true, ReachesServiceAccounts = true },
+        new RbacCapability("ModifyPods", Severity.High,
+            "Update or patch running pods: swap a container's image and run code as the pod's ServiceAccount.",
+            Each(Modify, "", "pods")) { NamespaceDependent = true, ReachesServiceAccounts = true },
+        new RbacCapability("ModifyPodStatus", Severity.Low,
+            "Update pods/status: make a pod's labels match a Service's selector and intercept its traffic.",
+            Each(Modify, "", "pods/status")),
+        new RbacCapability("ModifyServiceStatus", Severity.Medium,
+            "Update services/status: set status.loadBalancer.ingress to a chosen IP and intercept the cluster's traffic to it (CVE-2020-8554).",
+            Each(Modify, "", "services/status")),
+        new RbacCapability("ModifyNodes", Severity.Medium,
+            "Update or patch nodes or nodes/status: relabel or taint nodes to steer pods (nodeSelector, affinity, tolerations) onto chosen nodes.",
+            Each(Modify, "", "nodes", "nodes/status")) { ClusterOnly = true },
+        new RbacCapability("StealPods", Severity.High,
+            "Delete or evict pods, and make the other nodes unschedulable (patch, update or delete nodes): move powerful pods onto a compromised node.",
+            Each(new[] { "delete" }, "", "pods").Concat(Each(new[] { "create" }, "", "pods/eviction")).ToArray())
+        {
+            NamespaceDependent = true,
+            Requires = new[] { Each(new[] { "update", "patch", "delete" }, "", "nodes").Concat(Each(Modify, "", "nodes/status")).ToArray() },
+        },
+        new RbacCapability("IssueTokenSecrets", Severity.Critical,
+            "Create or update Secrets in a namespace: a kubernetes.io/service-account-token Secret for any of its ServiceAccounts is filled with a token for it.",
+            Each(Write, "", "secrets")) { NamespaceDependent = true, ReachesServiceAccounts = true },
+        new RbacCapability("ModifyAwsAuth", Severity.Critical,
+            "Update or patch ConfigMaps in kube-system (aws-auth by name, or any): on EKS, aws-auth maps IAM identities to Kubernetes groups, system:masters included.",
+            Each(Modify, "", "configmaps")) { Namespaces = new[] { "kube-system" }, ResourceName = "aws-auth" },
         new RbacCapability("ModifyAdmissionWebhooks", Severity.Critical,
             "Create or change admission webhooks and policies: see or rewrite every object the API server admits.",
             Each(new[] { "create", "update", "patch", "delete" }, "admissionregistration.k8s.io",
                 "mutatingwebhookconfigurations", "validatingwebhookconfigurations", "validatingadmissionpolicies", "validatingadmissionpolicybindings")),
+    };
+
+    /// <summary>A ServiceAccount annotated with a cloud IAM identity: its token is also a cloud credential (rbac-police's providerIAM).</summary>
+    public static readonly RbacCapability CloudIdentity = new("CloudIdentity", Severity.Low,
+        "The ServiceAccount is mapped to a cloud IAM identity (EKS IRSA, GKE Workload Identity, Azure Workload Identity): whoever runs as it reaches that cloud role.",
+        Array.Empty<AccessRequest>());
+
+    /// <summary>The annotations that map a ServiceAccount to a cloud identity.</summary>
+    public static readonly IReadOnlyList<string> CloudIdentityAnnotations = new[]
+    {
+        "eks.amazonaws.com/role-arn", "iam.gke.io/gcp-service-account", "azure.workload.identity/client-id",
     };
 
     /// <summary>

@@ -54,6 +54,12 @@ public sealed record RbacExposureOptions
     /// <summary>Namespaces where the GitOps controller runs.</summary>
     public IReadOnlyList<string> ControllerNamespaces { get; init; } = new[] { "argocd", "flux-system" };
 
+    /// <summary>
+    /// Namespaces whose ServiceAccounts are powerful by default (rbac-police's privileged namespaces); the controller
+    /// namespaces and every namespace where a ServiceAccount holds a High or Critical capability are added.
+    /// </summary>
+    public IReadOnlyList<string> PrivilegedNamespaces { get; init; } = new[] { "kube-system" };
+
     /// <summary>How many escalation steps to follow.</summary>
     public int MaxDepth { get; init; } = 3;
 }
@@ -87,6 +93,10 @@ public sealed class RbacExposureAnalyzer
                 {
                     continue;
                 }
+                if ((capability.ClusterOnly && scope != "cluster") || (capability.Namespaces is { } only && scope != "cluster" && !only.Contains(scope)))
+                {
+                    continue; // a RoleBinding cannot grant a cluster-scoped resource; aws-auth lives in kube-system
+                }
                 PolicyRule rule = role.Rules[ruleIndex];
                 string chain = $"{binding} -> {role} -> rule {ruleIndex}: {rule}";
                 foreach (RbacSubject subject in binding.Subjects.Where(Reported))
@@ -101,11 +111,133 @@ public sealed class RbacExposureAnalyzer
                 }
             }
         }
+        RequireAllHalves(exposures);
+        AddCloudIdentities(exposures);
+        RateByNamespace(exposures);
         Derive(exposures);
         return exposures.Values
             .OrderByDescending(e => e.Severity).ThenBy(e => e.Subject.ToString(), StringComparer.Ordinal)
             .ThenBy(e => e.Capability, StringComparer.Ordinal).ThenBy(e => e.Scope, StringComparer.Ordinal)
             .ToList();
+    }
+
+    /// <summary>
+    /// A capability with more than one half (CSR approval also needs approve on the signer; stealing pods also needs
+    /// to make nodes unschedulable) holds only when the same subject has every half in the scope, from any binding.
+    /// The required half's resourceNames (the signers) become LimitedTo.
+    /// </summary>
+    private void RequireAllHalves(Dictionary<(RbacSubject, string, string), RbacExposure> exposures)
+    {
+        foreach (var (key, exposure) in exposures.ToList())
+        {
+            RbacCapability? capability = RbacCapabilities.All.FirstOrDefault(c => c.Name == exposure.Capability);
+            if (capability is null || capability.Requires.Count == 0)
+            {
+                continue;
+            }
+            var limits = new List<string>();
+            var chains = new List<string>();
+            bool held = true;
+            foreach (IReadOnlyList<AccessRequest> half in capability.Requires)
+            {
+                var granting = RulesOf(exposure.Subject, exposure.Scope)
+                    .Select(r => RbacCapability.Grants(half, r.Rule, null, out var names) ? (r.Chain, Names: names) : default)
+                    .Where(g => g.Chain is not null).ToList();
+                if (granting.Count == 0)
+                {
+                    held = false;
+                    break;
+                }
+                if (granting.All(g => g.Names.Count > 0))
+                {
+                    limits.AddRange(granting.SelectMany(g => g.Names));
+                }
+                chains.Add(granting[0].Chain);
+            }
+            if (!held)
+            {
+                exposures.Remove(key);
+                continue;
+            }
+            exposures[key] = Copy(exposure, exposure.Severity, limits.Count > 0 ? limits.Distinct(StringComparer.Ordinal).ToArray() : exposure.LimitedTo,
+                path: exposure.Path.Concat(chains).ToArray());
+        }
+    }
+
+    /// <summary>The rules a subject holds in a scope (cluster-wide bindings count in every namespace), with their chains.</summary>
+    private IEnumerable<(PolicyRule Rule, string Chain)> RulesOf(RbacSubject subject, string scope)
+    {
+        UserInfo user = UserInfo.For(subject);
+        foreach (RbacBinding binding in _model.Bindings)
+        {
+            if ((!binding.IsClusterWide && binding.Namespace != scope) || _model.RoleOf(binding) is not RbacRole role ||
+                !binding.Subjects.Any(s => RbacMatching.AppliesTo(s, user, binding.Namespace)))
+            {
+                continue;
+            }
+            for (int i = 0; i < role.Rules.Count; i++)
+            {
+                yield return (role.Rules[i], $"{binding} -> {role} -> rule {i}: {role.Rules[i]}");
+            }
+        }
+    }
+
+    /// <summary>ServiceAccounts annotated with a cloud IAM identity: the identity is what their token reaches.</summary>
+    private void AddCloudIdentities(Dictionary<(RbacSubject, string, string), RbacExposure> exposures)
+    {
+        foreach (var (account, annotation, identity, source) in _model.CloudIdentities)
+        {
+            Add(exposures, new RbacExposure
+            {
+                Subject = account, Capability = RbacCapabilities.CloudIdentity.Name, Severity = RbacCapabilities.CloudIdentity.Severity,
+                Scope = account.Namespace ?? "default", Via = "Annotation",
+                Description = $"{RbacCapabilities.CloudIdentity.Description} Identity: {identity}.", LimitedTo = new[] { identity },
+                Binding = string.Empty, Role = identity, Rule = $"{annotation}: {identity}",
+                Path = new[] { $"{account} is annotated {annotation}: {identity}" },
+                SourcePath = source?.Path, SourceLine = source?.Line ?? 0,
+            });
+        }
+    }
+
+    /// <summary>
+    /// The namespaces whose ServiceAccounts are worth reaching: the configured ones, the controller namespaces, and every
+    /// namespace where a ServiceAccount holds a High or Critical capability. A namespace-dependent capability in any other
+    /// namespace is Medium: what it reaches there holds nothing dangerous (the derived paths show what it does reach).
+    /// </summary>
+    private void RateByNamespace(Dictionary<(RbacSubject, string, string), RbacExposure> exposures)
+    {
+        var privileged = new HashSet<string>(_options.PrivilegedNamespaces.Concat(_options.ControllerNamespaces), StringComparer.Ordinal);
+        foreach (RbacExposure e in exposures.Values)
+        {
+            if (e.Subject.Kind == RbacSubject.ServiceAccount && e.Severity >= Severity.High && e.Subject.Namespace is string ns)
+            {
+                privileged.Add(ns);
+            }
+        }
+        PrivilegedNamespaces = privileged;
+        foreach (var (key, e) in exposures.ToList())
+        {
+            RbacCapability? capability = RbacCapabilities.All.FirstOrDefault(c => c.Name == e.Capability);
+            if (capability is { NamespaceDependent: true } && e.Scope != "cluster" && !privileged.Contains(e.Scope) && e.Severity > Severity.Medium)
+            {
+                exposures[key] = Copy(e, Severity.Medium, e.LimitedTo, $" In namespace {e.Scope}, whose ServiceAccounts hold nothing dangerous.");
+            }
+        }
+    }
+
+    /// <summary>The privileged namespaces of the last analysis (configured, controller, and those with powerful ServiceAccounts).</summary>
+    public IReadOnlySet<string> PrivilegedNamespaces { get; private set; } = new HashSet<string>();
+
+    private static RbacExposure Copy(RbacExposure e, Severity severity, IReadOnlyList<string> limitedTo, string? note = null, IReadOnlyList<string>? path = null)
+    {
+        var copy = new RbacExposure
+        {
+            Subject = e.Subject, Capability = e.Capability, Severity = severity, Scope = e.Scope, Via = e.Via, Description = e.Description + note,
+            LimitedTo = limitedTo, Binding = e.Binding, Role = e.Role, Rule = e.Rule, Path = path ?? e.Path, SourcePath = e.SourcePath, SourceLine = e.SourceLine,
+            BindingObject = e.BindingObject,
+        };
+        copy.OtherGrants.AddRange(e.OtherGrants);
+        return copy;
     }
 
     private bool Reported(RbacSubject subject) => _options.IncludeSystem || !subject.IsSystem || subject.IsBroadGroup;
@@ -193,14 +325,21 @@ public sealed class RbacExposureAnalyzer
             {
                 switch (holder.Capability)
                 {
-                    case "CreateWorkloads":
+                    case "CreateWorkloads" or "ModifyPods" or "EphemeralContainers" or "IssueTokenSecrets":
                         var offered = fresh is null || fresh.Contains(holder) ? podPowers : freshPodPowers;
                         foreach (var (sa, inherited) in offered.GetValueOrDefault(holder.Scope)?.Values ??
                                                         Enumerable.Empty<(RbacSubject, RbacExposure)>())
                         {
                             if (sa != holder.Subject)
                             {
-                                Inherit(holder, inherited, "PodCreation", () => $"{holder.Subject} can create pods in {holder.Scope}, which may run as {sa}");
+                                string how = holder.Capability switch
+                                {
+                                    "ModifyPods" => $"{holder.Subject} can change the image of a running pod in {holder.Scope} that runs as {sa}",
+                                    "EphemeralContainers" => $"{holder.Subject} can add an ephemeral container to a pod in {holder.Scope} that runs as {sa}",
+                                    "IssueTokenSecrets" => $"{holder.Subject} can create a service-account-token Secret for {sa} in {holder.Scope}, which the token controller fills with a token for it",
+                                    _ => $"{holder.Subject} can create pods in {holder.Scope}, which may run as {sa}",
+                                };
+                                Inherit(holder, inherited, holder.Capability == "CreateWorkloads" ? "PodCreation" : holder.Capability, () => how);
                             }
                         }
                         break;

@@ -28,6 +28,11 @@ public sealed class RbacModel
     /// <summary>ServiceAccounts declared as objects or named in bindings.</summary>
     public IReadOnlyCollection<RbacSubject> ServiceAccounts => _serviceAccounts;
 
+    /// <summary>ServiceAccounts annotated with a cloud IAM identity: the annotation, its value and where it is written.</summary>
+    public IReadOnlyList<(RbacSubject Account, string Annotation, string Identity, ManifestObject? Source)> CloudIdentities => _cloudIdentities;
+
+    private readonly List<(RbacSubject, string, string, ManifestObject?)> _cloudIdentities = new();
+
     public RbacRole? Role(string key) => _roles.TryGetValue(key, out RbacRole? r) ? r : null;
 
     public RbacRole? RoleOf(RbacBinding binding) => Role(binding.RoleKey);
@@ -84,7 +89,15 @@ public sealed class RbacModel
         switch (kind)
         {
             case "ServiceAccount":
-                _serviceAccounts.Add(new RbacSubject(RbacSubject.ServiceAccount, name, ns ?? "default"));
+                var account = new RbacSubject(RbacSubject.ServiceAccount, name, ns ?? "default");
+                _serviceAccounts.Add(account);
+                foreach (string key in RbacCapabilities.CloudIdentityAnnotations)
+                {
+                    if (metadata?.Map("annotations")?.Text(key) is { Length: > 0 } identity)
+                    {
+                        _cloudIdentities.Add((account, key, identity, source));
+                    }
+                }
                 break;
             case "Role" or "ClusterRole":
                 var role = new RbacRole
