@@ -121,6 +121,22 @@ public sealed class RbacAttackPathTests
         Assert.Contains(admin.Path, step => step.Contains("ServiceAccount team/builder", StringComparison.Ordinal));
     }
 
+    [Theory]
+    // Kubernetes' bootstrap policy (bootstrap-policy.yaml, from bootstrappolicy/policy.go): edit aggregates
+    // create/delete/patch/update on pods, create on pods/eviction and create/update/patch on secrets; view only reads;
+    // neither names pods/ephemeralcontainers, pods/status or services/status with a write verb, nor nodes.
+    [InlineData("view", "")]
+    [InlineData("edit", "IssueTokenSecrets,ModifyPods")]
+    [InlineData("admin", "IssueTokenSecrets,ModifyPods")]
+    public void The_aggregated_roles_hold_the_new_paths_kubernetes_policy_gives_them(string role, string expected)
+    {
+        string binding = "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: b, namespace: team}\n" +
+                         $"subjects: [{{kind: User, name: alice, apiGroup: rbac.authorization.k8s.io}}]\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: {role}}}\n";
+        string[] added = { "EphemeralContainers", "ModifyPods", "ModifyPodStatus", "ModifyServiceStatus", "ModifyNodes", "StealPods", "IssueTokenSecrets", "ModifyAwsAuth", "CloudIdentity" };
+        var held = Exposures(binding, bootstrap: true).Where(e => e.Via == "Direct" && added.Contains(e.Capability)).Select(e => e.Capability).Order(StringComparer.Ordinal);
+        Assert.Equal(expected, string.Join(",", held));
+    }
+
     [Fact]
     public void A_cloud_identity_is_inherited_by_whoever_can_run_pods_as_the_account()
     {
