@@ -247,7 +247,11 @@ public class RbacTests
         RbacExposure exec = exposures.Single(e => e.Subject.Name == "payments-developers" && e.Capability == "ExecIntoPods");
         Assert.Equal(("payments-prod", "Direct", "RoleBinding payments-prod/payments-developers", "Role payments-prod/debugger"), (exec.Scope, exec.Via, exec.Binding, exec.Role));
         Assert.Equal("infrastructure/rbac/team-access.yaml", exec.SourcePath);
-        Assert.DoesNotContain(exposures, e => e.Subject.Name == "payments-developers" && e.Capability == "ReadSecrets");
+        Assert.DoesNotContain(exposures, e => e.Subject.Name == "payments-developers" && e.Capability == "ReadSecrets" && e.Via == "Direct");
+        // Exec into a pod of the namespace reaches the ServiceAccount it runs as (rbac-police's pods_exec): named in the path.
+        RbacExposure viaExec = exposures.Single(e => e.Subject.Name == "payments-developers" && e.Capability == "ReadSecrets");
+        Assert.Equal("ExecIntoPods", viaExec.Via);
+        Assert.Contains(viaExec.Path, p => p.Contains("runs as ServiceAccount payments-prod/default", StringComparison.Ordinal));
 
         // The default ServiceAccount holds edit in payments-prod: secrets, workloads, exec, impersonating ServiceAccounts.
         var defaultSa = exposures.Where(e => e.Subject == new RbacSubject(RbacSubject.ServiceAccount, "default", "payments-prod")).Select(e => e.Capability).ToHashSet();

@@ -76,11 +76,11 @@ public static class RbacCapabilities
             "Create pods or pod controllers: run any image as any ServiceAccount of the namespace, mounting its token and Secrets.",
             Each(new[] { "create" }, "", "pods").Concat(Each(Write, "", "replicationcontrollers"))
                 .Concat(Each(Write, "apps", "deployments", "daemonsets", "statefulsets", "replicasets"))
-                .Concat(Each(Write, "batch", "jobs", "cronjobs")).ToArray()),
-        new RbacCapability("ExecIntoPods", Severity.High, "Run commands in running containers (pods/exec).",
-            Each(new[] { "create", "get" }, "", "pods/exec")),
+                .Concat(Each(Write, "batch", "jobs", "cronjobs")).ToArray()) { ReachesServiceAccounts = true },
+        new RbacCapability("ExecIntoPods", Severity.High, "Run commands in running containers (pods/exec): code execution as their ServiceAccounts.",
+            Each(new[] { "create", "get" }, "", "pods/exec")) { NamespaceDependent = true, ReachesServiceAccounts = true },
         new RbacCapability("AttachToPods", Severity.High, "Attach to running containers (pods/attach).",
-            Each(new[] { "create", "get" }, "", "pods/attach")),
+            Each(new[] { "create", "get" }, "", "pods/attach")) { NamespaceDependent = true },
         new RbacCapability("PortForward", Severity.Medium, "Open tunnels into pods (pods/portforward), past network policy.",
             Each(new[] { "create", "get" }, "", "pods/portforward")),
         new RbacCapability("NodeProxy", Severity.Critical, "Reach the kubelet API through nodes/proxy: exec in any pod of the node, unaudited.",
@@ -93,7 +93,7 @@ public static class RbacCapabilities
             Each(new[] { "impersonate" }, "", "users", "groups", "serviceaccounts")
                 .Concat(Each(new[] { "impersonate" }, "authentication.k8s.io", "userextras", "uids")).ToArray()),
         new RbacCapability("CreateServiceAccountTokens", Severity.High, "Mint tokens for ServiceAccounts (serviceaccounts/token).",
-            Each(new[] { "create" }, "", "serviceaccounts/token")),
+            Each(new[] { "create" }, "", "serviceaccounts/token")) { NamespaceDependent = true, ReachesServiceAccounts = true },
         new RbacCapability("ModifyRoleBindings", Severity.High, "Create or change RoleBindings and ClusterRoleBindings.",
             Each(Write, "rbac.authorization.k8s.io", "rolebindings", "clusterrolebindings")),
         new RbacCapability("ApproveCertificates", Severity.High,

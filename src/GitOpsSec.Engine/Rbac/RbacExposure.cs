@@ -240,6 +240,9 @@ public sealed class RbacExposureAnalyzer
         return copy;
     }
 
+    /// <summary>Capabilities that let the holder act as the ServiceAccounts of the namespace (creating, changing or entering their pods, or minting their tokens).</summary>
+    private static readonly HashSet<string> ReachesServiceAccounts = RbacCapabilities.All.Where(c => c.ReachesServiceAccounts).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+
     private bool Reported(RbacSubject subject) => _options.IncludeSystem || !subject.IsSystem || subject.IsBroadGroup;
 
     /// <summary>The capabilities each rule of a role grants; a full wildcard rule counts once, as ClusterAdmin.</summary>
@@ -325,7 +328,7 @@ public sealed class RbacExposureAnalyzer
             {
                 switch (holder.Capability)
                 {
-                    case "CreateWorkloads" or "ModifyPods" or "EphemeralContainers" or "IssueTokenSecrets":
+                    case var reaching when ReachesServiceAccounts.Contains(reaching):
                         var offered = fresh is null || fresh.Contains(holder) ? podPowers : freshPodPowers;
                         foreach (var (sa, inherited) in offered.GetValueOrDefault(holder.Scope)?.Values ??
                                                         Enumerable.Empty<(RbacSubject, RbacExposure)>())
@@ -337,6 +340,8 @@ public sealed class RbacExposureAnalyzer
                                     "ModifyPods" => $"{holder.Subject} can change the image of a running pod in {holder.Scope} that runs as {sa}",
                                     "EphemeralContainers" => $"{holder.Subject} can add an ephemeral container to a pod in {holder.Scope} that runs as {sa}",
                                     "IssueTokenSecrets" => $"{holder.Subject} can create a service-account-token Secret for {sa} in {holder.Scope}, which the token controller fills with a token for it",
+                                    "ExecIntoPods" => $"{holder.Subject} can run commands in a pod in {holder.Scope} that runs as {sa}",
+                                    "CreateServiceAccountTokens" => $"{holder.Subject} can request a token for {sa} in {holder.Scope}",
                                     _ => $"{holder.Subject} can create pods in {holder.Scope}, which may run as {sa}",
                                 };
                                 Inherit(holder, inherited, holder.Capability == "CreateWorkloads" ? "PodCreation" : holder.Capability, () => how);
