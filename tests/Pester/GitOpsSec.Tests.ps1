@@ -257,3 +257,19 @@ spec:
         $err[0].FullyQualifiedErrorId | Should -BeLike 'GitOpsSec.Application.NotFound*'
     }
 }
+
+Describe 'Get-RbacExposure attack paths' {
+    It 'names a two-part path with both rules and the cloud identity of a ServiceAccount' {
+        $dir = Join-Path $TestDrive 'rbac'
+        New-Item -ItemType Directory -Path $dir | Out-Null
+        Copy-Item (Join-Path $root 'tests/data/rbac-paths/StealPods/grant.yaml') (Join-Path $dir 'steal.yaml')
+        Copy-Item (Join-Path $root 'tests/data/rbac-paths/CloudIdentity/grant.yaml') (Join-Path $dir 'sa.yaml')
+        $steal = Get-RbacExposure $dir -Capability StealPods
+        $steal.Subject.Name | Should -Be 'mallory'
+        $steal.Path.Count | Should -Be 2
+        $steal.Path[1] | Should -Match 'nodes'
+        (Get-RbacExposure $dir -Capability CloudIdentity | Where-Object { $_.Subject.Name -eq 'uploader' }).LimitedTo | Should -Be 'arn:aws:iam::111122223333:role/s3-uploader'
+        Get-RbacExposure $dir -Capability NoSuchPath -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'GitOpsSec.Filter.UnknownValue*'
+    }
+}

@@ -149,6 +149,11 @@ public static class RbacCapabilities
         "The ServiceAccount is mapped to a cloud IAM identity (EKS IRSA, GKE Workload Identity, Azure Workload Identity): whoever runs as it reaches that cloud role.",
         Array.Empty<AccessRequest>());
 
+    /// <summary>Every capability an exposure can name: the rule-granted ones, the GitOps controller's and the cloud identity.</summary>
+    public static IReadOnlyList<RbacCapability> Named => _named ??= All.Append(TamperWithGitOpsController).Append(CloudIdentity).ToArray();
+
+    private static IReadOnlyList<RbacCapability>? _named;
+
     /// <summary>The annotations that map a ServiceAccount to a cloud identity.</summary>
     public static readonly IReadOnlyList<string> CloudIdentityAnnotations = new[]
     {

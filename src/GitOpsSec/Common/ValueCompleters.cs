@@ -65,7 +65,7 @@ public sealed class SecretRuleCompleter : ValueCompleter
 public sealed class CapabilityCompleter : ValueCompleter
 {
     protected override IEnumerable<(string, string)> Candidates(IDictionary bound) =>
-        GitOpsSec.Rbac.RbacCapabilities.All.Select(c => (c.Name, $"{c.Severity}: {c.Description}"));
+        GitOpsSec.Rbac.RbacCapabilities.Named.Select(c => (c.Name, $"{c.Severity}: {c.Description}"));
 }
 
 /// <summary>Kubernetes API verbs (Test-RbacAccess -Verb).</summary>

@@ -38,7 +38,7 @@ public sealed class GetRbacExposureCommand : RbacInputCmdlet
         var analyzer = new RbacExposureAnalyzer(model, new RbacExposureOptions { IncludeSystem = IncludeSystem, ControllerNamespaces = ControllerNamespace });
         var subjects = new WildcardFilter(Subject);
         var capabilities = new WildcardFilter(Capability);
-        var known = RbacCapabilities.All.Select(c => c.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var known = RbacCapabilities.Named.Select(c => c.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (string capability in (Capability ?? Array.Empty<string>()).Where(c => !WildcardPattern.ContainsWildcardCharacters(c) && !known.Contains(c)))
         {
             ReportError(ToErrorRecord(new ScanError(ErrorIds.UnknownFilterValue, ScanErrorCategory.InvalidArgument,
