@@ -796,6 +796,22 @@ public sealed class ApplicationModel
 
     // ---- Flux ---------------------------------------------------------------------------------------------
 
+    /// <summary>What Flux Kustomizations and HelmReleases share: target namespace, service account, suspend, dependsOn, tenant.</summary>
+    private DeploymentUnit FluxUnit(string kind, string name, string? ns, string file, YMapping node, YMapping spec) => new()
+    {
+        Kind = kind,
+        Name = name,
+        Namespace = ns,
+        Path = Display(file),
+        Line = node.Line,
+        TargetNamespace = spec.Text("targetNamespace"),
+        ServiceAccount = spec.Text("serviceAccountName"),
+        SyncPolicy = spec.Scalar("suspend")?.AsBoolean() == true ? "Suspended" : "Automated",
+        SelfHeal = spec.Scalar("suspend")?.AsBoolean() != true,
+        DependsOn = DependsOn(spec, kind, ns),
+        Project = ns is null or "flux-system" ? null : ns,
+    };
+
     /// <summary>Name, spec and namespace of a Flux unit object; null when it has no name or spec.</summary>
     private (string Name, YMapping Spec, string? Namespace)? FluxHeader(YMapping node, string file) =>
         node.Map("metadata")?.Text("name") is string name && node.Map("spec") is YMapping spec ? (name, spec, NamespaceOf(node, file)) : null;
@@ -806,22 +822,9 @@ public sealed class ApplicationModel
         {
             return;
         }
-        var unit = new DeploymentUnit
-        {
-            Kind = "Kustomization",
-            Name = name,
-            Namespace = ns,
-            Path = Display(file),
-            Line = node.Line,
-            TargetNamespace = spec.Text("targetNamespace"),
-            ServiceAccount = spec.Text("serviceAccountName"),
-            Destination = spec.Map("kubeConfig")?.Map("secretRef")?.Text("name") is string kc ? $"kubeConfig secret {kc}" : null,
-            SyncPolicy = spec.Scalar("suspend")?.AsBoolean() == true ? "Suspended" : "Automated",
-            Prune = spec.Scalar("prune")?.AsBoolean() == true,
-            SelfHeal = spec.Scalar("suspend")?.AsBoolean() != true,
-            DependsOn = DependsOn(spec, "Kustomization", ns),
-        };
-        unit.Project = ns is null or "flux-system" ? null : ns;
+        DeploymentUnit unit = FluxUnit("Kustomization", name, ns, file, node, spec);
+        unit.Destination = spec.Map("kubeConfig")?.Map("secretRef")?.Text("name") is string kc ? $"kubeConfig secret {kc}" : null;
+        unit.Prune = spec.Scalar("prune")?.AsBoolean() == true;
         YMapping? sourceRef = spec.Map("sourceRef");
         string sourceKind = sourceRef?.Text("kind") ?? "GitRepository";
         string sourceName = $"{sourceRef?.Text("namespace") ?? ns ?? "flux-system"}/{sourceRef?.Text("name")}";
@@ -997,21 +1000,8 @@ public sealed class ApplicationModel
         YMapping? chart = spec.Map("chart")?.Map("spec");
         YMapping? chartRef = spec.Map("chartRef");
         YMapping? sourceRef = chart?.Map("sourceRef") ?? chartRef;
-        var unit = new DeploymentUnit
-        {
-            Kind = "HelmRelease",
-            Name = name,
-            Namespace = ns,
-            Path = Display(file),
-            Line = node.Line,
-            TargetNamespace = spec.Text("targetNamespace"),
-            ServiceAccount = spec.Text("serviceAccountName"),
-            SyncPolicy = spec.Scalar("suspend")?.AsBoolean() == true ? "Suspended" : "Automated",
-            SelfHeal = spec.Scalar("suspend")?.AsBoolean() != true,
-            DependsOn = DependsOn(spec, "HelmRelease", ns),
-            Status = UnitStatus.NotRendered,
-        };
-        unit.Project = ns is null or "flux-system" ? null : ns;
+        DeploymentUnit unit = FluxUnit("HelmRelease", name, ns, file, node, spec);
+        unit.Status = UnitStatus.NotRendered;
         string what = chart?.Text("chart") ?? $"{chartRef?.Text("kind")} {chartRef?.Text("name")}";
         unit.Sources = new[] { new UnitSource { SourceKind = sourceRef?.Text("kind") ?? "HelmRepository", RepoUrl = sourceRef is null ? null : $"{sourceRef.Text("kind")}/{sourceRef.Text("namespace") ?? ns}/{sourceRef.Text("name")}", Path = what, Revision = chart?.Text("version"), Type = "Helm" } };
         unit.Note($"Helm chart {what} is not rendered (no helm here); render it with 'helm template' and scan the output.");

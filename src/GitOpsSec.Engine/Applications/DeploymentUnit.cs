@@ -102,7 +102,7 @@ public sealed class DeploymentUnit
     public string? TargetNamespace { get; init; }
 
     /// <summary>The cluster: Argo destination.server or .name, Flux kubeConfig secret; null for the cluster the controller runs in.</summary>
-    public string? Destination { get; init; }
+    public string? Destination { get; internal set; }
 
     /// <summary>Argo CD project, or for Flux the tenant (the unit's namespace when it is not flux-system).</summary>
     public string? Project { get; internal set; }
@@ -113,7 +113,7 @@ public sealed class DeploymentUnit
     /// <summary>Automated (Argo syncPolicy.automated, Flux unless suspended) or Manual.</summary>
     public string SyncPolicy { get; init; } = "Manual";
 
-    public bool Prune { get; init; }
+    public bool Prune { get; internal set; }
     public bool SelfHeal { get; init; }
 
     /// <summary>Flux dependsOn, as Kind/namespace/name.</summary>
