@@ -163,7 +163,9 @@ public sealed class ApplicationModel
         {
             obj.Unit = _units.FirstOrDefault(u => u.Kind == obj.Kind && u.Name == obj.Name && u.Path == obj.Path && u.GeneratedBy is null);
         }
-        string? kustomized = obj.Source == "Kustomize" ? null : units.Select(u => u.Coverage.GetValueOrDefault(key)).FirstOrDefault(n => n is not null);
+        // Argo CD's kustomize.namespace applies to the render too; a kustomization's own namespace: only where it was not rendered.
+        string? kustomized = units.Select(u => u.KustomizeNamespace).FirstOrDefault(n => n is not null) ??
+                             (obj.Source == "Kustomize" ? null : units.Select(u => u.Coverage.GetValueOrDefault(key)).FirstOrDefault(n => n is not null));
         ResolveNamespace(obj, Scope, units, kustomized);
         foreach (DeploymentUnit unit in units)
         {
@@ -640,8 +642,13 @@ public sealed class ApplicationModel
                 unit.Note($"Source path {source.Path} is rendered by a config management plugin, which is not run offline.");
                 continue;
             }
+            string? kustomizeNamespace = T(s.Map("kustomize"), "namespace");
             Cover(unit, source, flux: false, recurse: directory?.Scalar("recurse")?.AsBoolean() == true,
-                include: T(directory, "include"), exclude: T(directory, "exclude"), s.Map("kustomize")?.Text("namespace"));
+                include: T(directory, "include"), exclude: T(directory, "exclude"), kustomizeNamespace);
+            if (source.Type == "Kustomize" && kustomizeNamespace is not null)
+            {
+                unit.KustomizeNamespace = kustomizeNamespace;
+            }
         }
         unit.Sources = sources;
         Finish(unit, sources);

@@ -174,6 +174,9 @@ public sealed class DeploymentUnit
         return unit;
     }
 
+    /// <summary>Argo CD's source.kustomize.namespace: set on every namespaced object kustomize renders (kustomize edit set namespace).</summary>
+    internal string? KustomizeNamespace { get; set; }
+
     /// <summary>The kustomization folders the unit's sources are (what the controller builds).</summary>
     internal List<string> KustomizationSources { get; } = new();
 

@@ -249,6 +249,30 @@ public sealed class ApplicationModelTests
     }
 
     [Fact]
+    public void Argo_kustomize_namespace_overrides_what_kustomize_renders_as_kustomize_edit_set_namespace_would()
+    {
+        using var repo = NewRepo();
+        repo.Write("apps/web/kustomization.yaml", "resources: [web.yaml]\nnamespace: from-kustomization\n");
+        repo.Write("apps/web/web.yaml", Deployment("web", "written"));
+        repo.Write("argocd/web.yaml", ArgoApp("web", "apps/web", "destination-ns", extra: "    kustomize:\n      namespace: overridden\n"));
+        repo.Commit("override");
+        // Argo CD runs `kustomize edit set namespace`, which writes namespace: into the kustomization: ask kustomize.
+        using var copy = new TempDir();
+        copy.Write("web.yaml", File.ReadAllText(Path.Combine(repo.Path, "apps/web/web.yaml")));
+        copy.Write("kustomization.yaml", "resources: [web.yaml]\nnamespace: overridden\n");
+        var kustomize = ExternalTool.Run("kubectl", new[] { "kustomize", copy.Path }, TimeSpan.FromMinutes(1), CancellationToken.None);
+        Assert.Contains("  namespace: overridden", kustomize.StandardOutput, StringComparison.Ordinal);
+
+        foreach (bool render in new[] { true, false })
+        {
+            var (objects, _, host) = Load(repo.Path, render);
+            Assert.Empty(host.Errors);
+            ManifestObject web = Assert.Single(objects, o => o.Kind == "Deployment");
+            Assert.Equal(("overridden", NamespaceOrigin.Kustomize), (web.Namespace, web.NamespaceOrigin));
+        }
+    }
+
+    [Fact]
     public void PostBuild_substitution_uses_the_repository_values_and_leaves_unknown_variables_as_references()
     {
         using var repo = NewRepo();
