@@ -56,6 +56,7 @@ public static class ErrorIds
     public const string GeneratorUnresolved = "GitOpsSec.Application.GeneratorUnresolved";
     public const string UnknownVariable = "GitOpsSec.Application.UnknownVariable";
     public const string ApplicationNotFound = "GitOpsSec.Application.NotFound";
+    public const string ApplicationLiveNotSupported = "GitOpsSec.Application.LiveNotSupported";
     public const string NotARepository = "GitOpsSec.Git.NotARepository";
     public const string RevisionNotFound = "GitOpsSec.Git.RevisionNotFound";
     public const string GitReadFailed = "GitOpsSec.Git.ReadFailed";

@@ -28,8 +28,9 @@ public sealed class GetGitOpsApplicationCommand : ManifestInputCmdlet
     {
         if (Live)
         {
-            ThrowTerminatingError(ToErrorRecord(new GitOpsSec.Diagnostics.ScanError(GitOpsSec.Diagnostics.ErrorIds.UnknownFilterValue,
-                GitOpsSec.Diagnostics.ScanErrorCategory.InvalidArgument, "Get-GitOpsApplication reads a repository; -Live is not supported.", "Live")));
+            ThrowTerminatingError(ToErrorRecord(new GitOpsSec.Diagnostics.ScanError(GitOpsSec.Diagnostics.ErrorIds.ApplicationLiveNotSupported,
+                GitOpsSec.Diagnostics.ScanErrorCategory.InvalidArgument,
+                "Get-GitOpsApplication follows a repository's units offline; -Live is not supported (kubectl get applications,kustomizations -A lists the live ones).", "Live")));
         }
         int before = ApplicationModels.Count;
         var unassigned = new List<ManifestObject>();
