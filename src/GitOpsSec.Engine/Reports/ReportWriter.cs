@@ -311,12 +311,8 @@ public static class ReportWriter
           .Append("#findings td{overflow-wrap:anywhere}#findings th:nth-child(1){width:6rem}#findings th:nth-child(2){width:10rem}")
           .Append("#findings th:nth-child(7){width:12rem}</style></head><body>\n");
         sb.Append($"<h1>GitOpsSec report</h1><p>{open.Count} open finding(s), {findings.Count - open.Count} suppressed. GitOpsSec {E(ToolVersion)}.</p>\n");
-        sb.Append("<table class=\"counts\"><tr>");
-        foreach (Severity s in SeveritiesHighFirst)
-        {
-            sb.Append($"<th>{s}</th>");
-        }
-        sb.Append("</tr><tr>");
+        string severityHeaders = string.Concat(SeveritiesHighFirst.Select(s => $"<th>{s}</th>"));
+        sb.Append("<table class=\"counts\"><tr>").Append(severityHeaders).Append("</tr><tr>");
         foreach (Severity s in SeveritiesHighFirst)
         {
             sb.Append($"<td class=\"{s}\" id=\"count-{s}\">{open.Count(f => f.Severity == s)}</td>");
@@ -325,12 +321,7 @@ public static class ReportWriter
         var byApplication = ApplicationCounts.From(findings);
         if (byApplication.Any(a => a.Application != ApplicationCounts.NoUnit))
         {
-            sb.Append("<h2>By application</h2>\n<table id=\"applications\"><tr><th>Application</th>");
-            foreach (Severity s in SeveritiesHighFirst)
-            {
-                sb.Append($"<th>{s}</th>");
-            }
-            sb.Append("</tr>\n");
+            sb.Append("<h2>By application</h2>\n<table id=\"applications\"><tr><th>Application</th>").Append(severityHeaders).Append("</tr>\n");
             foreach (ApplicationCounts a in byApplication)
             {
                 sb.Append($"<tr><td>{E(a.Application)}</td><td>{a.Critical}</td><td>{a.High}</td><td>{a.Medium}</td><td>{a.Low}</td><td>{a.Info}</td></tr>\n");
