@@ -18,6 +18,9 @@ public sealed class ApplicationModel
     private readonly IManifestTree _top;
     private readonly LoadLimits _limits;
     private readonly IScanHost _host;
+
+    /// <summary>For reading files a second time (the loader reports their errors): errors and warnings are dropped.</summary>
+    private readonly IScanHost _quiet;
     private readonly List<DeploymentUnit> _units = new();
     private readonly Dictionary<string, List<DeploymentUnit>> _byFile = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> _filesInDir = new(StringComparer.Ordinal);
@@ -51,6 +54,7 @@ public sealed class ApplicationModel
         _files = files.ToList();
         _limits = limits;
         _host = host;
+        _quiet = new QuietHost(host);
         // A remote that is a local path (a clone of a clone, a CI workspace) says nothing about the URL units name.
         _repositoryUrls = repositoryUrls.Select(RepositoryUrl.Normalize).OfType<string>().Where(u => !u.StartsWith("file/", StringComparison.Ordinal)).Distinct().ToList();
         foreach (string file in _files)
@@ -90,8 +94,8 @@ public sealed class ApplicationModel
             string? workTree = SafeRepositoryRoot(fs.DisplayRoot);
             if (workTree is not null)
             {
-                urls.AddRange(RepositoryUrl.RemotesOf(workTree));
-                branch = RepositoryUrl.BranchOf(workTree);
+                (IReadOnlyList<string> remotes, branch) = RepositoryUrl.Describe(workTree);
+                urls.AddRange(remotes);
                 string relative = Path.GetRelativePath(workTree, fs.DisplayRoot).Replace('\\', '/');
                 if (relative != "." && !relative.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(relative))
                 {
@@ -121,6 +125,13 @@ public sealed class ApplicationModel
         var own = new ApplicationModel(tree, string.Empty, treeFiles, extraUrls, limits, host) { _renderer = renderer };
         own.Discover();
         return own;
+    }
+
+    /// <summary>The model of a folder on disk (for completers and file scans that have no loader).</summary>
+    public static ApplicationModel ForFolder(string folder, IScanHost host)
+    {
+        using var tree = new FileSystemTree(folder);
+        return Build(tree, tree.EnumerateFiles(host).ToList(), Array.Empty<string>(), LoadLimits.Default, null, host);
     }
 
     private static string? SafeRepositoryRoot(string path)
@@ -253,7 +264,7 @@ public sealed class ApplicationModel
             {
                 continue;
             }
-            byte[]? bytes = _top.ReadFile(file, _limits, new QuietHost(_host));
+            byte[]? bytes = _top.ReadFile(file, _limits, _quiet);
             if (bytes is not null && Markers.Any(m => bytes.AsSpan().IndexOf(m) >= 0))
             {
                 markers.Add(file);
@@ -289,7 +300,7 @@ public sealed class ApplicationModel
                 continue;
             }
             string? output = null;
-            if (_renderer is not null && _top.PhysicalDirectory(root, new QuietHost(_host)) is string physical)
+            if (_renderer is not null && _top.PhysicalDirectory(root, _quiet) is string physical)
             {
                 output = _renderer.Render(physical, _host.Cancellation, keep: true).Output;
             }
@@ -394,7 +405,7 @@ public sealed class ApplicationModel
         {
             return Enumerable.Empty<YMapping>();
         }
-        byte[]? bytes = _top.ReadFile(file, _limits, new QuietHost(_host));
+        byte[]? bytes = _top.ReadFile(file, _limits, _quiet);
         string? text = bytes is null ? null : YamlDocumentReader.Decode(bytes, file, _ => { });
         return text is null
             ? Enumerable.Empty<YMapping>()
@@ -412,7 +423,7 @@ public sealed class ApplicationModel
         var templates = _files.Where(f => f.StartsWith(prefix, StringComparison.Ordinal) && !TreePath.FileName(f).StartsWith('_') &&
                                           (f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal))).ToList();
         // Templates that make units (not a chart's own Rollouts or ServiceMonitors): the API group and a unit kind.
-        var withUnits = templates.Where(f => _top.ReadFile(f, _limits, new QuietHost(_host)) is byte[] b && Markers.Any(m => b.AsSpan().IndexOf(m) >= 0) &&
+        var withUnits = templates.Where(f => _top.ReadFile(f, _limits, _quiet) is byte[] b && Markers.Any(m => b.AsSpan().IndexOf(m) >= 0) &&
                                              UnitKinds.Any(k => b.AsSpan().IndexOf(k) >= 0)).ToList();
         if (withUnits.Count == 0)
         {
@@ -429,7 +440,7 @@ public sealed class ApplicationModel
         var result = new List<(string, YMapping, string?)>();
         foreach (string template in withUnits)
         {
-            byte[]? bytes = _top.ReadFile(template, _limits, new QuietHost(_host));
+            byte[]? bytes = _top.ReadFile(template, _limits, _quiet);
             string? text = bytes is null ? null : YamlDocumentReader.Decode(bytes, template, _ => { });
             if (text is null)
             {
@@ -499,6 +510,7 @@ public sealed class ApplicationModel
     private string? NamespaceOf(YMapping node, string file) =>
         node.Map("metadata")?.Text("namespace") ?? _kustomizedNamespace.GetValueOrDefault(file);
 
+    /// <summary>A kustomization's closure (its file, resources, patches and those of what it uses) with the namespace: over each; an overlay's wins over its bases'.</summary>
     private void WalkKustomization(string dir, string? outer, Dictionary<string, string?> into, HashSet<string> seen)
     {
         if (!seen.Add(dir) || GetKustomization(dir) is not Kustomization k)
@@ -872,7 +884,7 @@ public sealed class ApplicationModel
                     string dir = TreePath.Combine(path, component);
                     if (!dir.StartsWith("..", StringComparison.Ordinal) && GetKustomization(dir) is not null)
                     {
-                        CoverKustomization(unit, dir, null, new HashSet<string>(StringComparer.Ordinal));
+                        WalkKustomization(dir, null, unit.Coverage, new HashSet<string>(StringComparer.Ordinal));
                     }
                 }
             }
@@ -1102,7 +1114,7 @@ public sealed class ApplicationModel
         byte[] needle = Encoding.UTF8.GetBytes(name);
         foreach (string file in _files.Where(f => ManifestLoader.IsManifestFile(f) && !IsInChart(f)))
         {
-            byte[]? bytes = _top.ReadFile(file, _limits, new QuietHost(_host));
+            byte[]? bytes = _top.ReadFile(file, _limits, _quiet);
             if (bytes is null || bytes.AsSpan().IndexOf(needle) < 0)
             {
                 continue;
@@ -1151,7 +1163,7 @@ public sealed class ApplicationModel
         {
             source.Type = "Kustomize";
             unit.KustomizationSources.Add(dir);
-            CoverKustomization(unit, dir, kustomizeNamespace, new HashSet<string>(StringComparer.Ordinal));
+            WalkKustomization(dir, kustomizeNamespace, unit.Coverage, new HashSet<string>(StringComparer.Ordinal));
         }
         else if (_chartDirs.Contains(dir))
         {
@@ -1212,30 +1224,12 @@ public sealed class ApplicationModel
             }
             if (GetKustomization(sub) is not null)
             {
-                CoverKustomization(unit, sub, kustomizeNamespace, new HashSet<string>(StringComparer.Ordinal));
+                WalkKustomization(sub, kustomizeNamespace, unit.Coverage, new HashSet<string>(StringComparer.Ordinal));
             }
             else
             {
                 CoverTree(unit, sub, kustomizeNamespace, recurseIntoKustomizations);
             }
-        }
-    }
-
-    private void CoverKustomization(DeploymentUnit unit, string dir, string? outerNamespace, HashSet<string> seen)
-    {
-        if (!seen.Add(dir) || GetKustomization(dir) is not Kustomization k)
-        {
-            return;
-        }
-        string? ns = outerNamespace ?? k.Namespace; // an overlay's namespace: wins over its bases'
-        unit.Coverage.TryAdd(k.File, ns);
-        foreach (string file in k.Files.Concat(k.OtherFiles))
-        {
-            unit.Coverage.TryAdd(file, ns);
-        }
-        foreach (string sub in k.Directories)
-        {
-            CoverKustomization(unit, sub, ns, seen);
         }
     }
 
@@ -1298,7 +1292,7 @@ public sealed class ApplicationModel
         if (!_kustomizations.TryGetValue(dir, out Kustomization? k))
         {
             _kustomizations[dir] = null;
-            _kustomizations[dir] = k = Kustomization.Read(_top, dir, _limits, new QuietHost(_host));
+            _kustomizations[dir] = k = Kustomization.Read(_top, dir, _limits, _quiet);
         }
         return k;
     }

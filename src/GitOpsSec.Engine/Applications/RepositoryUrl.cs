@@ -53,31 +53,22 @@ public static class RepositoryUrl
         return (host + "/" + path.TrimEnd('/')).ToLowerInvariant();
     }
 
-    /// <summary>The branch checked out (its short name), or null for a detached HEAD or an unreadable repository.</summary>
-    public static string? BranchOf(string workTree)
+    /// <summary>
+    /// The URLs of the repository's remotes (fetch URLs) and the branch checked out (its short name; null for a
+    /// detached HEAD), read with libgit2 in one open; nothing when the repository cannot be read.
+    /// </summary>
+    public static (IReadOnlyList<string> Remotes, string? Branch) Describe(string workTree)
     {
         try
         {
             using var repo = new LibGit2Sharp.Repository(workTree);
-            return repo.Info.IsHeadDetached || repo.Info.IsHeadUnborn && repo.Head.FriendlyName is null ? null : repo.Head.FriendlyName;
+            var remotes = repo.Network.Remotes.Select(r => r.Url).Where(u => !string.IsNullOrEmpty(u)).ToList();
+            string? branch = repo.Info.IsHeadDetached || repo.Info.IsHeadUnborn && repo.Head.FriendlyName is null ? null : repo.Head.FriendlyName;
+            return (remotes, branch);
         }
         catch (LibGit2Sharp.LibGit2SharpException)
         {
-            return null;
-        }
-    }
-
-    /// <summary>The URLs of the repository's remotes (fetch URLs), read with libgit2; empty when there are none.</summary>
-    public static IReadOnlyList<string> RemotesOf(string workTree)
-    {
-        try
-        {
-            using var repo = new LibGit2Sharp.Repository(workTree);
-            return repo.Network.Remotes.Select(r => r.Url).Where(u => !string.IsNullOrEmpty(u)).ToList();
-        }
-        catch (LibGit2Sharp.LibGit2SharpException)
-        {
-            return Array.Empty<string>();
+            return (Array.Empty<string>(), null);
         }
     }
 }

@@ -79,12 +79,15 @@ public abstract class ManifestInputCmdlet : GitOpsCmdlet
     /// <summary>Whether an object passes -Application: one of its units matches, or it has none and "(none)" was asked for.</summary>
     internal bool InSelectedApplication(ManifestObject obj) => SelectsUnits(obj.Applications);
 
-    internal bool SelectsUnits(IReadOnlyList<string> units) => new ApplicationFilter(Application).Selects(units);
+    internal bool SelectsUnits(IReadOnlyList<string> units) => (_applicationFilter ??= new ApplicationFilter(Application)).Selects(units);
+
+    /// <summary>-Application as a filter, made once (it is asked for every object).</summary>
+    private ApplicationFilter? _applicationFilter;
 
     /// <summary>After a tree is read: an -Application pattern that names no unit of it is an error (a typo must not read as "no findings").</summary>
     private void CheckApplicationPatterns(GitOpsSec.Applications.ApplicationModel model, string root)
     {
-        foreach (var error in new ApplicationFilter(Application).Unmatched(model, root))
+        foreach (var error in (_applicationFilter ??= new ApplicationFilter(Application)).Unmatched(model, root))
         {
             WriteError(ToErrorRecord(error));
         }

@@ -152,10 +152,7 @@ public sealed class ApplicationCompleter : ValueCompleter
         {
             yield break;
         }
-        var host = new GitOpsSec.Diagnostics.CollectingHost();
-        using var tree = new GitOpsSec.Manifests.FileSystemTree(root);
-        var model = GitOpsSec.Applications.ApplicationModel.Build(tree, tree.EnumerateFiles(host).ToList(), Array.Empty<string>(),
-            GitOpsSec.Manifests.LoadLimits.Default, null, host);
+        var model = GitOpsSec.Applications.ApplicationModel.ForFolder(root, new GitOpsSec.Diagnostics.CollectingHost());
         foreach (var unit in model.Units)
         {
             yield return (unit.Name, unit.Id);

@@ -209,9 +209,7 @@ public sealed class FindGitOpsSecretCommand : GitOpsCmdlet
         var filter = new ApplicationFilter(Application);
         foreach (string root in roots.Where(Directory.Exists))
         {
-            using var tree = new GitOpsSec.Manifests.FileSystemTree(root);
-            var model = GitOpsSec.Applications.ApplicationModel.Build(tree, tree.EnumerateFiles(ScanHost).ToList(), Array.Empty<string>(),
-                GitOpsSec.Manifests.LoadLimits.Default, null, ScanHost);
+            var model = GitOpsSec.Applications.ApplicationModel.ForFolder(root, ScanHost);
             models.Add(model);
             foreach (ScanError error in filter.Unmatched(model, root))
             {
