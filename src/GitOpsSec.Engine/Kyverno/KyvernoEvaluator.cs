@@ -680,6 +680,49 @@ public static class KyvernoEvaluator
 
     // ---- match / exclude ----------------------------------------------------------------------
 
+    /// <summary>
+    /// Whether a rule's match and exclude blocks select <paramref name="resource"/>, for rules this evaluator does not
+    /// validate (verifyImages). Null when it cannot be decided offline (a namespaceSelector for a namespace the
+    /// repository does not define), with the reason in <paramref name="undecided"/>.
+    /// </summary>
+    internal static bool? Selects(YMapping rule, ManifestObject resource, Func<string, IReadOnlyDictionary<string, string>?>? namespaceLabels, out string? undecided)
+    {
+        undecided = null;
+        try
+        {
+            return Matches(rule.Map("match"), resource, isExclude: false, ignoreKinds: false, namespaceLabels) &&
+                   !(rule.Map("exclude") is YMapping ex && Matches(ex, resource, isExclude: true, ignoreKinds: false, namespaceLabels));
+        }
+        catch (KyvernoUndecidedException e)
+        {
+            undecided = e.Message;
+            return null;
+        }
+    }
+
+    /// <summary>The Pod a pod-bearing object creates (its template), in the object's namespace: what the Pod webhook sees.</summary>
+    internal static ManifestObject? PodOf(ManifestObject workload)
+    {
+        if (workload.Kind == "Pod")
+        {
+            return workload;
+        }
+        string[] wrap = workload.Kind switch
+        {
+            "CronJob" => new[] { "spec", "jobTemplate", "spec", "template" },
+            "PodTemplate" => new[] { "template" },
+            _ => new[] { "spec", "template" },
+        };
+        YMapping pod = PodFromTemplate(workload.Node, wrap);
+        if (pod.Map("spec") is null)
+        {
+            return null;
+        }
+        var obj = new ManifestObject(pod, workload.Path, pod.Line, workload.DocumentIndex);
+        obj.SetNamespace(workload.Namespace, workload.NamespaceOrigin);
+        return obj;
+    }
+
     private static bool Matches(YMapping? block, ManifestObject resource, bool isExclude, bool ignoreKinds,
         Func<string, IReadOnlyDictionary<string, string>?>? namespaceLabels)
     {

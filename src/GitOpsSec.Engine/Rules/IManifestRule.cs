@@ -34,6 +34,7 @@ internal sealed class RepositoryContext
 {
     private readonly Lazy<GitOpsSec.Rbac.RbacModel> _rbac;
     private readonly Lazy<GitOpsSec.Network.NetworkPolicyAnalyzer> _network;
+    private readonly Lazy<GitOpsSec.Rules.Images.ImageSignatureAnalyzer> _signatures;
 
     public RepositoryContext(IReadOnlyList<ManifestObject> objects, RuleSelection? selection = null, GitOpsSec.Diagnostics.IScanHost? host = null)
     {
@@ -42,6 +43,7 @@ internal sealed class RepositoryContext
         Host = host ?? new GitOpsSec.Diagnostics.CollectingHost();
         _rbac = new(() => GitOpsSec.Rbac.RbacModel.Build(objects, new GitOpsSec.Diagnostics.CollectingHost()));
         _network = new(() => new GitOpsSec.Network.NetworkPolicyAnalyzer(objects));
+        _signatures = new(() => new GitOpsSec.Rules.Images.ImageSignatureAnalyzer(objects));
     }
 
     public IReadOnlyList<ManifestObject> Objects { get; }
@@ -56,6 +58,9 @@ internal sealed class RepositoryContext
     public GitOpsSec.Rbac.RbacModel Rbac => _rbac.Value;
 
     public GitOpsSec.Network.NetworkPolicyAnalyzer Network => _network.Value;
+
+    /// <summary>Which image-verification policy covers each deployed image, in its namespace.</summary>
+    public GitOpsSec.Rules.Images.ImageSignatureAnalyzer Signatures => _signatures.Value;
 }
 
 /// <summary>

@@ -18,12 +18,20 @@ public sealed class GetGitOpsImageCommand : ManifestCollectingCmdlet
     [Parameter]
     public SwitchParameter Unpinned { get; set; }
 
+    /// <summary>
+    /// Only images that can be admitted without a signature from a named signer somewhere they are deployed: no
+    /// enforcing policy verifies them there, or the one that does accepts any signer (SignatureTrust Unconstrained).
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Unverified { get; set; }
+
     protected override void EndProcessing()
     {
         var registries = new WildcardFilter(Registry);
         foreach (ImageInventoryItem item in ImageInventory.Build(Objects))
         {
-            if (registries.Matches(item.Registry) && (!Unpinned || !item.Pinned))
+            bool unverified = item.Signatures.Any(s => !s.Enforced || s.Trust < SignatureTrust.Constrained);
+            if (registries.Matches(item.Registry) && (!Unpinned || !item.Pinned) && (!Unverified || unverified))
             {
                 WriteObject(item);
             }

@@ -19,6 +19,18 @@ public sealed record ImageInventoryItem
     /// <summary>File:line of every place it is referenced.</summary>
     public required IReadOnlyList<string> Locations { get; init; }
 
+    /// <summary>For each workload that runs the image, what admission verifies of its signature (Kyverno verifyImages, Sigstore ClusterImagePolicy).</summary>
+    public IReadOnlyList<ImageSignatureUse> Signatures { get; init; } = Array.Empty<ImageSignatureUse>();
+
+    /// <summary>The weakest of <see cref="Signatures"/>: the trust the image can be admitted with somewhere.</summary>
+    public SignatureTrust SignatureTrust => Signatures.Count == 0 ? SignatureTrust.NotVerified : Signatures.Min(s => s.Trust);
+
+    /// <summary>An enforcing policy verifies (or refuses) the image in every namespace it is deployed to.</summary>
+    public bool Enforced => Signatures.Count > 0 && Signatures.All(s => s.Enforced);
+
+    /// <summary>The policy behind the weakest use, or null when none verifies it there.</summary>
+    public string? SignaturePolicy => Signatures.OrderBy(s => s.Enforced).ThenBy(s => s.Trust).FirstOrDefault()?.Policy;
+
     /// <summary>For each workload, the file:line of its first reference to the image.</summary>
     internal IReadOnlyDictionary<string, string> WorkloadLocations { get; init; } = new Dictionary<string, string>();
 
@@ -30,8 +42,10 @@ public static class ImageInventory
 {
     public static IReadOnlyList<ImageInventoryItem> Build(IEnumerable<ManifestObject> objects)
     {
+        var all = objects as IReadOnlyList<ManifestObject> ?? objects.ToList();
+        var signatures = new ImageSignatureAnalyzer(all).Uses.ToLookup(u => u.Image, StringComparer.Ordinal);
         var uses = new Dictionary<string, (List<string> Workloads, List<string> Locations, Dictionary<string, string> ByWorkload)>(StringComparer.Ordinal);
-        foreach (ManifestObject obj in objects)
+        foreach (ManifestObject obj in all)
         {
             foreach (var (_, image, path) in ContainerImages.Of(obj))
             {
@@ -63,6 +77,7 @@ public static class ImageInventory
                 Workloads = u.Value.Workloads,
                 Locations = u.Value.Locations.Distinct().ToList(),
                 WorkloadLocations = u.Value.ByWorkload,
+                Signatures = signatures[u.Key].ToList(),
             };
         }).ToList();
     }
