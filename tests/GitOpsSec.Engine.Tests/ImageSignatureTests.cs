@@ -39,6 +39,11 @@ public class ImageSignatureTests
     [InlineData("ghcrxio/foo", "ghcr.io/**", false)]
     [InlineData("ghcr.io/foo:v1", "ghcr.io/foo:*", true)]
     [InlineData("ghcr.io/foo@sha256:5504f2a95018e3d8a52d80d9e1a128c6ea337581808ff9fe96f5628ce2336350", "ghcr.io/foo@sha256:5504f2a95018e3d8a52d80d9e1a128c6ea337581808ff9fe96f5628ce2336350", true)]
+    // A glob without a tag or digest part matches an image written the same way, but not the same image pinned by
+    // digest (the shape of a real repository's policy: its pinned images matched none of its globs).
+    [InlineData("ghcr.io/acme/app", "ghcr.io/acme/app", true)]
+    [InlineData("ghcr.io/acme/app@sha256:5504f2a95018e3d8a52d80d9e1a128c6ea337581808ff9fe96f5628ce2336350", "ghcr.io/acme/app", false)]
+    [InlineData("ghcr.io/acme/app@sha256:5504f2a95018e3d8a52d80d9e1a128c6ea337581808ff9fe96f5628ce2336350", "ghcr.io/acme/app@**", true)]
     public void Policy_controller_globs_match_as_its_glob_package_does(string image, string glob, bool expected)
     {
         var (forms, error) = ImageForms.PolicyController(image, resolved: false);

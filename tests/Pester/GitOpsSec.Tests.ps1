@@ -129,6 +129,36 @@ Describe 'Get-GitOpsImage and Export-GitOpsSbom' {
     }
 }
 
+Describe 'Signed images' {
+    BeforeAll { $signed = Join-Path $examples 'signed-images' }
+
+    It 'says for each image whether admission verifies its signature, and with which policy' {
+        $images = Get-GitOpsImage -Path $signed
+        $byImage = @{}; $images | ForEach-Object { $byImage[$_.Image] = $_ }
+        $byImage['ghcr.io/acme/web:1.4.2'].Enforced | Should -BeTrue
+        "$($byImage['ghcr.io/acme/web:1.4.2'].SignatureTrust)" | Should -Be 'Constrained'
+        $byImage['ghcr.io/acme/web:1.4.2'].SignaturePolicy | Should -Be 'ClusterPolicy/verify-acme-images/acme-release-workflow'
+        "$($byImage['redis:7.2'].SignatureTrust)" | Should -Be 'NotVerified'
+        "$($byImage['docker.io/bitnami/nginx:1.27'].SignatureTrust)" | Should -Be 'Unconstrained'
+        "$($byImage['ghcr.io/acme/envoy:1.31'].SignatureTrust)" | Should -Be 'Rejected'
+        $images[0].Signatures[0].PSObject.TypeNames[0] | Should -Be 'GitOpsSec.Rules.Images.ImageSignatureUse'
+    }
+
+    It 'filters the images that can run without a named signer, and composes with Where-Object' {
+        $unverified = Get-GitOpsImage -Path $signed -Unverified
+        ($unverified.Image | Sort-Object) -join ',' | Should -Be 'docker.io/bitnami/nginx:1.27,ghcr.io/acme/experiment:0.1,quay.io/acme/metrics:2.1,redis:7.2,registry.example.com/batch/report:3'
+        $why = (Get-GitOpsImage -Path $signed).Signatures | Where-Object Namespace -eq 'batch' | ForEach-Object { $_.Why() }
+        $why | Should -Match 'namespace batch has not opted in'
+    }
+
+    It 'reports the signature rules in Test-GitOpsRepo by name' {
+        $findings = Test-GitOpsRepo -Path $signed -NoSecretScan -Rule 'image-signature-*'
+        ($findings | Group-Object RuleName | Sort-Object Name | ForEach-Object { "$($_.Name)=$($_.Count)" }) -join ',' |
+            Should -Be 'image-signature-identity-unconstrained=1,image-signature-not-verified=3,image-signature-policy-audit-only=1'
+        ($findings | Where-Object RuleId -eq 'GOS6007').Message | Should -Match "subject '\*'"
+    }
+}
+
 Describe 'Test-KyvernoPolicy' {
     It 'fails the latest tag and passes a pinned tag' {
         $dir = Join-Path $root 'tests/data/kyverno/disallow-latest-tag'
