@@ -96,6 +96,25 @@ public class ImageSignatureTests
     public void Kyverno_image_references_cross_slashes_but_not_owner_boundaries(string pattern, string image, bool expected) =>
         Assert.Equal(expected, GitOpsSec.Diagnostics.BoundedPattern.Wildcard(pattern, ImageForms.Kyverno(image)));
 
+    // Ratify's Executor scopes (internal/executor): an exact repository, then an exact registry, then "*.domain" for a
+    // registry whose part after its first dot is that domain; no other wildcard; no scope: the image fails.
+    [Theory]
+    [InlineData("ghcr.io/acme/web:1", "repo")]
+    [InlineData("ghcr.io/acme/other:1", "registry")]
+    [InlineData("registry.acme.example/team/app:1", "wildcard")]
+    [InlineData("deep.registry.acme.example/team/app:1", null)]
+    [InlineData("acme.example/team/app:1", null)]
+    [InlineData("quay.io/acme/web:1", null)]
+    public void Ratify_executor_scopes_take_precedence_as_ratify_registers_them(string image, string? expected)
+    {
+        using var dir = new TempDir();
+        dir.Write("e.yaml", string.Join("---\n", new[] { ("repo", "ghcr.io/acme/web"), ("registry", "ghcr.io"), ("wildcard", "*.acme.example") }
+            .Select(e => $"apiVersion: config.ratify.dev/v2alpha1\nkind: Executor\nmetadata: {{name: {e.Item1}}}\nspec:\n  scopes: [\"{e.Item2}\"]\n")));
+        var executors = Scan.Load(dir.Path).Objects.Select(RatifyExecutor.Read).ToList();
+        RatifyExecutor? chosen = RatifyExecutor.For(executors, ImageReference.Parse(image));
+        Assert.Equal(expected, chosen?.Trust.Description.Split(' ')[0].Replace("Executor/", string.Empty, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("https://token.actions.githubusercontent.com", null, "https://github.com/acme/*", null, true, SignatureTrust.Constrained)]
     [InlineData("https://token.actions.githubusercontent.com", null, "https://github.com/acme/app/.github/workflows/release.yml@refs/tags/*", null, true, SignatureTrust.Constrained)]

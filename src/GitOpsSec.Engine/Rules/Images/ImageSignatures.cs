@@ -123,6 +123,8 @@ public sealed class ImageSignatureAnalyzer
 {
     private readonly List<KyvernoImageRule> _kyverno = new();
     private readonly List<ClusterImagePolicy> _sigstore = new();
+    private readonly List<RatifyConstraint> _ratify = new();
+    private readonly List<RatifyExecutor> _ratifyExecutors = new();
     private readonly Dictionary<string, IReadOnlyDictionary<string, string>> _namespaceLabels;
     private readonly KyvernoExclusions _kyvernoExclusions;
     private readonly string _noMatchPolicy;
@@ -139,6 +141,14 @@ public sealed class ImageSignatureAnalyzer
             else if (o.Kind == "ClusterImagePolicy" && o.ApiVersion.StartsWith("policy.sigstore.dev/", StringComparison.Ordinal))
             {
                 _sigstore.Add(ClusterImagePolicy.Read(o));
+            }
+            else if (o.Kind == "RatifyVerification" && o.ApiVersion.StartsWith("constraints.gatekeeper.sh/", StringComparison.Ordinal))
+            {
+                _ratify.Add(RatifyConstraint.Read(o));
+            }
+            else if (o.Kind == "Executor" && o.ApiVersion.StartsWith("config.ratify.dev/", StringComparison.Ordinal))
+            {
+                _ratifyExecutors.Add(RatifyExecutor.Read(o));
             }
         }
         _kyvernoExclusions = KyvernoExclusions.From(objects);
@@ -159,7 +169,7 @@ public sealed class ImageSignatureAnalyzer
             ManifestObject? pod = null;
             foreach (var (container, image, path) in ContainerImages.Of(obj))
             {
-                pod ??= KyvernoEvaluator.PodOf(obj) ?? obj;
+                pod ??= HasPolicies ? KyvernoEvaluator.PodOf(obj) ?? obj : obj;
                 uses.Add(Evaluate(obj, pod, container, image, path));
             }
         }
@@ -167,7 +177,7 @@ public sealed class ImageSignatureAnalyzer
     }
 
     /// <summary>The repository ships at least one image-verification policy.</summary>
-    public bool HasPolicies => _kyverno.Count > 0 || _sigstore.Count > 0;
+    public bool HasPolicies => _kyverno.Count > 0 || _sigstore.Count > 0 || _ratify.Count > 0;
 
     /// <summary>Every container image of every pod-bearing object.</summary>
     public IReadOnlyList<ImageSignatureUse> Uses { get; }
@@ -181,6 +191,10 @@ public sealed class ImageSignatureAnalyzer
         foreach (KyvernoImageRule rule in _kyverno)
         {
             checks.Add(rule.Check(obj, pod, ns, image, LabelsOf, _kyvernoExclusions));
+        }
+        foreach (RatifyConstraint constraint in _ratify)
+        {
+            checks.Add(constraint.Check(obj, pod, ns, image, LabelsOf, _ratifyExecutors));
         }
         if (_sigstore.Count > 0)
         {
@@ -622,6 +636,156 @@ internal sealed class ClusterImagePolicy
         }
         var labels = o.Node.Map("metadata")?.Map("labels").StringValues() ?? new SortedDictionary<string, string>();
         return m.Selector is null || GitOpsSec.Rbac.LabelSelector.FromNode(m.Selector).Matches(labels);
+    }
+}
+
+/// <summary>
+/// A Gatekeeper RatifyVerification constraint (Ratify's ConstraintTemplate sends every container image of a matched
+/// object to Ratify, and denies on a failed verification): its match and enforcementAction. What verifies an
+/// image is the Ratify Executor whose scope covers it.
+/// </summary>
+internal sealed class RatifyConstraint
+{
+    public const string Controller = "Ratify (Gatekeeper)";
+
+    private string _name = string.Empty;
+    private YMapping? _match;
+    private string _action = "deny";
+    private string _path = string.Empty;
+    private int _line;
+
+    public static RatifyConstraint Read(ManifestObject o) => new()
+    {
+        _name = $"RatifyVerification/{o.Name}",
+        _match = o.Node.Map("spec")?.Map("match"),
+        _action = o.Node.Map("spec")?.Text("enforcementAction")?.Trim().ToLowerInvariant() ?? "deny",
+        _path = o.Path,
+        _line = o.Line,
+    };
+
+    public SignatureCheck Check(ManifestObject workload, ManifestObject pod, string ns, string image,
+        Func<string, IReadOnlyDictionary<string, string>?> namespaceLabels, IReadOnlyList<RatifyExecutor> executors)
+    {
+        SignatureCheck Result(SignatureCheckOutcome outcome, string detail, SignatureAttestor? trust = null) => new()
+        {
+            Controller = Controller,
+            Policy = _name,
+            Outcome = outcome,
+            Enforced = outcome == SignatureCheckOutcome.Covers && _action == "deny",
+            Trust = outcome == SignatureCheckOutcome.Covers ? trust?.Trust ?? SignatureTrust.NotVerified : SignatureTrust.NotVerified,
+            Attestor = trust?.Description,
+            VerifiesDigest = false,
+            Detail = detail,
+            Path = _path,
+            Line = _line,
+        };
+
+        if (!Matches(workload, ns, namespaceLabels, out string? why) && !Matches(pod, ns, namespaceLabels, out _))
+        {
+            return Result(why is null ? SignatureCheckOutcome.NotSelected : SignatureCheckOutcome.Undecided, why ?? $"match does not select {workload.Kind} {ns}/{workload.Name} or its pods");
+        }
+        if (executors.Count == 0)
+        {
+            return Result(SignatureCheckOutcome.Undecided, "no Ratify Executor (config.ratify.dev) in the repository says which verifier applies: undecided, not counted");
+        }
+        var reference = ImageReference.Parse(image);
+        RatifyExecutor? executor = RatifyExecutor.For(executors, reference);
+        if (executor is null)
+        {
+            // "no executor configured for the artifact": the constraint reports an error, and deny refuses the pod.
+            return Result(SignatureCheckOutcome.Covers, $"no Executor scope covers {reference.Registry}/{reference.Repository}, so Ratify fails it",
+                new SignatureAttestor(SignatureTrust.Rejected, "no Ratify Executor for this registry"));
+        }
+        string action = _action == "deny" ? "deny" : $"{_action} only: a failed verification is reported, the pod is admitted";
+        return Result(SignatureCheckOutcome.Covers, $"{action}, {executor.Trust.Description}", executor.Trust);
+    }
+
+    // Gatekeeper's match: kinds (apiGroups + kinds), namespaces and excludedNamespaces (a trailing * is a prefix), labelSelector, namespaceSelector.
+    private bool Matches(ManifestObject o, string ns, Func<string, IReadOnlyDictionary<string, string>?> namespaceLabels, out string? undecided)
+    {
+        undecided = null;
+        if (_match is null)
+        {
+            return true;
+        }
+        string group = o.ApiVersion.Contains('/') ? o.ApiVersion[..o.ApiVersion.LastIndexOf('/')] : string.Empty;
+        if (_match.Seq("kinds") is YSequence kinds && !kinds.Items.OfType<YMapping>().Any(k =>
+                (k.Seq("apiGroups")?.Items.OfType<YScalar>().Any(g => g.Value == "*" || g.Value == group) ?? true) &&
+                (k.Seq("kinds")?.Items.OfType<YScalar>().Any(x => x.Value == "*" || x.Value == o.Kind) ?? true)))
+        {
+            return false;
+        }
+        static bool NamespaceIs(string pattern, string ns) =>
+            pattern.EndsWith('*') ? ns.StartsWith(pattern[..^1], StringComparison.Ordinal) : pattern == ns;
+        if (_match.Seq("namespaces") is YSequence only && !only.Items.OfType<YScalar>().Any(n => NamespaceIs(n.Value, ns)))
+        {
+            return false;
+        }
+        if (_match.Seq("excludedNamespaces") is YSequence excluded && excluded.Items.OfType<YScalar>().Any(n => NamespaceIs(n.Value, ns)))
+        {
+            return false;
+        }
+        if (_match.Map("labelSelector") is YMapping selector &&
+            !GitOpsSec.Rbac.LabelSelector.FromNode(selector).Matches(o.Node.Map("metadata")?.Map("labels").StringValues() ?? new SortedDictionary<string, string>()))
+        {
+            return false;
+        }
+        if (_match.Map("namespaceSelector") is YMapping nsSelector)
+        {
+            if (namespaceLabels(ns) is not IReadOnlyDictionary<string, string> labels)
+            {
+                undecided = $"undecided offline, not counted: match.namespaceSelector needs the labels of namespace '{ns}', and no Namespace object of the repository gives them";
+                return false;
+            }
+            return GitOpsSec.Rbac.LabelSelector.FromNode(nsSelector).Matches(labels);
+        }
+        return true;
+    }
+}
+
+/// <summary>A Ratify v2 Executor: the registries and repositories it is responsible for, and how strongly its verifiers bind a signer.</summary>
+internal sealed class RatifyExecutor
+{
+    private string[] _scopes = Array.Empty<string>();
+
+    public SignatureAttestor Trust { get; private init; }
+
+    public static RatifyExecutor Read(ManifestObject o)
+    {
+        YMapping? spec = o.Node.Map("spec");
+        var verifiers = new List<SignatureAttestor>();
+        foreach (YMapping v in spec?.Seq("verifiers")?.Items.OfType<YMapping>() ?? Enumerable.Empty<YMapping>())
+        {
+            var certificates = v.Map("parameters")?.Seq("certificates")?.Items.OfType<YMapping>().ToList() ?? new List<YMapping>();
+            SignatureAttestor trust = certificates.Count == 0
+                ? new SignatureAttestor(SignatureTrust.Unconstrained, $"verifier {v.Text("name")} with no trusted certificates")
+                : certificates.Select(c => c.Text("inline") is string pem
+                        ? SignatureIdentity.Certificates(pem, null)
+                        : new SignatureAttestor(SignatureTrust.Constrained, "certificates from files the Ratify deployment mounts"))
+                    .OrderByDescending(a => a.Trust).First();
+            verifiers.Add(trust with { Description = $"Executor/{o.Name} {v.Text("type") ?? "verifier"} {trust.Description}" });
+        }
+        return new RatifyExecutor
+        {
+            _scopes = spec?.Seq("scopes")?.Items.OfType<YScalar>().Select(s => s.Value).ToArray() ?? Array.Empty<string>(),
+            // The threshold policy requires its verifiers: the weakest one that is required decides; with none, nothing is verified.
+            Trust = verifiers.Count == 0
+                ? new SignatureAttestor(SignatureTrust.Unconstrained, $"Executor/{o.Name} with no verifiers")
+                : verifiers.OrderBy(v => v.Trust).First(),
+        };
+    }
+
+    /// <summary>
+    /// The executor for an image, in Ratify's precedence: an exact repository scope, an exact registry scope, then
+    /// a "*.domain" scope for the registry's first-level subdomain. Null: no executor, and Ratify fails the image.
+    /// </summary>
+    public static RatifyExecutor? For(IReadOnlyList<RatifyExecutor> executors, ImageReference image)
+    {
+        string repository = $"{image.Registry}/{image.Repository}";
+        string? parent = image.Registry.Contains('.') ? image.Registry[(image.Registry.IndexOf('.') + 1)..] : null;
+        return executors.FirstOrDefault(e => e._scopes.Contains(repository, StringComparer.Ordinal))
+            ?? executors.FirstOrDefault(e => e._scopes.Contains(image.Registry, StringComparer.Ordinal))
+            ?? (parent is null ? null : executors.FirstOrDefault(e => e._scopes.Contains("*." + parent, StringComparer.Ordinal)));
     }
 }
 
