@@ -129,6 +129,8 @@ public class ImageSignatureTests
     [InlineData(null, "^https://token\\.actions\\.githubusercontent\\.com$", null, "^https://github\\.com/acme/", false, SignatureTrust.Constrained)]
     [InlineData(null, "^https://token\\.actions\\.githubusercontent\\.com$", null, "^https://github.com/acme/.*$", false, SignatureTrust.Constrained)]
     [InlineData(null, ".*", null, ".*", false, SignatureTrust.Unconstrained)]
+    [InlineData(null, "https://token\\.actions\\.githubusercontent\\.com", null, "^https://github\\.com/acme/", false, SignatureTrust.Constrained)]
+    [InlineData(null, "https://token\\.actions\\.githubusercontent\\..*", null, "https://github\\.com/.+", false, SignatureTrust.Unconstrained)]
     [InlineData("https://token.actions.githubusercontent.com", null, null, "github\\.com/acme/", false, SignatureTrust.Unconstrained)]
     [InlineData("https://token.actions.githubusercontent.com", null, null, "^https://github\\.com/acme/|.*", false, SignatureTrust.Unconstrained)]
     [InlineData("https://token.actions.githubusercontent.com", null, null, "^https://github\\.com/[^/]+/app/", false, SignatureTrust.Unconstrained)]

@@ -28,7 +28,8 @@ internal sealed class ImageSignatureAuditOnlyRule : IRepositoryRule
 
     public IEnumerable<(ManifestObject, Violation)> Evaluate(RepositoryContext repository) =>
         SignatureFindings.Where(repository, use => use.AuditOnly
-            ? $"is verified in namespace {use.Namespace} only by {string.Join(", ", use.Checks.Where(c => c.Outcome == SignatureCheckOutcome.Covers).Select(c => c.Policy))}, which admit it when verification fails"
+            ? $"is verified in namespace {use.Namespace} only by {string.Join(", ", use.Checks.Where(c => c.Outcome == SignatureCheckOutcome.Covers).Select(c => c.Policy))}, which admit it when verification fails" +
+              (use.Trust == SignatureTrust.Unconstrained ? $"; enforced as written, it would still accept any signer: {use.Attestor}" : string.Empty)
             : null);
 }
 

@@ -93,7 +93,9 @@ internal static class SignatureIdentity
         }
         if (!string.IsNullOrEmpty(issuerRegExp))
         {
-            if (RegexProblem(issuerRegExp, NamesHost, AttackerIssuers) is string problem)
+            // Fulcio certifies only the issuers it is configured for, so an unanchored issuer expression is a lesser risk
+            // than an unanchored subject: it must still name a server and refuse an attacker's issuer.
+            if (RegexProblem(issuerRegExp, NamesHost, AttackerIssuers, requireAnchor: false) is string problem)
             {
                 return $"issuerRegExp {problem}";
             }
@@ -117,7 +119,7 @@ internal static class SignatureIdentity
         }
         if (!string.IsNullOrEmpty(subjectRegExp))
         {
-            if (RegexProblem(subjectRegExp, NamesOwner, AttackerIdentities) is string problem)
+            if (RegexProblem(subjectRegExp, NamesOwner, AttackerIdentities, requireAnchor: true) is string problem)
             {
                 return $"subjectRegExp {problem}";
             }
@@ -141,7 +143,7 @@ internal static class SignatureIdentity
     /// every alternative must be anchored with ^ and start with a literal that <paramref name="shape"/> accepts,
     /// and no attacker probe may match. Null when it is bounded.
     /// </summary>
-    private static string? RegexProblem(string regex, Regex shape, string[] probes)
+    private static string? RegexProblem(string regex, Regex shape, string[] probes, bool requireAnchor)
     {
         Regex compiled;
         try
@@ -154,11 +156,12 @@ internal static class SignatureIdentity
         }
         foreach (string alternative in TopLevelAlternatives(regex))
         {
-            if (!(alternative.StartsWith('^') || alternative.StartsWith(@"\A", StringComparison.Ordinal)))
+            bool anchored = alternative.StartsWith('^') || alternative.StartsWith(@"\A", StringComparison.Ordinal);
+            if (!anchored && requireAnchor)
             {
                 return $"'{regex}' is not anchored with ^, and Go's regexp.MatchString finds it anywhere in an identity";
             }
-            string prefix = LiteralPrefixOfRegex(alternative[(alternative[0] == '^' ? 1 : 2)..], out bool wholeLiteral);
+            string prefix = LiteralPrefixOfRegex(anchored ? alternative[(alternative[0] == '^' ? 1 : 2)..] : alternative, out bool wholeLiteral);
             if (!wholeLiteral && !shape.IsMatch(prefix))
             {
                 return $"'{regex}' does not start with a fixed {(ReferenceEquals(shape, NamesHost) ? "server (scheme://host/)" : "owner (scheme://host/owner/)")}";
