@@ -259,7 +259,7 @@ public class ImageSignatureTests
         Assert.Contains(sandbox.Checks, c => c.Policy == "ClusterPolicy/verify-acme-images/acme-release-workflow" && c.Outcome == SignatureCheckOutcome.NotSelected);
         var batch = uses["CronJob/batch/report"];
         Assert.Contains(batch.Checks, c => c.Outcome == SignatureCheckOutcome.NotOptedIn);
-        Assert.StartsWith("ClusterImagePolicy/platform-registry: namespace batch has not opted in", batch.Why(), StringComparison.Ordinal);
+        Assert.StartsWith("ClusterImagePolicy/platform-registry (policies/sigstore.yaml:4): namespace batch has not opted in", batch.Why(), StringComparison.Ordinal);
 
         var (findings, _) = Scan.Analyze(Path.Combine(TestPaths.Examples, "signed-images"), new RuleSelection { Include = new[] { "image-signature-*" } });
         Assert.Equal(new[] { "GOS6005", "GOS6005", "GOS6005", "GOS6006", "GOS6007" }, findings.Select(f => f.RuleId).OrderBy(x => x));

@@ -57,7 +57,7 @@ public sealed record SignatureCheck
     public string? Path { get; init; }
     public int Line { get; init; }
 
-    public override string ToString() => $"{Policy}: {Detail}";
+    public override string ToString() => Path is null ? $"{Policy}: {Detail}" : $"{Policy} ({Path}:{Line}): {Detail}";
 }
 
 /// <summary>One container image in one workload, and what admission will verify of it.</summary>
