@@ -64,8 +64,8 @@ public class RuleFixtureTests
     [Fact]
     public void Catalog_entries_are_complete_and_names_are_kebab_case()
     {
-        Assert.Equal(65, RuleCatalog.ManifestRules.Count);
-        Assert.Equal(65 + GitOpsSec.Secrets.SecretDetectorCatalog.Detectors.Count + GitOpsSec.Git.ProvenanceRules.All.Count + 1, RuleCatalog.Rules.Count);
+        Assert.Equal(67, RuleCatalog.ManifestRules.Count);
+        Assert.Equal(67 + GitOpsSec.Secrets.SecretDetectorCatalog.Detectors.Count + GitOpsSec.Git.ProvenanceRules.All.Count + 1, RuleCatalog.Rules.Count);
         Assert.Equal(5, GitOpsSec.Git.ProvenanceRules.All.Count);
         Assert.All(RuleCatalog.Rules, r =>
         {

@@ -7,7 +7,7 @@ public class GetGitOpsRuleTests
     {
         using var session = new PowerShellSession();
         var all = session.Run("Get-GitOpsRule").Rules();
-        Assert.Equal(65 + 257 + 5 + 1, all.Count);
+        Assert.Equal(67 + 257 + 5 + 1, all.Count);
         Assert.Equal(5, session.Run("Get-GitOpsRule -Category Provenance").Output.Count);
         var detectors = session.Run("Get-GitOpsRule -Category Secrets | Where-Object Provider").Rules();
         Assert.Equal(257, detectors.Count);

@@ -17,6 +17,8 @@ public sealed class CelProgram
         "int", "uint", "double", "bool", "string", "bytes", "list", "map", "null_type", "type",
     };
 
+    private static readonly HashSet<string> UndecidedVariables = new(StringComparer.Ordinal) { "authorizer", "resource", "http", "globalContext", "image", "imageData" };
+
     private readonly CelNode _root;
 
     private CelProgram(string source, CelNode root)
@@ -61,7 +63,9 @@ public sealed class CelProgram
                         ? ns.Name + "." + c.Function
                         : c.Function;
                     bool member = c.Target is not null && name == c.Function;
-                    if (!(member ? CelLibrary.MemberFunctions.Contains(name) : CelLibrary.GlobalFunctions.Contains(name)))
+                    // Calls on a variable that only the cluster can answer (Kyverno's resource, http, ...) are undecided at run time, not compile errors.
+                    bool clusterOnly = c.Target is CelIdent cv && UndecidedVariables.Contains(cv.Name) && (variables?.Contains(cv.Name) ?? true);
+                    if (!clusterOnly && !(member ? CelLibrary.MemberFunctions.Contains(name) : CelLibrary.GlobalFunctions.Contains(name)))
                     {
                         throw new CelCompileException($"undeclared reference to function '{name}'", c.Pos);
                     }

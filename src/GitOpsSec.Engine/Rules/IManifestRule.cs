@@ -35,6 +35,7 @@ internal sealed class RepositoryContext
     private readonly Lazy<GitOpsSec.Rbac.RbacModel> _rbac;
     private readonly Lazy<GitOpsSec.Network.NetworkPolicyAnalyzer> _network;
     private readonly Lazy<GitOpsSec.Rules.Images.ImageSignatureAnalyzer> _signatures;
+    private readonly Lazy<IReadOnlyList<GitOpsSec.Admission.AdmissionPolicyResult>> _admission;
 
     public RepositoryContext(IReadOnlyList<ManifestObject> objects, RuleSelection? selection = null, GitOpsSec.Diagnostics.IScanHost? host = null)
     {
@@ -44,6 +45,7 @@ internal sealed class RepositoryContext
         _rbac = new(() => GitOpsSec.Rbac.RbacModel.Build(objects, new GitOpsSec.Diagnostics.CollectingHost()));
         _network = new(() => new GitOpsSec.Network.NetworkPolicyAnalyzer(objects));
         _signatures = new(() => new GitOpsSec.Rules.Images.ImageSignatureAnalyzer(objects));
+        _admission = new(() => new GitOpsSec.Admission.AdmissionPolicySet(objects, Host).Evaluate(objects).ToList());
     }
 
     public IReadOnlyList<ManifestObject> Objects { get; }
@@ -61,6 +63,9 @@ internal sealed class RepositoryContext
 
     /// <summary>Which image-verification policy covers each deployed image, in its namespace.</summary>
     public GitOpsSec.Rules.Images.ImageSignatureAnalyzer Signatures => _signatures.Value;
+
+    /// <summary>The verdicts of the repository's CEL admission policies (ValidatingAdmissionPolicy, Kyverno ValidatingPolicy, Gatekeeper CEL) on its objects.</summary>
+    public IReadOnlyList<GitOpsSec.Admission.AdmissionPolicyResult> AdmissionResults => _admission.Value;
 }
 
 /// <summary>
