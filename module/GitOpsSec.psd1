@@ -32,6 +32,7 @@
         'Install-GitOpsHook'
         'New-SealedSecretManifest'
         'Protect-SealedSecretValue'
+        'Test-AdmissionPolicy'
         'Test-CommitMessage'
         'Test-CommitSignature'
         'Test-GitOpsManifest'

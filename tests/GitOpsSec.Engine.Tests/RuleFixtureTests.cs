@@ -150,7 +150,7 @@ public class DocumentationTests
         string psd1 = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "module", "GitOpsSec.psd1"));
         psd1 = psd1[psd1.IndexOf("CmdletsToExport", StringComparison.Ordinal)..psd1.IndexOf("FunctionsToExport", StringComparison.Ordinal)];
         var cmdlets = System.Text.RegularExpressions.Regex.Matches(psd1, "'([A-Z][A-Za-z]+-[A-Za-z]+)'").Select(m => m.Groups[1].Value).ToList();
-        Assert.Equal(29, cmdlets.Count);
+        Assert.Equal(30, cmdlets.Count);
         Assert.All(cmdlets, c => Assert.True(File.Exists(Path.Combine(TestPaths.RepoRoot, "docs", c + ".md")), c));
     }
 }

@@ -10,7 +10,7 @@ public class ModuleManifestTests
     private static readonly string[] ExpectedCmdlets =
     {
         "Compare-GitOpsDrift", "ConvertTo-SealedSecret", "Export-GitOpsAuditLog", "Export-GitOpsBaseline", "Export-GitOpsReport", "Export-GitOpsSbom", "Find-GitOpsSecret", "Get-GitOpsApplication", "Get-GitOpsChangeLog", "Get-GitOpsConfig", "Get-GitOpsImage", "Get-GitOpsManifest", "Get-GitOpsRule", "Get-GitOpsSecretReference", "Get-NetworkPolicyCoverage", "Get-RbacExposure", "Get-SealedSecretCertificate",
-        "Import-GitOpsVulnerabilityReport", "Install-GitOpsHook", "New-SealedSecretManifest", "Protect-SealedSecretValue", "Test-CommitMessage", "Test-CommitSignature", "Test-GitOpsManifest", "Test-GitOpsRepo", "Test-KyvernoPolicy", "Test-RbacAccess", "Unprotect-SealedSecret",
+        "Import-GitOpsVulnerabilityReport", "Install-GitOpsHook", "New-SealedSecretManifest", "Protect-SealedSecretValue", "Test-AdmissionPolicy", "Test-CommitMessage", "Test-CommitSignature", "Test-GitOpsManifest", "Test-GitOpsRepo", "Test-KyvernoPolicy", "Test-RbacAccess", "Unprotect-SealedSecret",
         "Update-SealedSecret",
     };
 
@@ -87,6 +87,6 @@ public class ModuleManifestTests
             .Descendants("Type").Elements("Name").Select(e => e.Value).OrderBy(n => n).ToList();
         Assert.Equal(outputTypes, views);
         Assert.Equal(outputTypes, displaySets);
-        Assert.Equal(22, outputTypes.Count);
+        Assert.Equal(23, outputTypes.Count);
     }
 }

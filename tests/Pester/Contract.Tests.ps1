@@ -260,7 +260,7 @@ Describe 'Installing the package' {
             $r = Invoke-Pwsh "`$env:PSModulePath = '$modules' + [IO.Path]::PathSeparator + `$env:PSModulePath; Import-Module GitOpsSec; (Get-Module GitOpsSec).ModuleBase; (Get-Command -Module GitOpsSec -CommandType Cmdlet).Count; (Get-Module GitOpsSec).PrivateData.PSData.LicenseUri"
             $r.Exit | Should -Be 0
             $r.Output | Should -Match ([regex]::Escape($modules))
-            $r.Output | Should -Match '\b29\b'
+            $r.Output | Should -Match '\b30\b'
             $r.Output | Should -Match 'LICENSE'
         }
         finally {

@@ -157,13 +157,15 @@ public sealed class AdmissionPolicySet
     }
 
     /// <summary>Every verdict for every object (and the Pods of workloads, for policies that match pods).</summary>
-    public IEnumerable<AdmissionPolicyResult> Evaluate(IReadOnlyList<ManifestObject> objects)
+    /// <param name="objects">The objects to admit.</param>
+    /// <param name="all">Everything the cluster would hold (params, Namespace objects); by default <paramref name="objects"/>.</param>
+    public IEnumerable<AdmissionPolicyResult> Evaluate(IReadOnlyList<ManifestObject> objects, IReadOnlyList<ManifestObject>? all = null)
     {
         if (IsEmpty)
         {
             yield break;
         }
-        var context = new AdmissionContext(objects, SyncIdentity);
+        var context = new AdmissionContext(all ?? objects, SyncIdentity);
         foreach (ManifestObject o in objects)
         {
             foreach (AdmissionPolicyResult r in EvaluateOne(o, false, context))
@@ -175,7 +177,7 @@ public sealed class AdmissionPolicySet
             {
                 foreach (AdmissionPolicyResult r in EvaluateOne(pod, true, context))
                 {
-                    yield return r with { Object = o, Path = o.Path, Line = o.Line };
+                    yield return r with { Object = o, Path = o.Path, Line = o.Line, Resource = $"{o.Resource} (its pods)", Kind = o.Kind, Name = o.Name ?? string.Empty };
                 }
             }
         }
