@@ -49,7 +49,7 @@ public sealed class CelOptional
     public override string ToString() => HasValue ? $"optional.of({Value})" : "optional.none()";
 }
 
-/// <summary>An evaluation error as a value: CEL's && and || absorb it when the other side decides.</summary>
+/// <summary>An evaluation error as a value: CEL's &amp;&amp; and || absorb it when the other side decides.</summary>
 public sealed class CelError
 {
     public CelError(string message) => Message = message;
