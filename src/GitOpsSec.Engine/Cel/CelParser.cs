@@ -21,7 +21,7 @@ internal sealed record CelIdent(string Name, int Pos) : CelNode(Pos);
 /// <summary>operand.field; Test: inside has(); Optional: operand.?field.</summary>
 internal sealed record CelSelect(CelNode Operand, string Field, bool Test, bool Optional, int Pos) : CelNode(Pos);
 
-/// <summary>A function call, global (Target null) or receiver-style (target.f(args)); operators are calls too (_+_, _&&_, ...).</summary>
+/// <summary>A function call, global (Target null) or receiver-style (target.f(args)); operators are calls too (_+_, _&amp;&amp;_, ...).</summary>
 internal sealed record CelCall(CelNode? Target, string Function, CelNode[] Args, int Pos) : CelNode(Pos);
 
 internal sealed record CelIndex(CelNode Operand, CelNode Key, bool Optional, int Pos) : CelNode(Pos);
@@ -37,7 +37,7 @@ internal sealed record CelComprehension(string Macro, CelNode Range, string Var,
 internal sealed record CelMessage(string Type, (string Field, CelNode Value)[] Fields, int Pos) : CelNode(Pos);
 
 /// <summary>
-/// The CEL grammar (cel-spec langdef.md): conditional, ||, &&, relations (including in), + -, * / %, unary ! -,
+/// The CEL grammar (cel-spec langdef.md): conditional, ||, &amp;&amp;, relations (including in), + -, * / %, unary ! -,
 /// member selection, optional selection (.? and [?]), calls, indexing, list and map literals, and the literal
 /// syntax (decimal and hex ints, u-suffixed uints, doubles, quoted, raw, triple-quoted and bytes strings with
 /// C escapes). Macros (has, all, exists, exists_one, map, filter) become comprehension nodes. Nesting is

@@ -5,7 +5,7 @@ namespace GitOpsSec.Cel;
 /// of times against variables with a cost budget, like the API server's per-expression limit. Evaluation is a
 /// tree walk over plain values (long, ulong, double, string, <see cref="CelBytes"/>, bool, null, lists, <see
 /// cref="CelMapValue"/>, durations, timestamps and the Kubernetes library types); an evaluation error is a
-/// <see cref="CelError"/> value, which && and || absorb as CEL specifies.
+/// <see cref="CelError"/> value, which &amp;&amp; and || absorb as CEL specifies.
 /// </summary>
 public sealed class CelProgram
 {
