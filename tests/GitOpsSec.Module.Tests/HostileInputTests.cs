@@ -199,6 +199,7 @@ public class HostileInputTests : IClassFixture<HostileCorpus>
         new object[] { "Get-RbacExposure -LiteralPath $args[0]", "ci" },
         new object[] { "Test-RbacAccess -LiteralPath $args[0] -Subject system:serviceaccount:hostile:ci -Verb get -Resource secrets | ForEach-Object Allowed", "True" },
         new object[] { "Test-KyvernoPolicy -LiteralPath $args[0] -Policy ./examples/policies/disallow-privileged-containers.yaml | Where-Object Result -eq 'Fail' | ForEach-Object Name", "good-app" },
+        new object[] { "Test-AdmissionPolicy -LiteralPath $args[0] -Policy ./examples/admission-policies/policies -IncludePass | ForEach-Object Name", "good-app" },
         new object[] { "Get-GitOpsSecretReference -LiteralPath $args[0]; 'done'", "done" },
         new object[] { "Get-GitOpsConfig -Path $args[0] | ForEach-Object { 'config' }", "config" },
         new object[] { "ConvertTo-SealedSecret -Path ([IO.Path]::Combine($args[0], 'links/to-outside-file.yaml')), ([IO.Path]::Combine($args[0], 'special/pipe.yaml')) -CertificatePath ./tests/data/sealed-secrets/rotated-cert.pem -AsObject; 'done'", "done" },

@@ -129,6 +129,45 @@ Describe 'Get-GitOpsImage and Export-GitOpsSbom' {
     }
 }
 
+Describe 'Test-AdmissionPolicy' {
+    BeforeAll { $admission = Join-Path $examples 'admission-policies' }
+
+    It 'evaluates CEL admission policies with params and namespace selectors, and composes with Group-Object' {
+        $results = Test-AdmissionPolicy -Path $admission
+        ($results | Where-Object Denied | ForEach-Object Resource | Sort-Object) -join ',' |
+            Should -Be 'Deployment/shop/checkout,Deployment/shop/legacy-batch (its pods),Deployment/shop/orders'
+        ($results | Group-Object { $_.Actions -join '+' } | Sort-Object Name | ForEach-Object { "$($_.Name)=$($_.Count)" }) -join ',' | Should -Be 'Deny=3,Warn=1'
+        $results[0].PSObject.TypeNames[0] | Should -Be 'GitOpsSec.Admission.AdmissionPolicyResult'
+    }
+
+    It 'reports the verdicts in Test-GitOpsRepo as GOS1301 and GOS1302' {
+        $findings = Test-GitOpsRepo -Path $admission -NoSecretScan -Rule 'validating-admission-policy-*'
+        ($findings | Group-Object RuleId | Sort-Object Name | ForEach-Object { "$($_.Name)=$($_.Count)" }) -join ',' | Should -Be 'GOS1301=3,GOS1302=1'
+        ($findings | Where-Object { $_.Severity -eq 'Critical' }).Count | Should -Be 2
+    }
+
+    It 'turns a policy that does not compile into an ErrorRecord and keeps going' {
+        $dir = Join-Path ([IO.Path]::GetTempPath()) ("gos-adm-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        New-Item -ItemType Directory -Path $dir | Out-Null
+        try {
+            Set-Content -Path (Join-Path $dir 'p.yaml') -Value @"
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: broken}
+spec:
+  matchConstraints:
+    resourceRules: [{apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["configmaps"]}]
+  validations:
+    - expression: "object.data.x ==== 1"
+"@
+            $out = Test-AdmissionPolicy -Path $admission -Policy (Join-Path $dir 'p.yaml') -ErrorVariable errs -ErrorAction SilentlyContinue
+            $errs.FullyQualifiedErrorId | Should -Contain 'GitOpsSec.Admission.CompileError,GitOpsSec.Commands.Admission.TestAdmissionPolicyCommand'
+            ($out | Where-Object Denied).Count | Should -Be 3
+        }
+        finally { Remove-Item -Recurse -Force $dir }
+    }
+}
+
 Describe 'Signed images' {
     BeforeAll { $signed = Join-Path $examples 'signed-images' }
 
