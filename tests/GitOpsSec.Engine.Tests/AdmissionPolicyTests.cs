@@ -179,6 +179,37 @@ public class AdmissionPolicyTests
     }
 
     [Fact]
+    public void A_gatekeeper_constraint_whose_namespace_selector_cannot_be_decided_is_an_error()
+    {
+        var (results, _) = Run("""
+            apiVersion: templates.gatekeeper.sh/v1
+            kind: ConstraintTemplate
+            metadata: {name: maxkeys}
+            spec:
+              crd: {spec: {names: {kind: MaxKeys}}}
+              targets:
+                - target: admission.k8s.gatekeeper.sh
+                  code:
+                    - engine: K8sNativeValidation
+                      source:
+                        validations:
+                          - expression: "object.data.size() <= variables.params.max"
+            ---
+            apiVersion: constraints.gatekeeper.sh/v1beta1
+            kind: MaxKeys
+            metadata: {name: two}
+            spec:
+              match:
+                kinds: [{apiGroups: [""], kinds: ["ConfigMap"]}]
+                namespaceSelector: {matchLabels: {env: prod}}
+              parameters: {max: 2}
+            """ + Cm);
+        AdmissionPolicyResult r = Assert.Single(results);
+        Assert.Equal(AdmissionResult.Error, r.Result);
+        Assert.Contains("namespace 'team'", r.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Gatekeeper_rego_templates_are_listed_as_not_evaluated()
     {
         var (results, _) = Run("""

@@ -210,11 +210,12 @@ public sealed class AdmissionPolicySet
             {
                 foreach (ManifestObject constraint in _constraints.Where(c => c.Kind == kind))
                 {
-                    if (!GatekeeperMatch.Selects(constraint.Node.Map("spec")?.Map("match"), obj, context))
+                    bool? selected = GatekeeperMatch.Selects(constraint.Node.Map("spec")?.Map("match"), obj, context.LabelsOfNamespace, out string? undecided);
+                    if (selected == false)
                     {
                         continue;
                     }
-                    if (rego || cel is null)
+                    if (selected is null || rego || cel is null)
                     {
                         yield return new AdmissionPolicyResult
                         {
@@ -225,9 +226,9 @@ public sealed class AdmissionPolicySet
                             Kind = obj.Kind,
                             Namespace = obj.Namespace,
                             Name = obj.Name ?? string.Empty,
-                            Result = AdmissionResult.NotEvaluated,
+                            Result = selected is null ? AdmissionResult.Error : AdmissionResult.NotEvaluated,
                             Actions = GatekeeperMatch.Actions(constraint),
-                            Message = "the template's source is Rego, which GitOpsSec does not evaluate: not passed",
+                            Message = selected is null ? $"undecided offline, not passed: {undecided}" : "the template's source is Rego, which GitOpsSec does not evaluate: not passed",
                             FromTemplate = fromTemplate,
                             Path = obj.Path,
                             Line = obj.Line,
@@ -256,6 +257,12 @@ internal sealed class AdmissionContext
         Namespaces = objects.Where(o => o.Kind == "Namespace" && o.ApiVersion == "v1" && o.Name is not null)
             .GroupBy(o => o.Name!).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         NamespaceLabels = Kyverno.KyvernoPolicies.NamespaceLabels(objects);
+        Scope = new Applications.KubernetesScope();
+        foreach (ManifestObject crd in objects.Where(o => o.Kind == "CustomResourceDefinition"))
+        {
+            Scope.Learn(crd);
+        }
+        KyvernoExclusions = Rules.Images.KyvernoExclusions.From(objects);
     }
 
     public IReadOnlyList<ManifestObject> Objects { get; }
@@ -300,27 +307,16 @@ internal sealed class AdmissionContext
         return null;
     }
 
-    public static string Resource(ManifestObject o)
-    {
-        string k = o.Kind.ToLowerInvariant();
-        // UnsafeGuessKindToResource, and the irregular built-in.
-        return k switch
-        {
-            "endpoints" => "endpoints",
-            _ when k.EndsWith('s') => k + "es",
-            _ when k.EndsWith('y') => k[..^1] + "ies",
-            _ => k + "s",
-        };
-    }
+    /// <summary>Kinds' scopes: the built-in list and the repository's CRDs.</summary>
+    public Applications.KubernetesScope Scope { get; }
 
-    public static (string Group, string Version) GroupVersion(ManifestObject o)
-    {
-        int slash = o.ApiVersion.LastIndexOf('/');
-        return slash < 0 ? (string.Empty, o.ApiVersion) : (o.ApiVersion[..slash], o.ApiVersion[(slash + 1)..]);
-    }
+    /// <summary>The namespaces Kyverno does not see (its chart's defaults, or the repository's kyverno ConfigMap).</summary>
+    public Rules.Images.KyvernoExclusions KyvernoExclusions { get; }
 
     public bool IsClusterScoped(ManifestObject o) => o.NamespaceOrigin == Applications.NamespaceOrigin.ClusterScoped || o.Kind == "Namespace" ||
-        new Applications.KubernetesScope().IsClusterScoped(o.ApiVersion, o.Kind);
+        Scope.IsClusterScoped(o.ApiVersion, o.Kind);
+
+    public IReadOnlyDictionary<string, string>? LabelsOfNamespace(string ns) => NamespaceLabels.TryGetValue(ns, out var l) ? l : null;
 
     public IReadOnlyDictionary<string, string> Labels(ManifestObject o) =>
         o.Node.Map("metadata")?.Map("labels").StringValues() ?? new SortedDictionary<string, string>(StringComparer.Ordinal);

@@ -161,7 +161,7 @@ internal sealed class CompiledPolicy
         string apiVersion = paramKind.Text("apiVersion") ?? "v1";
         string kind = paramKind.Text("kind") ?? string.Empty;
         var candidates = cx.Objects.Where(o => o.Kind == kind && o.ApiVersion == apiVersion).ToList();
-        bool clusterScoped = candidates.Count > 0 ? cx.IsClusterScoped(candidates[0]) : new Applications.KubernetesScope().IsClusterScoped(apiVersion, kind);
+        bool clusterScoped = candidates.Count > 0 ? cx.IsClusterScoped(candidates[0]) : cx.Scope.IsClusterScoped(apiVersion, kind);
         // A namespaced param kind without paramRef.namespace is looked up in the namespace of the object being admitted.
         string? ns = clusterScoped ? null : paramRef.Text("namespace") ?? obj.Namespace;
         candidates = candidates.Where(o => clusterScoped || o.Namespace == ns).ToList();
@@ -187,7 +187,7 @@ internal sealed class CompiledPolicy
             yield break; // background only
         }
         string ns = obj.Namespace ?? string.Empty;
-        if (ns.Length > 0 && Rules.Images.KyvernoExclusions.From(cx.Objects).Excludes(ns) is not null)
+        if (ns.Length > 0 && cx.KyvernoExclusions.Excludes(ns) is not null)
         {
             yield break;
         }
@@ -220,7 +220,7 @@ internal sealed class CompiledPolicy
         IReadOnlyList<string> actions, AdmissionContext cx, Dictionary<string, object?>? extraVariables)
     {
         string? paramId = param is null ? null : $"{param.Kind}/{(param.Namespace is null ? string.Empty : param.Namespace + "/")}{param.Name}";
-        var (group, version) = AdmissionContext.GroupVersion(obj);
+        string group = obj.Group, version = obj.Version;
         var variables = new CelMapValue();
         foreach (var (k, v) in extraVariables ?? new Dictionary<string, object?>())
         {
@@ -237,7 +237,7 @@ internal sealed class CompiledPolicy
             ["request"] = new CelMapValue
             {
                 ["kind"] = new CelMapValue { ["group"] = group, ["version"] = version, ["kind"] = obj.Kind },
-                ["resource"] = new CelMapValue { ["group"] = group, ["version"] = version, ["resource"] = AdmissionContext.Resource(obj) },
+                ["resource"] = new CelMapValue { ["group"] = group, ["version"] = version, ["resource"] = obj.PluralResource },
                 ["name"] = obj.Name ?? string.Empty,
                 ["namespace"] = obj.Namespace ?? string.Empty,
                 ["operation"] = "CREATE",
@@ -394,8 +394,7 @@ internal static class ResourceMatch
 
     private static bool RuleMatches(YMapping rule, ManifestObject o, AdmissionContext cx)
     {
-        var (group, version) = AdmissionContext.GroupVersion(o);
-        string resource = AdmissionContext.Resource(o);
+        string group = o.Group, version = o.Version, resource = o.PluralResource;
         bool Has(string key, string value) => rule.Seq(key)?.Items.OfType<YScalar>().Any(s => s.Value == "*" || s.Value == value) ?? false;
         if (!Has("apiGroups", group) || !Has("apiVersions", version))
         {
@@ -419,7 +418,7 @@ internal static class ResourceMatch
     }
 }
 
-/// <summary>Gatekeeper's constraint match (kinds, namespaces, excludedNamespaces, labelSelector, namespaceSelector, scope) and enforcementAction.</summary>
+/// <summary>Gatekeeper's constraint match (kinds, namespaces and excludedNamespaces with a trailing * as a prefix, labelSelector, namespaceSelector) and enforcementAction.</summary>
 internal static class GatekeeperMatch
 {
     public static IReadOnlyList<string> Actions(ManifestObject constraint) =>
@@ -430,13 +429,18 @@ internal static class GatekeeperMatch
             _ => new[] { "Deny" },
         };
 
-    public static bool Selects(YMapping? match, ManifestObject o, AdmissionContext cx)
+    /// <summary>
+    /// True or false; null when a namespaceSelector needs the labels of a namespace the repository does not define
+    /// (the reason in <paramref name="undecided"/>).
+    /// </summary>
+    public static bool? Selects(YMapping? match, ManifestObject o, Func<string, IReadOnlyDictionary<string, string>?> namespaceLabels, out string? undecided)
     {
+        undecided = null;
         if (match is null)
         {
             return true;
         }
-        var (group, _) = AdmissionContext.GroupVersion(o);
+        string group = o.Group;
         if (match.Seq("kinds") is YSequence kinds && !kinds.Items.OfType<YMapping>().Any(k =>
                 (k.Seq("apiGroups")?.Items.OfType<YScalar>().Any(g => g.Value == "*" || g.Value == group) ?? true) &&
                 (k.Seq("kinds")?.Items.OfType<YScalar>().Any(x => x.Value == "*" || x.Value == o.Kind) ?? true)))
@@ -453,14 +457,19 @@ internal static class GatekeeperMatch
         {
             return false;
         }
-        if (match.Map("labelSelector") is YMapping selector && !LabelSelector.FromNode(selector).Matches(cx.Labels(o)))
+        if (match.Map("labelSelector") is YMapping selector &&
+            !LabelSelector.FromNode(selector).Matches(o.Node.Map("metadata")?.Map("labels").StringValues() ?? new SortedDictionary<string, string>()))
         {
             return false;
         }
-        if (match.Map("namespaceSelector") is YMapping nsSelector &&
-            !(cx.NamespaceLabels.TryGetValue(ns, out var labels) && LabelSelector.FromNode(nsSelector).Matches(labels)))
+        if (match.Map("namespaceSelector") is YMapping nsSelector)
         {
-            return false;
+            if (namespaceLabels(ns) is not IReadOnlyDictionary<string, string> labels)
+            {
+                undecided = $"match.namespaceSelector needs the labels of namespace '{ns}', and no Namespace object of the repository gives them";
+                return null;
+            }
+            return LabelSelector.FromNode(nsSelector).Matches(labels);
         }
         return true;
     }

@@ -809,8 +809,8 @@ public static class KyvernoEvaluator
         {
             return true;
         }
-        string group = r.ApiVersion.Contains('/') ? r.ApiVersion[..r.ApiVersion.LastIndexOf('/')] : string.Empty;
-        string version = r.ApiVersion[(r.ApiVersion.LastIndexOf('/') + 1)..];
+        string group = r.Group;
+        string version = r.Version;
         return parts.Length == 2 ? Wildcard(parts[0], version) || Wildcard(parts[0], group)
             : Wildcard(parts[0], group) && Wildcard(parts[1], version);
     }

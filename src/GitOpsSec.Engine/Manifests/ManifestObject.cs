@@ -38,6 +38,28 @@ public sealed class ManifestObject
 
     public string ApiVersion { get; }
     public string Kind { get; }
+
+    /// <summary>The API group of <see cref="ApiVersion"/> ("" for the core group).</summary>
+    internal string Group => ApiVersion.Contains('/') ? ApiVersion[..ApiVersion.LastIndexOf('/')] : string.Empty;
+
+    /// <summary>The version part of <see cref="ApiVersion"/>.</summary>
+    internal string Version => ApiVersion[(ApiVersion.LastIndexOf('/') + 1)..];
+
+    /// <summary>The resource name admission matches (apimachinery's UnsafeGuessKindToResource, and the irregular Endpoints).</summary>
+    internal string PluralResource
+    {
+        get
+        {
+            string k = Kind.ToLowerInvariant();
+            return k switch
+            {
+                "endpoints" => "endpoints",
+                _ when k.EndsWith('s') => k + "es",
+                _ when k.EndsWith('y') => k[..^1] + "ies",
+                _ => k + "s",
+            };
+        }
+    }
     /// <summary>
     /// The namespace the object will land in: as written, or as its deployment unit, kustomize or the API server's
     /// default sets it (see <see cref="NamespaceOrigin"/>); null for cluster-scoped kinds.

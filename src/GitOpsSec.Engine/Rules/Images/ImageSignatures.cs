@@ -627,10 +627,7 @@ internal sealed class ClusterImagePolicy
     // GetMatchingPolicies: resource (the kind's guessed plural), version (or *) and group must equal; then the selector.
     private static bool Selects((string Group, string Version, string Resource, YMapping? Selector) m, ManifestObject o)
     {
-        string group = o.ApiVersion.Contains('/') ? o.ApiVersion[..o.ApiVersion.LastIndexOf('/')] : string.Empty;
-        string version = o.ApiVersion[(o.ApiVersion.LastIndexOf('/') + 1)..];
-        string resource = o.Kind.ToLowerInvariant() + (o.Kind.EndsWith('s') ? "es" : "s");
-        if (m.Resource != resource || (m.Version != version && m.Version != "*") || m.Group != group)
+        if (m.Resource != o.PluralResource || (m.Version != o.Version && m.Version != "*") || m.Group != o.Group)
         {
             return false;
         }
@@ -680,9 +677,17 @@ internal sealed class RatifyConstraint
             Line = _line,
         };
 
-        if (!Matches(workload, ns, namespaceLabels, out string? why) && !Matches(pod, ns, namespaceLabels, out _))
+        bool? selects = GitOpsSec.Admission.GatekeeperMatch.Selects(_match, workload, namespaceLabels, out string? why);
+        if (selects != true)
         {
-            return Result(why is null ? SignatureCheckOutcome.NotSelected : SignatureCheckOutcome.Undecided, why ?? $"match does not select {workload.Kind} {ns}/{workload.Name} or its pods");
+            bool? podSelects = GitOpsSec.Admission.GatekeeperMatch.Selects(_match, pod, namespaceLabels, out string? podWhy);
+            selects = podSelects == true ? true : selects ?? podSelects;
+            why ??= podWhy;
+        }
+        if (selects != true)
+        {
+            return Result(selects is null ? SignatureCheckOutcome.Undecided : SignatureCheckOutcome.NotSelected,
+                selects is null ? $"undecided offline, not counted: {why}" : $"match does not select {workload.Kind} {ns}/{workload.Name} or its pods");
         }
         if (executors.Count == 0)
         {
@@ -700,47 +705,6 @@ internal sealed class RatifyConstraint
         return Result(SignatureCheckOutcome.Covers, $"{action}, {executor.Trust.Description}", executor.Trust);
     }
 
-    // Gatekeeper's match: kinds (apiGroups + kinds), namespaces and excludedNamespaces (a trailing * is a prefix), labelSelector, namespaceSelector.
-    private bool Matches(ManifestObject o, string ns, Func<string, IReadOnlyDictionary<string, string>?> namespaceLabels, out string? undecided)
-    {
-        undecided = null;
-        if (_match is null)
-        {
-            return true;
-        }
-        string group = o.ApiVersion.Contains('/') ? o.ApiVersion[..o.ApiVersion.LastIndexOf('/')] : string.Empty;
-        if (_match.Seq("kinds") is YSequence kinds && !kinds.Items.OfType<YMapping>().Any(k =>
-                (k.Seq("apiGroups")?.Items.OfType<YScalar>().Any(g => g.Value == "*" || g.Value == group) ?? true) &&
-                (k.Seq("kinds")?.Items.OfType<YScalar>().Any(x => x.Value == "*" || x.Value == o.Kind) ?? true)))
-        {
-            return false;
-        }
-        static bool NamespaceIs(string pattern, string ns) =>
-            pattern.EndsWith('*') ? ns.StartsWith(pattern[..^1], StringComparison.Ordinal) : pattern == ns;
-        if (_match.Seq("namespaces") is YSequence only && !only.Items.OfType<YScalar>().Any(n => NamespaceIs(n.Value, ns)))
-        {
-            return false;
-        }
-        if (_match.Seq("excludedNamespaces") is YSequence excluded && excluded.Items.OfType<YScalar>().Any(n => NamespaceIs(n.Value, ns)))
-        {
-            return false;
-        }
-        if (_match.Map("labelSelector") is YMapping selector &&
-            !GitOpsSec.Rbac.LabelSelector.FromNode(selector).Matches(o.Node.Map("metadata")?.Map("labels").StringValues() ?? new SortedDictionary<string, string>()))
-        {
-            return false;
-        }
-        if (_match.Map("namespaceSelector") is YMapping nsSelector)
-        {
-            if (namespaceLabels(ns) is not IReadOnlyDictionary<string, string> labels)
-            {
-                undecided = $"undecided offline, not counted: match.namespaceSelector needs the labels of namespace '{ns}', and no Namespace object of the repository gives them";
-                return false;
-            }
-            return GitOpsSec.Rbac.LabelSelector.FromNode(nsSelector).Matches(labels);
-        }
-        return true;
-    }
 }
 
 /// <summary>A Ratify v2 Executor: the registries and repositories it is responsible for, and how strongly its verifiers bind a signer.</summary>
