@@ -99,7 +99,7 @@ internal sealed class CompiledPolicy
         return policy;
     }
 
-    private static string Clip(string s) => s.Length > 200 ? s[..200] + "…" : s;
+    private static string Clip(string s) => s.Length > 1000 ? s[..1000] + "…" : s;
 
     // ---- ValidatingAdmissionPolicy + binding ----------------------------------------------------
 
@@ -321,8 +321,9 @@ internal sealed class CompiledPolicy
             Result = result,
             // A Fail under Deny is a rejection; an Error under failurePolicy Fail rejects whatever the actions say.
             Actions = result == AdmissionResult.Error && !actions.Contains("Deny") ? actions.Append("Deny").ToList() : actions,
-            Message = message,
-            Expression = expr,
+            // What a policy's messageExpression builds is bounded by the cost budget; what reaches output is bounded here too.
+            Message = Clip(message),
+            Expression = expr is null ? null : Clip(expr),
             Reason = reason,
             FromTemplate = fromTemplate,
             Path = obj.Path,
