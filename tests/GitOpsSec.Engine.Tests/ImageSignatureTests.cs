@@ -96,6 +96,19 @@ public class ImageSignatureTests
     public void Kyverno_image_references_cross_slashes_but_not_owner_boundaries(string pattern, string image, bool expected) =>
         Assert.Equal(expected, GitOpsSec.Diagnostics.BoundedPattern.Wildcard(pattern, ImageForms.Kyverno(image)));
 
+    // Kyverno's ImageValidatingPolicy: gobwas/glob compiled without separators ('*' crosses '/'), over the image as written.
+    [Theory]
+    [InlineData("ghcr.io/acme/*", "ghcr.io/acme/team/app:1", true)]
+    [InlineData("ghcr.io/acme/*", "ghcr.io/acme-evil/app:1", false)]
+    [InlineData("ghcr.io/*", "ghcr.io.evil.example/acme/app:1", false)]
+    [InlineData("{ghcr,quay}.io/acme/*", "quay.io/acme/app:1", true)]
+    [InlineData("ghcr.io/acme/app:v?", "ghcr.io/acme/app:v1", true)]
+    [InlineData("ghcr.io/acme/app:v?", "ghcr.io/acme/app:v10", false)]
+    [InlineData("ghcr.io/acme/[!x]*", "ghcr.io/acme/xray:1", false)]
+    [InlineData("docker.io/*", "nginx:1.27", false)]
+    public void Kyverno_image_validating_policy_globs_match_as_gobwas_glob_does(string glob, string image, bool expected) =>
+        Assert.Equal(expected, KyvernoImageValidatingPolicy.GobwasGlob(glob).IsMatch(image));
+
     // Ratify's Executor scopes (internal/executor): an exact repository, then an exact registry, then "*.domain" for a
     // registry whose part after its first dot is that domain; no other wildcard; no scope: the image fails.
     [Theory]

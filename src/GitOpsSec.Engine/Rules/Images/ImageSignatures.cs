@@ -125,6 +125,8 @@ public sealed class ImageSignatureAnalyzer
     private readonly List<ClusterImagePolicy> _sigstore = new();
     private readonly List<RatifyConstraint> _ratify = new();
     private readonly List<RatifyExecutor> _ratifyExecutors = new();
+    private readonly List<KyvernoImageValidatingPolicy> _ivpols = new();
+    private readonly GitOpsSec.Admission.AdmissionContext? _admission;
     private readonly Dictionary<string, IReadOnlyDictionary<string, string>> _namespaceLabels;
     private readonly KyvernoExclusions _kyvernoExclusions;
     private readonly string _noMatchPolicy;
@@ -150,8 +152,13 @@ public sealed class ImageSignatureAnalyzer
             {
                 _ratifyExecutors.Add(RatifyExecutor.Read(o));
             }
+            else if (o.Kind is "ImageValidatingPolicy" or "NamespacedImageValidatingPolicy" && o.ApiVersion.StartsWith("policies.kyverno.io/", StringComparison.Ordinal))
+            {
+                _ivpols.Add(KyvernoImageValidatingPolicy.Read(o));
+            }
         }
         _kyvernoExclusions = KyvernoExclusions.From(objects);
+        _admission = _ivpols.Count > 0 ? new GitOpsSec.Admission.AdmissionContext(objects, "system:serviceaccount:argocd:argocd-application-controller") : null;
         _noMatchPolicy = objects.FirstOrDefault(o => o.Kind == "ConfigMap" && o.Name == "config-policy-controller")?
             .Node.Map("data")?.Text("no-match-policy")?.Trim().ToLowerInvariant() switch
         {
@@ -177,7 +184,7 @@ public sealed class ImageSignatureAnalyzer
     }
 
     /// <summary>The repository ships at least one image-verification policy.</summary>
-    public bool HasPolicies => _kyverno.Count > 0 || _sigstore.Count > 0 || _ratify.Count > 0;
+    public bool HasPolicies => _kyverno.Count > 0 || _sigstore.Count > 0 || _ratify.Count > 0 || _ivpols.Count > 0;
 
     /// <summary>Every container image of every pod-bearing object.</summary>
     public IReadOnlyList<ImageSignatureUse> Uses { get; }
@@ -191,6 +198,10 @@ public sealed class ImageSignatureAnalyzer
         foreach (KyvernoImageRule rule in _kyverno)
         {
             checks.Add(rule.Check(obj, pod, ns, image, LabelsOf, _kyvernoExclusions));
+        }
+        foreach (KyvernoImageValidatingPolicy ivpol in _ivpols)
+        {
+            checks.Add(ivpol.Check(obj, pod, ns, image, _admission!, _kyvernoExclusions));
         }
         foreach (RatifyConstraint constraint in _ratify)
         {
@@ -633,6 +644,218 @@ internal sealed class ClusterImagePolicy
         }
         var labels = o.Node.Map("metadata")?.Map("labels").StringValues() ?? new SortedDictionary<string, string>();
         return m.Selector is null || GitOpsSec.Rbac.LabelSelector.FromNode(m.Selector).Matches(labels);
+    }
+}
+
+/// <summary>
+/// A Kyverno ImageValidatingPolicy (policies.kyverno.io, CEL): matchImageReferences (gobwas globs over the image as
+/// written, or CEL over <c>ref</c>), matchConstraints, validationActions, attestors (cosign key, keyless identities,
+/// certificates; notary certificates) and validationConfigurations (mutateDigest, verifyDigest).
+/// </summary>
+internal sealed class KyvernoImageValidatingPolicy
+{
+    private string _name = string.Empty;
+    private string? _namespace;
+    private YMapping _spec = null!;
+    private List<System.Text.RegularExpressions.Regex> _globs = new();
+    private List<GitOpsSec.Cel.CelProgram?> _expressions = new();
+    private bool _enforce;
+    private SignatureAttestor _trust;
+    private bool _verifiesDigest;
+    private string _path = string.Empty;
+    private int _line;
+
+    public static KyvernoImageValidatingPolicy Read(ManifestObject o)
+    {
+        YMapping spec = o.Node.Map("spec") ?? new YMapping(o.Line, 1);
+        var policy = new KyvernoImageValidatingPolicy
+        {
+            _name = $"{o.Kind}/{(o.Kind == "NamespacedImageValidatingPolicy" ? (o.Namespace ?? "default") + "/" : string.Empty)}{o.Name}",
+            _namespace = o.Kind == "NamespacedImageValidatingPolicy" ? o.Namespace ?? "default" : null,
+            _spec = spec,
+            _enforce = spec.Seq("validationActions")?.Items.OfType<YScalar>().Any(a => a.Value == "Deny") ?? false,
+            _verifiesDigest = spec.Map("validationConfigurations") is not YMapping vc ||
+                              vc["mutateDigest"] is not YScalar m || m.AsBoolean() != false || vc["verifyDigest"] is not YScalar v || v.AsBoolean() != false,
+            _path = o.Path,
+            _line = o.Line,
+        };
+        foreach (YMapping reference in spec.Seq("matchImageReferences")?.Items.OfType<YMapping>() ?? Enumerable.Empty<YMapping>())
+        {
+            if (reference.Text("glob") is string glob)
+            {
+                policy._globs.Add(GobwasGlob(glob));
+            }
+            else if (reference.Text("expression") is string expr)
+            {
+                try
+                {
+                    policy._expressions.Add(GitOpsSec.Cel.CelProgram.Compile(expr, new[] { "ref" }));
+                }
+                catch (GitOpsSec.Cel.CelCompileException)
+                {
+                    policy._expressions.Add(null); // matches nothing: Kyverno refuses the policy
+                }
+            }
+        }
+        var attestors = new List<SignatureAttestor>();
+        foreach (YMapping a in spec.Seq("attestors")?.Items.OfType<YMapping>() ?? Enumerable.Empty<YMapping>())
+        {
+            if (a.Map("cosign") is YMapping cosign)
+            {
+                if (cosign.Map("key") is YMapping key)
+                {
+                    attestors.Add(key.Text("data") is string data ? SignatureIdentity.PublicKeys(data).OrderBy(k => k.Trust).First()
+                        : key.Text("kms") is string kms ? new SignatureAttestor(SignatureTrust.Constrained, $"KMS key {kms}")
+                        : key.Text("expression") is not null ? new SignatureAttestor(SignatureTrust.Constrained, "a public key from an expression (not in the repository)")
+                        : new SignatureAttestor(SignatureTrust.Unconstrained, "a cosign key attestor with no key"));
+                }
+                else if (cosign.Map("keyless") is YMapping keyless)
+                {
+                    var identities = keyless.Seq("identities")?.Items.OfType<YMapping>()
+                        .Select(i => SignatureIdentity.Keyless(i.Text("issuer"), i.Text("issuerRegExp"), i.Text("subject"), i.Text("subjectRegExp"), wildcards: false))
+                        .ToList() ?? new List<SignatureAttestor>();
+                    attestors.Add(identities.Count == 0 ? new SignatureAttestor(SignatureTrust.Unconstrained, "keyless with no identities") : identities.OrderBy(i => i.Trust).First());
+                }
+                else if (cosign.Map("certificate") is YMapping cert)
+                {
+                    attestors.Add(SignatureIdentity.Certificates(cert.Map("cert")?.Text("value"), cert.Map("certChain")?.Text("value")));
+                }
+                else
+                {
+                    attestors.Add(new SignatureAttestor(SignatureTrust.Unconstrained, "a cosign attestor with no key, keyless or certificate"));
+                }
+            }
+            else if (a.Map("notary") is YMapping notary)
+            {
+                attestors.Add(notary.Map("certs")?.Text("value") is string certs ? SignatureIdentity.Certificates(certs, null)
+                    : notary.Map("certs")?.Text("expression") is not null ? new SignatureAttestor(SignatureTrust.Constrained, "notary certificates from an expression (not in the repository)")
+                    : new SignatureAttestor(SignatureTrust.Unconstrained, "a notary attestor with no certificates"));
+            }
+        }
+        // The validations choose which attestors must pass (verifyImageSignatures(image, [attestors.a, ...]) > 0): offline,
+        // the weakest attestor the policy names is what an attacker needs.
+        policy._trust = attestors.Count == 0
+            ? new SignatureAttestor(SignatureTrust.Unconstrained, "no attestors")
+            : attestors.OrderBy(x => x.Trust).First();
+        return policy;
+    }
+
+    /// <summary>github.com/gobwas/glob without separators: * any run (including '/'), ? one character, [..] and [!..] classes, {a,b} alternatives.</summary>
+    internal static System.Text.RegularExpressions.Regex GobwasGlob(string glob)
+    {
+        var sb = new System.Text.StringBuilder("^");
+        int braces = 0;
+        for (int i = 0; i < glob.Length; i++)
+        {
+            char c = glob[i];
+            switch (c)
+            {
+                case '*': sb.Append(".*"); while (i + 1 < glob.Length && glob[i + 1] == '*') i++; break;
+                case '?': sb.Append('.'); break;
+                case '{': sb.Append("(?:"); braces++; break;
+                case '}' when braces > 0: sb.Append(')'); braces--; break;
+                case ',' when braces > 0: sb.Append('|'); break;
+                case '[':
+                    {
+                        int end = glob.IndexOf(']', i + 1);
+                        if (end < 0)
+                        {
+                            sb.Append(@"\[");
+                            break;
+                        }
+                        string body = glob[(i + 1)..end];
+                        sb.Append('[').Append(body.StartsWith('!') ? "^" + System.Text.RegularExpressions.Regex.Escape(body[1..]) : System.Text.RegularExpressions.Regex.Escape(body)).Append(']');
+                        i = end;
+                        break;
+                    }
+                case '\\' when i + 1 < glob.Length:
+                    sb.Append(System.Text.RegularExpressions.Regex.Escape(glob[++i].ToString()));
+                    break;
+                default:
+                    sb.Append(System.Text.RegularExpressions.Regex.Escape(c.ToString()));
+                    break;
+            }
+        }
+        try
+        {
+            return GitOpsSec.Diagnostics.BoundedPattern.Cached(sb.Append('$').ToString());
+        }
+        catch (ArgumentException)
+        {
+            return GitOpsSec.Diagnostics.BoundedPattern.Cached("^(?!)$"); // an invalid glob matches nothing
+        }
+    }
+
+    private bool MatchesImage(string image)
+    {
+        if (_globs.Count == 0 && _expressions.Count == 0)
+        {
+            return true; // no matchImageReferences: every image
+        }
+        if (_globs.Any(g => g.IsMatch(image)))
+        {
+            return true;
+        }
+        foreach (var program in _expressions)
+        {
+            try
+            {
+                if (program?.Evaluate(new Dictionary<string, object?> { ["ref"] = image }) is true)
+                {
+                    return true;
+                }
+            }
+            catch (GitOpsSec.Cel.CelAbortException)
+            {
+                // over budget: not a match, as far as anyone can tell offline
+            }
+        }
+        return false;
+    }
+
+    public SignatureCheck Check(ManifestObject workload, ManifestObject pod, string ns, string image, GitOpsSec.Admission.AdmissionContext cx, KyvernoExclusions exclusions)
+    {
+        SignatureCheck Result(SignatureCheckOutcome outcome, string detail) => new()
+        {
+            Controller = "Kyverno",
+            Policy = _name,
+            Outcome = outcome,
+            Enforced = outcome == SignatureCheckOutcome.Covers && _enforce,
+            Trust = outcome == SignatureCheckOutcome.Covers ? _trust.Trust : SignatureTrust.NotVerified,
+            Attestor = _trust.Description,
+            VerifiesDigest = outcome == SignatureCheckOutcome.Covers && _verifiesDigest,
+            Detail = detail,
+            Path = _path,
+            Line = _line,
+        };
+        if (!MatchesImage(image))
+        {
+            return Result(SignatureCheckOutcome.ImageNotMatched, $"matchImageReferences do not match {image}");
+        }
+        if (_namespace is not null && _namespace != ns)
+        {
+            return Result(SignatureCheckOutcome.NotSelected, $"a namespaced policy in {_namespace} does not apply in {ns}");
+        }
+        if (exclusions.Excludes(ns) is string excluded)
+        {
+            return Result(SignatureCheckOutcome.NotSelected, excluded);
+        }
+        string? undecided = null;
+        bool? selects = GitOpsSec.Admission.ResourceMatch.Selects(_spec.Map("matchConstraints"), workload, cx, ref undecided);
+        if (selects != true)
+        {
+            bool? podSelects = GitOpsSec.Admission.ResourceMatch.Selects(_spec.Map("matchConstraints"), pod, cx, ref undecided);
+            selects = podSelects == true ? true : selects ?? podSelects;
+        }
+        if (selects is null)
+        {
+            return Result(SignatureCheckOutcome.Undecided, $"undecided offline, not counted: {undecided}");
+        }
+        if (selects == false)
+        {
+            return Result(SignatureCheckOutcome.NotSelected, $"matchConstraints do not select {workload.Kind} {ns}/{workload.Name} or its pods");
+        }
+        return Result(SignatureCheckOutcome.Covers, _enforce ? $"Deny, {_trust.Description}" : "Audit/Warn only: a failed verification is reported, the pod is admitted");
     }
 }
 
