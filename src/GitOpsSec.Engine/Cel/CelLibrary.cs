@@ -14,7 +14,7 @@ namespace GitOpsSec.Cel;
 /// </summary>
 internal static class CelLibrary
 {
-    public static readonly HashSet<string> Namespaces = new(StringComparer.Ordinal) { "optional", "format", "sets", "strings", "base64", "math", "ip" };
+    public static readonly HashSet<string> Namespaces = new(StringComparer.Ordinal) { "optional", "format", "sets", "strings", "base64", "math", "ip", "jsonpatch" };
 
     public static readonly HashSet<string> GlobalFunctions = new(StringComparer.Ordinal)
     {
@@ -26,6 +26,7 @@ internal static class CelLibrary
         "format.named", "format.dns1123Label", "format.dns1123Subdomain", "format.dns1035Label", "format.qualifiedName",
         "format.dns1123LabelPrefix", "format.dns1123SubdomainPrefix", "format.dns1035LabelPrefix", "format.labelValue",
         "format.uri", "format.uuid", "format.byte", "format.date", "format.datetime",
+        "semver", "isSemver", "jsonpatch.escapeKey",
     };
 
     public static readonly HashSet<string> MemberFunctions = new(StringComparer.Ordinal)
@@ -38,6 +39,8 @@ internal static class CelLibrary
         "isSorted", "sum", "min", "max", "find", "findAll", "distinct", "flatten", "slice", "sort",
         // optional
         "hasValue", "value", "orValue", "or",
+        // semver
+        "major", "minor", "patch",
         // quantity
         "sign", "isGreaterThan", "isLessThan", "compareTo", "add", "sub", "isInteger", "asInteger", "asApproximateFloat",
         // url
@@ -165,6 +168,12 @@ internal static class CelLibrary
             case ("math.sign", 1): return a[0] switch { long l => (long)Math.Sign(l), ulong us2 => us2 == 0 ? 0UL : 1UL, double d => double.IsNaN(d) ? d : Math.Sign(d), _ => CelOps.NoOverload("math.sign", a[0]) };
             case ("math.isNaN", 1) when a[0] is double d4: return double.IsNaN(d4);
             case ("math.isInf", 1) when a[0] is double d5: return double.IsInfinity(d5);
+            case ("semver", 1 or 2) when a[0] is string sv:
+                return CelSemver.Parse(sv, a.Length == 2 && a[1] is true) is CelSemver parsed ? parsed : new CelError($"invalid semver '{sv}': No Major.Minor.Patch elements found");
+            case ("isSemver", 1 or 2) when a[0] is string sv2:
+                return CelSemver.Parse(sv2, a.Length == 2 && a[1] is true) is not null;
+            case ("jsonpatch.escapeKey", 1) when a[0] is string key:
+                return key.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
             case ("format.named", 1) when a[0] is string fname:
                 return CelFormat.Named(fname) is CelFormat f ? CelOptional.Of(f) : CelOptional.None;
         }
@@ -211,6 +220,8 @@ internal static class CelLibrary
                 break;
             case CelQuantity q:
                 return q.Member(name, a);
+            case CelSemver v:
+                return v.Member(name, a);
             case CelUrl u:
                 return u.Member(name, a);
             case CelIp ip:
@@ -1081,4 +1092,82 @@ internal sealed class CelFormat : ICelObject
     }
 
     public override string ToString() => $"format.{_name}";
+}
+
+/// <summary>A semantic version (library/semverlib.go, blang/semver): strict SemVer 2.0, or normalized (a leading v, missing minor or patch, leading zeros).</summary>
+internal sealed class CelSemver : ICelObject, IEquatable<CelSemver>
+{
+    private static readonly Regex Strict = new(@"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:-((?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$",
+        RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
+
+    private readonly ulong _major, _minor, _patch;
+    private readonly string[] _pre;
+    private readonly string _text;
+
+    private CelSemver(ulong major, ulong minor, ulong patch, string[] pre, string text)
+    {
+        (_major, _minor, _patch, _pre, _text) = (major, minor, patch, pre, text);
+    }
+
+    public string TypeName => "kubernetes.Semver";
+
+    public static CelSemver? Parse(string s, bool normalize)
+    {
+        string text = s;
+        if (normalize)
+        {
+            if (text.StartsWith('v')) text = text[1..];
+            var m = Regex.Match(text, @"^([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?([-+].*)?$");
+            if (!m.Success) return null;
+            string Num(Group g) => g.Success ? g.Value.TrimStart('0') is { Length: > 0 } t ? t : "0" : "0";
+            text = $"{Num(m.Groups[1])}.{Num(m.Groups[2])}.{Num(m.Groups[3])}{m.Groups[4].Value}";
+        }
+        Match strict = Strict.Match(text);
+        if (!strict.Success || !ulong.TryParse(strict.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out ulong major) ||
+            !ulong.TryParse(strict.Groups[2].Value, NumberStyles.None, CultureInfo.InvariantCulture, out ulong minor) ||
+            !ulong.TryParse(strict.Groups[3].Value, NumberStyles.None, CultureInfo.InvariantCulture, out ulong patch))
+        {
+            return null;
+        }
+        return new CelSemver(major, minor, patch, strict.Groups[4].Success ? strict.Groups[4].Value.Split('.') : Array.Empty<string>(), text);
+    }
+
+    private int CompareTo(CelSemver o)
+    {
+        int c = _major.CompareTo(o._major);
+        if (c == 0) c = _minor.CompareTo(o._minor);
+        if (c == 0) c = _patch.CompareTo(o._patch);
+        if (c != 0) return c;
+        // A version without a pre-release has higher precedence; identifiers compare numerically, then lexically.
+        if (_pre.Length == 0 || o._pre.Length == 0)
+        {
+            return _pre.Length == o._pre.Length ? 0 : _pre.Length == 0 ? 1 : -1;
+        }
+        for (int i = 0; i < Math.Min(_pre.Length, o._pre.Length); i++)
+        {
+            bool an = ulong.TryParse(_pre[i], out ulong a), bn = ulong.TryParse(o._pre[i], out ulong b);
+            c = an && bn ? a.CompareTo(b) : an ? -1 : bn ? 1 : string.CompareOrdinal(_pre[i], o._pre[i]);
+            if (c != 0) return Math.Sign(c);
+        }
+        return _pre.Length.CompareTo(o._pre.Length);
+    }
+
+    public object? Member(string name, object?[] a) => (name, a.Length) switch
+    {
+        ("major", 0) => (long)_major,
+        ("minor", 0) => (long)_minor,
+        ("patch", 0) => (long)_patch,
+        ("isGreaterThan", 1) when a[0] is CelSemver o => CompareTo(o) > 0,
+        ("isLessThan", 1) when a[0] is CelSemver o => CompareTo(o) < 0,
+        ("compareTo", 1) when a[0] is CelSemver o => (long)Math.Sign(CompareTo(o)),
+        _ => CelOps.NoOverload(name, this),
+    };
+
+    public bool Equals(CelSemver? other) => other is not null && CompareTo(other) == 0;
+
+    public override bool Equals(object? obj) => Equals(obj as CelSemver);
+
+    public override int GetHashCode() => HashCode.Combine(_major, _minor, _patch);
+
+    public override string ToString() => _text;
 }

@@ -59,6 +59,13 @@ public class CelKubernetesTests
     [InlineData("format.named('dns1123Subdomain').value().validate('a.b.c') == optional.none() && !format.named('no-such-format').hasValue()", true)]
     [InlineData("sets.contains([1, 2, 3], [2]) && sets.equivalent([1, 2], [2, 1, 1]) && !sets.intersects([1], [2])", true)]
     [InlineData("{'a': 1}.?b.orValue(7) == 7 && {'a': 1}.?a.value() == 1 && [?optional.none(), 1] == [1]", true)]
+    // semverlib.go
+    [InlineData("isSemver('1.2.3-beta.1+build.1') && !isSemver('') && !isSemver('v1.0.0') && !isSemver('01.01.01') && !isSemver('1.1')", true)]
+    [InlineData("isSemver('v1.0.0', true) && isSemver('01.01.01', true) && isSemver('1', true) && !isSemver(' 1.0.0', true)", true)]
+    [InlineData("semver('v01.01', true) == semver('1.1.0') && semver('1.2.3') != semver('1.0.0')", true)]
+    [InlineData("semver('1.0.0').isLessThan(semver('1.2.3')) && !semver('1.0.0').isGreaterThan(semver('1.0.0')) && semver('1.2.3').compareTo(semver('1.2.3')) == 0", true)]
+    [InlineData("semver('1.0.0-alpha').isLessThan(semver('1.0.0')) && semver('1.0.0-alpha.1').isLessThan(semver('1.0.0-alpha.beta')) && semver('1.2.3').major() == 1", true)]
+    [InlineData("jsonpatch.escapeKey('k8s.io/my~label') == 'k8s.io~1my~0label'", true)]
     public void Kubernetes_library_functions_agree_with_the_facts_of_its_tests(string expr, bool expected) =>
         Assert.Equal(expected, Eval(expr));
 
