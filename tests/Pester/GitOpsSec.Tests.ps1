@@ -168,6 +168,43 @@ spec:
     }
 }
 
+Describe 'Fleet scan runbook' {
+    It 'scans 20 repositories in parallel, one SARIF each, and merges the numbers' {
+        $base = Join-Path ([IO.Path]::GetTempPath()) ("gos-fleet-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $reports = Join-Path $base 'reports'
+        try {
+            # Repository i has (i % 4) privileged Pods: GOS1003 (Critical) once each, a truth the generator sets.
+            $repos = foreach ($i in 1..20) {
+                $dir = Join-Path $base ("repo-{0:d2}" -f $i)
+                New-Item -ItemType Directory -Force -Path $dir | Out-Null
+                $docs = foreach ($k in @(1..3 | Where-Object { $_ -le ($i % 4) })) {
+                    "apiVersion: v1`nkind: Pod`nmetadata:`n  name: p$k`n  namespace: team$i`nspec:`n  containers:`n    - name: c`n      image: registry.example.com/app:1`n      securityContext:`n        privileged: true`n"
+                }
+                Set-Content -Path (Join-Path $dir 'pods.yaml') -Value ((@($docs) + "apiVersion: v1`nkind: ConfigMap`nmetadata:`n  name: c`n") -join "---`n")
+                if ($i -eq 7) { Set-Content -Path (Join-Path $dir 'broken.yaml') -Value "kind: [unclosed" }
+                $dir
+            }
+            $records = & (Join-Path $root 'examples/runbooks/fleet-scan.ps1') -Repository $repos -ReportDirectory $reports -ThrottleLimit 4 -Rule GOS1003 -NoSecretScan
+            $records.Count | Should -Be 20
+            foreach ($r in $records) {
+                $i = [int]($r.Name -replace 'repo-', '')
+                $r.Critical | Should -Be ($i % 4)
+                $r.Findings | Should -Be ($i % 4)
+                $sarif = Get-Content $r.Sarif -Raw | ConvertFrom-Json
+                @($sarif.runs[0].results).Count | Should -Be ($i % 4)
+            }
+            ($records | Where-Object Name -eq 'repo-07').Errors | Should -BeGreaterThan 0
+            $summary = Get-Content (Join-Path $reports 'summary.json') -Raw | ConvertFrom-Json
+            $summary.repositories | Should -Be 20
+            $summary.totals.Critical | Should -Be ((1..20 | ForEach-Object { $_ % 4 } | Measure-Object -Sum).Sum)
+            # The worst offenders: the repositories with 3 privileged Pods, by name.
+            ($summary.worstOffenders | Select-Object -First 5) -join ',' | Should -Be 'repo-03,repo-07,repo-11,repo-15,repo-19'
+            (Get-Content (Join-Path $reports 'summary.md') -Raw) | Should -Match '\| \*\*all\*\* \| 30 \|'
+        }
+        finally { Remove-Item -Recurse -Force $base -ErrorAction SilentlyContinue }
+    }
+}
+
 Describe 'Signed images' {
     BeforeAll { $signed = Join-Path $examples 'signed-images' }
 
