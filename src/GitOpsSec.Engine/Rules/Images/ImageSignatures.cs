@@ -157,8 +157,8 @@ public sealed class ImageSignatureAnalyzer
                 _ivpols.Add(KyvernoImageValidatingPolicy.Read(o));
             }
         }
-        _kyvernoExclusions = KyvernoExclusions.From(objects);
         _admission = _ivpols.Count > 0 ? new GitOpsSec.Admission.AdmissionContext(objects, "system:serviceaccount:argocd:argocd-application-controller") : null;
+        _kyvernoExclusions = _admission?.KyvernoExclusions ?? KyvernoExclusions.From(objects);
         _noMatchPolicy = objects.FirstOrDefault(o => o.Kind == "ConfigMap" && o.Name == "config-policy-controller")?
             .Node.Map("data")?.Text("no-match-policy")?.Trim().ToLowerInvariant() switch
         {
@@ -169,11 +169,7 @@ public sealed class ImageSignatureAnalyzer
         var uses = new List<ImageSignatureUse>();
         foreach (ManifestObject obj in objects)
         {
-            if (PodSpec.Of(obj) is null)
-            {
-                continue;
-            }
-            ManifestObject? pod = null;
+            ManifestObject? pod = null; // ContainerImages.Of yields nothing for an object without a pod spec
             foreach (var (container, image, path) in ContainerImages.Of(obj))
             {
                 pod ??= HasPolicies ? KyvernoEvaluator.PodOf(obj) ?? obj : obj;
@@ -516,7 +512,8 @@ internal sealed class ClusterImagePolicy
     public const string Controller = "policy-controller";
 
     private string _name = string.Empty;
-    private string[] _globs = Array.Empty<string>();
+    // Each glob with its compiled form (null: invalid for policy-controller), compiled once when the policy is read.
+    private (string Glob, System.Text.RegularExpressions.Regex? Regex)[] _globs = Array.Empty<(string, System.Text.RegularExpressions.Regex?)>();
     private bool _enforce;
     private SignatureAttestor _trust;
     private List<(string Group, string Version, string Resource, YMapping? Selector)>? _match;
@@ -534,7 +531,8 @@ internal sealed class ClusterImagePolicy
         return new ClusterImagePolicy
         {
             _name = $"ClusterImagePolicy/{o.Name}",
-            _globs = spec?.Seq("images")?.Items.OfType<YMapping>().Select(i => i.Text("glob")).OfType<string>().ToArray() ?? Array.Empty<string>(),
+            _globs = spec?.Seq("images")?.Items.OfType<YMapping>().Select(i => i.Text("glob")).OfType<string>()
+                .Select(g => (g, ImageForms.CompileGlob(g))).ToArray() ?? Array.Empty<(string, System.Text.RegularExpressions.Regex?)>(),
             // Mode: enforce (the default) rejects; warn admits with a warning.
             _enforce = spec?.Text("mode")?.Trim().ToLowerInvariant() != "warn",
             // Any one authority admits the image (OR): the weakest decides.
@@ -605,9 +603,9 @@ internal sealed class ClusterImagePolicy
 
         var (forms, formError) = ImageForms.PolicyController(image);
         bool matched = false;
-        foreach (string glob in _globs)
+        foreach (var (glob, compiled) in _globs)
         {
-            if (ImageForms.CompileGlob(glob) is not System.Text.RegularExpressions.Regex re)
+            if (compiled is not System.Text.RegularExpressions.Regex re)
             {
                 return Result(SignatureCheckOutcome.InvalidPattern, $"glob '{glob}' is not valid for policy-controller (letters, digits, -_:/*.@ only)");
             }
@@ -622,7 +620,7 @@ internal sealed class ClusterImagePolicy
             string shown = forms[^1].EndsWith(ImageForms.PlaceholderDigest, StringComparison.Ordinal)
                 ? forms[^1][..^ImageForms.PlaceholderDigest.Length] + "<digest> (after its webhook resolves the tag)"
                 : forms[0];
-            return Result(SignatureCheckOutcome.ImageNotMatched, $"images {string.Join(", ", _globs)} do not match {shown}");
+            return Result(SignatureCheckOutcome.ImageNotMatched, $"images {string.Join(", ", _globs.Select(g => g.Glob))} do not match {shown}");
         }
         if (!optedIn)
         {
