@@ -19,8 +19,17 @@ public sealed class GitObjectReader : IDisposable
 
     /// <summary>Opens the object database of <paramref name="repository"/> (its libgit2 state is already initialised by LibGit2Sharp).</summary>
     public GitObjectReader(Repository repository)
+        : this(repository.Info.Path)
     {
-        Check(git_repository_open(out _repo, repository.Info.Path), "open the repository");
+    }
+
+    /// <summary>
+    /// Opens the object database of the git directory <paramref name="gitDirectory"/> (after LibGit2Sharp has
+    /// initialised libgit2). Each reader has its own libgit2 repository: one per thread.
+    /// </summary>
+    public GitObjectReader(string gitDirectory)
+    {
+        Check(git_repository_open(out _repo, gitDirectory), "open the repository");
         if (git_repository_odb(out _odb, _repo) != 0)
         {
             Dispose();
@@ -38,14 +47,23 @@ public sealed class GitObjectReader : IDisposable
             int size = checked((int)git_odb_object_size(obj));
             var data = new byte[size];
             Marshal.Copy(git_odb_object_data(obj), data, 0, size);
-            string type = git_odb_object_type(obj) switch { 1 => "commit", 2 => "tree", 3 => "blob", 4 => "tag", _ => "unknown" };
-            return (data, type);
+            return (data, TypeName(git_odb_object_type(obj)));
         }
         finally
         {
             git_odb_object_free(obj);
         }
     }
+
+    /// <summary>An object's size and type name without reading its content (a packed delta is resolved only as far as its header).</summary>
+    public (long Size, string Type) ReadHeader(ObjectId id)
+    {
+        ObjectDisposedException.ThrowIf(_odb == IntPtr.Zero, this);
+        Check(git_odb_read_header(out nuint size, out int type, _odb, id.RawId), $"read the header of object {id.Sha}");
+        return ((long)size, TypeName(type));
+    }
+
+    private static string TypeName(int type) => type switch { 1 => "commit", 2 => "tree", 3 => "blob", 4 => "tag", _ => "unknown" };
 
     public void Dispose()
     {
@@ -77,6 +95,9 @@ public sealed class GitObjectReader : IDisposable
 
     [DllImport(NativeLibrary, CallingConvention = CallingConvention.Cdecl)]
     private static extern int git_odb_read(out IntPtr obj, IntPtr odb, byte[] id);
+
+    [DllImport(NativeLibrary, CallingConvention = CallingConvention.Cdecl)]
+    private static extern int git_odb_read_header(out nuint size, out int type, IntPtr odb, byte[] id);
 
     [DllImport(NativeLibrary, CallingConvention = CallingConvention.Cdecl)]
     private static extern IntPtr git_odb_object_data(IntPtr obj);

@@ -34,12 +34,25 @@ public sealed class KeywordSet
     private static char Lower(char c) => c is >= 'A' and <= 'Z' ? (char)(c | 0x20) : c;
 
     /// <summary>found[i] is set when word i occurs in <paramref name="text"/> (ignoring ASCII case).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Find(string text, bool[] found)
     {
         Array.Clear(found);
-        int remaining = _words.Length;
-        ReadOnlySpan<char> span = text;
+        FindMore(text, found);
+    }
+
+    /// <summary>Also sets found[i] for the words that occur in <paramref name="span"/>; words found before stay found.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public void FindMore(ReadOnlySpan<char> span, bool[] found)
+    {
+        int remaining = 0;
+        foreach (bool f in found)
+        {
+            remaining += f ? 0 : 1;
+        }
+        if (remaining == 0)
+        {
+            return;
+        }
         char previous = span.Length > 0 ? Lower(span[0]) : '\0';
         for (int i = 0; i + 1 < span.Length; i++)
         {

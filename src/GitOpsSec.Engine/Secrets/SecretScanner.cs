@@ -11,6 +11,11 @@ public sealed record SecretHit
     public required int Line { get; init; }
     public required int Column { get; init; }
 
+    /// <summary>The first and last lines the match covers (a private key spans many; a Kubernetes Secret value is reported at its key); the history scan keeps a hit when any of them is new.</summary>
+    internal int FirstLine { get; init; }
+
+    internal int EndLine { get; init; }
+
     /// <summary>The credential itself (decoded for Kubernetes Secret data). Never printed; see <see cref="SecretText.Redact"/>.</summary>
     public required string Secret { get; init; }
 
@@ -142,23 +147,34 @@ public sealed class SecretScanner
 
     /// <summary>Every credential in <paramref name="text"/>; <paramref name="path"/> decides whether it is read as YAML.</summary>
     /// <exception cref="RegexMatchTimeoutException">A pattern ran past its time limit on this text.</exception>
-    public IReadOnlyList<SecretHit> Scan(string text, string? path = null)
+    public IReadOnlyList<SecretHit> Scan(string text, string? path = null) => Scan(text, path, null);
+
+    /// <summary>
+    /// Credentials in <paramref name="regions"/> of <paramref name="text"/> (offset, length), with line numbers
+    /// of the whole text: the history scan passes what a commit added. Patterns match inside the regions only;
+    /// the text around them still decides whether a match is public, and a Kubernetes Secret is read whole.
+    /// </summary>
+    internal IReadOnlyList<SecretHit> Scan(string text, string? path, IReadOnlyList<(int Start, int Length)>? regions)
     {
         if (text.Length == 0)
         {
             return Array.Empty<SecretHit>();
         }
+        regions ??= new[] { (0, text.Length) };
         bool[] found = new bool[_keywords.Count];
-        _keywords.Find(text, found);
+        foreach (var (start, length) in regions)
+        {
+            _keywords.FindMore(text.AsSpan(start, length), found);
+        }
         var candidates = new List<Candidate>();
         var ignored = new List<(int Start, int End)>();
         var judged = new List<(int Start, int End)>(); // Secret values the Kubernetes pass decided on: not for the generic detector
-        Match(text, _specificGroup.Enabled(found), 0, candidates, judged);
-        if (IsManifestPath(path) && text.Contains("Secret", StringComparison.Ordinal) && text.Contains("kind", StringComparison.OrdinalIgnoreCase))
+        Match(text, regions, _specificGroup.Enabled(found), 0, candidates, judged);
+        if (IsManifestPath(path) && MayDeclareSecret(text))
         {
             KubernetesSecrets(text, path ?? "text", candidates, ignored, judged);
         }
-        Match(text, _genericGroup.Enabled(found), 2, candidates);
+        Match(text, regions, _genericGroup.Enabled(found), 2, candidates);
         if (candidates.Count == 0)
         {
             return Array.Empty<SecretHit>();
@@ -186,6 +202,8 @@ public sealed class SecretScanner
                 Detector = c.Detector,
                 Line = line,
                 Column = column,
+                FirstLine = Math.Min(line, SecretText.Position(lineStarts, c.Start).Line),
+                EndLine = Math.Max(line, SecretText.Position(lineStarts, Math.Max(c.Start, c.End - 1)).Line),
                 Secret = c.Secret,
                 Entropy = Math.Round(SecretText.Entropy(c.Secret), 2),
                 Confidence = c.Confidence,
@@ -196,34 +214,68 @@ public sealed class SecretScanner
         }).ToList();
     }
 
-    private static bool IsManifestPath(string? path) =>
+    /// <summary>
+    /// A kind field that can be a document's own (the first key of a line at any indentation, since a root
+    /// mapping may be indented, or a JSON or flow-mapping key; not a list item's "- kind: Secret", which is a
+    /// reference, as in a HelmRelease's valuesFrom) whose value is Secret or
+    /// SealedSecret: after optional tags, anchors or a block-scalar header, possibly on the next line, or an
+    /// alias whose value is elsewhere, or a double-quoted value with escapes. Also any \x, \u or \U escape,
+    /// which can spell the key or the kind, and a double-quoted key folded over a line break.
+    /// </summary>
+    private static readonly Regex SecretKind = new(
+        @"(?:^\uFEFF?(?:---[ \t]+)?[ \t]*[""']?|[{,][ \t\r\n]*[""']?)[Kk][Ii][Nn][Dd][""']?[ \t]*:\s*(?:[!&][^\s]*\s+|[|>][-+0-9]*\s+)*" +
+        @"(?:\*|""[^""\n]*\\|[""']?(?:Sealed)?Secret(?:[^A-Za-z0-9_-]|\z))|\\[xuU]|^""[^""\n]*\\[\r\n]",
+        RegexOptions.CultureInvariant | RegexOptions.Multiline | RegexOptions.NonBacktracking);
+
+    /// <summary>
+    /// Whether a text may hold a Secret or SealedSecret document, so that it is worth reading as YAML. A text
+    /// that only mentions Secrets (an ExternalSecret, a CRD's descriptions, existingSecret: in Helm values) is
+    /// not parsed: the 500 KB Flux components file of a GitOps repository mentions Secret hundreds of times.
+    /// The YAML pass reads each document's root kind only, so this misses nothing it would find.
+    /// </summary>
+    internal static bool MayDeclareSecret(string text) =>
+        (text.Contains("Secret", StringComparison.Ordinal) || text.Contains('\\')) && SecretKind.IsMatch(text);
+
+    internal static bool IsManifestPath(string? path) =>
         path is null || path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) ||
         path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
 
-    private void Match(string text, IEnumerable<SecretDetector> detectors, int priority, List<Candidate> into, List<(int Start, int End)>? judged = null)
+    private void Match(string text, IEnumerable<SecretDetector> detectors, int priority, List<Candidate> into, List<(int Start, int End)>? judged = null) =>
+        Match(text, new[] { (0, text.Length) }, detectors, priority, into, judged);
+
+    private void Match(string text, IReadOnlyList<(int Start, int Length)> regions, IEnumerable<SecretDetector> detectors, int priority, List<Candidate> into,
+        List<(int Start, int End)>? judged = null)
     {
         foreach (SecretDetector d in detectors)
         {
-            for (System.Text.RegularExpressions.Match m = d.Pattern!.Match(text); m.Success; m = m.NextMatch())
+            foreach (var (start, length) in regions)
             {
-                Group g = m.Groups["secret"];
-                if (!g.Success)
-                {
-                    continue;
-                }
-                if (d.Allow.Contains(g.Value) || IsPublicInContext(d, text, g.Index, g.Length) ||
-                    d.Validate == "jwt" && SecretText.IsJwtDocumentationExample(g.Value))
-                {
-                    // The detector knows this value and knows it is public: no other detector may report it.
-                    judged?.Add((g.Index, g.Index + Math.Max(1, g.Length)));
-                    continue;
-                }
-                if (Accept(d, g.Value, m, text) is not (string secret, SecretConfidence confidence))
-                {
-                    continue;
-                }
-                into.Add(new Candidate(priority, g.Index, g.Index + Math.Max(1, g.Length), d, secret, confidence, null, g.Index));
+                Match(text, start, length, d, priority, into, judged);
             }
+        }
+    }
+
+    private void Match(string text, int start, int length, SecretDetector d, int priority, List<Candidate> into, List<(int Start, int End)>? judged)
+    {
+        for (System.Text.RegularExpressions.Match m = d.Pattern!.Match(text, start, length); m.Success; m = m.NextMatch())
+        {
+            Group g = m.Groups["secret"];
+            if (!g.Success)
+            {
+                continue;
+            }
+            if (d.Allow.Contains(g.Value) || IsPublicInContext(d, text, g.Index, g.Length) ||
+                d.Validate == "jwt" && SecretText.IsJwtDocumentationExample(g.Value))
+            {
+                // The detector knows this value and knows it is public: no other detector may report it.
+                judged?.Add((g.Index, g.Index + Math.Max(1, g.Length)));
+                continue;
+            }
+            if (Accept(d, g.Value, m, text) is not (string secret, SecretConfidence confidence))
+            {
+                continue;
+            }
+            into.Add(new Candidate(priority, g.Index, g.Index + Math.Max(1, g.Length), d, secret, confidence, null, g.Index));
         }
     }
 

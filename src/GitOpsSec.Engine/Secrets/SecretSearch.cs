@@ -276,9 +276,15 @@ public static class SecretSearch
             ? new ScanError(ErrorIds.SecretInvalidEncoding, ScanErrorCategory.InvalidData,
                 $"The file is not valid UTF-8 (invalid byte at offset {invalidAt}); it was scanned with the invalid bytes replaced.", relative)
             : null;
+        return Scan(text, relative, options, error);
+    }
+
+    private static ContentResult Scan(string text, string relative, SecretScanOptions options, ScanError? error,
+        IReadOnlyList<(int Start, int Length)>? regions = null)
+    {
         try
         {
-            return new ContentResult(options.Scanner.Scan(text, relative), error);
+            return new ContentResult(options.Scanner.Scan(text, relative, regions), error);
         }
         catch (RegexMatchTimeoutException)
         {
@@ -354,7 +360,9 @@ public static class SecretSearch
         {
             yield break;
         }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         List<Commit>? commits = GitHistory.SelectCommits(repo, history.Range, history.Revision, history.Since, history.MaxCount, host);
+        TimeSpan selected = clock.Elapsed;
         if (commits is null)
         {
             yield break;
@@ -368,26 +376,22 @@ public static class SecretSearch
             prefix = onlyFile.Contains('/') ? onlyFile[..(onlyFile.LastIndexOf('/') + 1)] : string.Empty;
         }
 
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        // Pass 1: what each commit changes. Contiguous slices of history go to one thread each, every thread
-        // with its own Repository (libgit2 objects are not shared across threads) and its own tree cache.
-        var changes = new List<(string Path, ObjectId Blob)>?[commits.Count];
+        // Pass 1: what each commit changes, from the raw trees. Contiguous slices of history go to one thread
+        // each, every thread with its own libgit2 repository (its objects are not shared across threads).
+        var changes = new List<FileChange>?[commits.Count];
         var failures = new LibGit2SharpException?[commits.Count];
         int slices = Math.Max(1, Math.Min(options.Parallelism, commits.Count / 200));
         string gitDir = repo.Info.Path;
         Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = slices, CancellationToken = host.Cancellation }, slice =>
         {
             int from = commits.Count * slice / slices, to = commits.Count * (slice + 1) / slices;
-            using var own = slice == 0 ? null : new Repository(gitDir);
-            Repository r = own ?? repo;
-            var trees = new TreeCache(r);
-            for (int i = from; i < to; i++)
+            using var objects = new GitObjectReader(gitDir);
+            var trees = new TreeDiff(objects);
+            for (int i = from; i < to && !host.Cancellation.IsCancellationRequested; i++)
             {
-                host.Cancellation.ThrowIfCancellationRequested();
                 try
                 {
-                    Commit c = own is null ? commits[i] : r.Lookup<Commit>(commits[i].Id);
-                    changes[i] = GitHistory.Changes(c, trees);
+                    changes[i] = trees.Changes(commits[i].Id);
                 }
                 catch (LibGit2SharpException e)
                 {
@@ -395,93 +399,238 @@ public static class SecretSearch
                 }
             }
         });
+        host.Cancellation.ThrowIfCancellationRequested();
 
         // Then in history order, on this thread: the first commit to carry a (blob, path) introduced it.
-        var introduced = new List<(Commit Commit, string Path, ObjectId Blob)>();
+        var introduced = new List<(int Commit, string Path, FileChange Change)>();
         var seenPairs = new HashSet<(ObjectId, string)>();
-        var blobOrder = new List<(ObjectId Id, string Path)>();
         var seenBlobs = new HashSet<ObjectId>();
         for (int i = 0; i < commits.Count; i++)
         {
-            Commit commit = commits[i];
             stats.Commit();
             if (failures[i] is LibGit2SharpException e)
             {
                 host.Error(new ScanError(ErrorIds.GitReadFailed, ScanErrorCategory.ReadError,
-                    $"Commit {commit.Sha[..12]} could not be read: {e.Message}; the other commits are still scanned.", commit.Sha, Exception: e));
+                    $"Commit {commits[i].Sha[..12]} could not be read: {e.Message}; the other commits are still scanned.", commits[i].Sha, Exception: e));
                 continue;
             }
-            foreach (var (file, id) in changes[i]!)
+            foreach (FileChange change in changes[i]!)
             {
+                string file = change.Path;
                 if (prefix.Length > 0 && !file.StartsWith(prefix, StringComparison.Ordinal) || onlyFile is not null && file != onlyFile)
                 {
                     continue; // -Path is a sub-folder (or a file): history stays inside it, as the working-tree scan does
                 }
                 string relative = file[prefix.Length..];
-                if (options.Config.IsExcluded(relative) || !seenPairs.Add((id, relative)))
+                if (options.Config.IsExcluded(relative) || !seenPairs.Add((change.Blob, relative)))
                 {
                     continue;
                 }
-                introduced.Add((commit, relative, id));
-                if (seenBlobs.Add(id))
+                introduced.Add((i, relative, change));
+                if (seenBlobs.Add(change.Blob))
                 {
-                    blobOrder.Add((id, file));
+                    stats.Blob();
                 }
             }
+            changes[i] = null;
         }
+        TimeSpan walked = clock.Elapsed;
         host.Progress("Find-GitOpsSecret -History", $"{commits.Count} commits walked", 50);
 
-        TimeSpan walked = clock.Elapsed;
-        // Pass 2: blobs read on this thread, scanned on all cores.
-        var results = new ConcurrentDictionary<ObjectId, ContentResult>();
-        using (var queue = new BlockingCollection<(ObjectId Id, string Path, byte[]? Bytes, ContentResult? Early)>(boundedCapacity: 256))
+        // Pass 2: what each introduction adds to the file it changes, read and scanned on all cores. Each path
+        // belongs to one worker, which keeps the text of the version it scanned last: the next change at that
+        // path usually replaces it, so the old version is not read and decoded again.
+        var results = new ContentResult?[introduced.Count];
+        int finished = 0;
+        int workerCount = Math.Max(1, Math.Min(options.Parallelism, introduced.Count));
+        var shares = Enumerable.Range(0, workerCount).Select(_ => new List<int>()).ToArray();
+        for (int k = 0; k < introduced.Count; k++)
         {
-            var workers = Enumerable.Range(0, Math.Max(1, options.Parallelism)).Select(_ => Task.Run(() =>
-            {
-                foreach (var item in queue.GetConsumingEnumerable())
-                {
-                    results[item.Id] = item.Early ?? ScanBytes(item.Bytes!, item.Path, options, stats);
-                }
-            })).ToArray();
-            try
-            {
-                int read = 0;
-                foreach (var (id, file) in blobOrder)
-                {
-                    host.Cancellation.ThrowIfCancellationRequested();
-                    stats.Blob();
-                    if (++read % 1000 == 0)
-                    {
-                        host.Progress("Find-GitOpsSecret -History", $"{read} of {blobOrder.Count} blobs", 50 + read * 50 / blobOrder.Count);
-                    }
-                    var (bytes, early) = ReadBlobBytes(repo, id, file, options, stats);
-                    queue.Add((id, file, bytes, early));
-                }
-            }
-            finally
-            {
-                queue.CompleteAdding();
-                Task.WaitAll(workers);
-            }
+            shares[(introduced[k].Path.GetHashCode() & int.MaxValue) % workerCount].Add(k);
         }
-        host.Verbose($"History: {commits.Count} commit(s) walked in {walked.TotalSeconds:0.00} s, {blobOrder.Count} unique blob(s) read and scanned in {(clock.Elapsed - walked).TotalSeconds:0.00} s");
+        var whole = new ConcurrentDictionary<(ObjectId, bool), ContentResult>();
+        var workers = shares.Select(share => Task.Run(() =>
+        {
+            using var scanner = new ChangeScanner(gitDir, options, stats, whole, share.Select(k => introduced[k].Path));
+            foreach (int k in share)
+            {
+                if (host.Cancellation.IsCancellationRequested)
+                {
+                    break;
+                }
+                results[k] = scanner.Scan(introduced[k].Change, introduced[k].Path);
+                Interlocked.Increment(ref finished);
+            }
+        })).ToArray();
+        while (!Task.WaitAll(workers, 250))
+        {
+            host.Progress("Find-GitOpsSecret -History", $"{Volatile.Read(ref finished):N0} of {introduced.Count:N0} changes", 50 + (int)(50L * Volatile.Read(ref finished) / Math.Max(1, introduced.Count)));
+        }
+        host.Cancellation.ThrowIfCancellationRequested();
+        host.Verbose($"History: {commits.Count} commit(s) selected in {selected.TotalSeconds:0.00} s and walked in {(walked - selected).TotalSeconds:0.00} s, {introduced.Count} change(s) of {seenBlobs.Count} unique blob(s) read and scanned in {(clock.Elapsed - walked).TotalSeconds:0.00} s");
 
         var reported = new HashSet<ObjectId>();
         // A secret is reported once per path, at the commit that introduced it there (oldest first), as a
         // diff-based scanner reports it: later versions of the file that still carry it add nothing.
         var secretsAtPath = new HashSet<(string Path, string Rule, string Secret)>();
-        foreach (var (commit, file, id) in introduced)
+        for (int k = 0; k < introduced.Count; k++)
         {
-            if (!results.TryGetValue(id, out ContentResult? result))
-            {
-                continue;
-            }
+            var (i, file, change) = introduced[k];
+            ContentResult result = results[k]!;
             var fresh = result.Hits.Where(h => secretsAtPath.Add((file, h.Detector.Id, h.Secret))).ToList();
             // A blob's error is reported once, at its first path; its findings at every path that introduced them.
-            ContentResult toReport = (reported.Add(id) ? result : result with { Error = null }) with { Hits = fresh };
-            foreach (SecretFinding finding in Report(toReport, file, SecretSource.History, options, host, commit))
+            ContentResult toReport = (result.Error is null || reported.Add(change.Blob) ? result : result with { Error = null }) with { Hits = fresh };
+            foreach (SecretFinding finding in Report(toReport, file, SecretSource.History, options, host, commits[i]))
             {
                 yield return finding;
+            }
+        }
+    }
+
+    /// <summary>
+    /// What one commit added to one file, scanned: the lines the previous version at that path did not have,
+    /// with <see cref="AddedText.Context"/> lines around them (all of a new file). A hit counts when one of
+    /// its lines is added. Patterns run in those windows only; a Kubernetes Secret's values are still read
+    /// from the whole document, because they are only secrets under their kind. One per worker thread.
+    /// </summary>
+    private sealed class ChangeScanner : IDisposable
+    {
+        /// <summary>Text kept per worker for the next change at the same path; beyond it the cache starts over.</summary>
+        private const long CacheChars = 32L * 1024 * 1024;
+
+        private readonly GitObjectReader _objects;
+        private readonly SecretScanOptions _options;
+        private readonly SecretScanStatistics _stats;
+        private readonly ConcurrentDictionary<(ObjectId, bool), ContentResult> _whole;
+        private readonly Dictionary<string, int> _remaining = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (ObjectId Blob, string Text)> _latest = new(StringComparer.Ordinal);
+        private long _cached;
+
+        /// <param name="whole">Shared by the workers: what scanning a whole blob found (a file added, copied or moved), by blob and by whether it is read as a manifest.</param>
+        /// <param name="paths">The paths of the changes this worker will scan, so that it forgets a text after its path's last change.</param>
+        public ChangeScanner(string gitDir, SecretScanOptions options, SecretScanStatistics stats, ConcurrentDictionary<(ObjectId, bool), ContentResult> whole, IEnumerable<string> paths)
+        {
+            _objects = new GitObjectReader(gitDir);
+            _options = options;
+            _stats = stats;
+            _whole = whole;
+            foreach (string path in paths)
+            {
+                _remaining[path] = _remaining.GetValueOrDefault(path) + 1;
+            }
+        }
+
+        public void Dispose() => _objects.Dispose();
+
+        public ContentResult Scan(FileChange change, string relative)
+        {
+            string? before = null;
+            if (change.Before is ObjectId old)
+            {
+                before = _latest.TryGetValue(relative, out var latest) && latest.Blob == old ? latest.Text : Text(old);
+            }
+            bool manifest = SecretScanner.IsManifestPath(relative);
+            if (before is null && _whole.TryGetValue((change.Blob, manifest), out ContentResult? known))
+            {
+                Forget(relative);
+                return known;
+            }
+            ContentResult result = Scan(change.Blob, before, relative, out string? text);
+            if (before is null)
+            {
+                _whole.TryAdd((change.Blob, manifest), result);
+            }
+            Remember(relative, change.Blob, text);
+            return result;
+        }
+
+        private ContentResult Scan(ObjectId blob, string? before, string relative, out string? text)
+        {
+            text = null;
+            byte[] bytes;
+            try
+            {
+                (long size, _) = _objects.ReadHeader(blob);
+                if (size > _options.MaxFileSize)
+                {
+                    _stats.Large();
+                    return TooLarge(relative, size, _options);
+                }
+                bytes = _objects.Read(blob).Data;
+            }
+            catch (LibGit2SharpException e)
+            {
+                return new ContentResult(Array.Empty<SecretHit>(), new ScanError(ErrorIds.GitReadFailed, ScanErrorCategory.ReadError,
+                    $"Blob {blob.Sha[..12]} could not be read: {e.Message}", relative, Exception: e));
+            }
+            text = SecretText.Decode(bytes, out ContentKind kind, out int invalidAt);
+            if (text is null)
+            {
+                _stats.Binary();
+                return Nothing;
+            }
+            ScanError? encoding = kind == ContentKind.InvalidText
+                ? new ScanError(ErrorIds.SecretInvalidEncoding, ScanErrorCategory.InvalidData,
+                    $"The file is not valid UTF-8 (invalid byte at offset {invalidAt}); it was scanned with the invalid bytes replaced.", relative)
+                : null;
+            if (before is null)
+            {
+                _stats.Scanned(bytes.Length);
+                return SecretSearch.Scan(text, relative, _options, encoding);
+            }
+            int[] starts = SecretText.LineStarts(text);
+            List<(int From, int To)> added = AddedText.Lines(before, SecretText.LineStarts(before), text, starts);
+            if (added.Count == 0)
+            {
+                return Nothing; // lines removed or reordered: nothing new to find
+            }
+            var regions = new List<(int Start, int Length)>();
+            foreach (var (from, to) in AddedText.Windows(added, starts.Length))
+            {
+                int start = starts[from - 1], end = to < starts.Length ? starts[to] : text.Length;
+                regions.Add((start, end - start));
+                _stats.Scanned(end - start);
+            }
+            ContentResult scanned = SecretSearch.Scan(text, relative, _options, encoding, regions);
+            return scanned with { Hits = scanned.Hits.Where(h => AddedText.Touches(added, h.FirstLine, h.EndLine)).ToList() };
+        }
+
+        /// <summary>The text of a version a change replaced, or null when it is unreadable, too large or binary (then all of the new version counts as added).</summary>
+        private string? Text(ObjectId id)
+        {
+            try
+            {
+                return _objects.ReadHeader(id).Size <= _options.MaxFileSize ? SecretText.Decode(_objects.Read(id).Data, out _, out _) : null;
+            }
+            catch (LibGit2SharpException)
+            {
+                return null;
+            }
+        }
+
+        private void Remember(string path, ObjectId blob, string? text)
+        {
+            Forget(path);
+            if (text is null || _remaining[path] == 0)
+            {
+                return;
+            }
+            if (_cached + text.Length > CacheChars)
+            {
+                _latest.Clear();
+                _cached = 0;
+            }
+            _latest[path] = (blob, text);
+            _cached += text.Length;
+        }
+
+        /// <summary>Counts one change at <paramref name="path"/> done and drops the text kept for it.</summary>
+        private void Forget(string path)
+        {
+            _remaining[path]--;
+            if (_latest.Remove(path, out var kept))
+            {
+                _cached -= kept.Text.Length;
             }
         }
     }
