@@ -74,44 +74,22 @@ public static class GitHistory
     /// </summary>
     public static List<Commit>? SelectCommits(Repository repo, string? range, string? revision, DateTimeOffset? since, int? maxCount, IScanHost host)
     {
-        var filter = new CommitFilter { SortBy = CommitSortStrategies.Topological | CommitSortStrategies.Time };
         try
         {
-            if (range is not null)
+            if (!Ends(repo, range, revision, host, out List<Commit> include, out Commit? exclude))
             {
-                int dots = range.IndexOf("..", StringComparison.Ordinal);
-                if (dots < 0)
-                {
-                    host.Error(new ScanError(ErrorIds.RevisionNotFound, ScanErrorCategory.InvalidArgument,
-                        $"'{range}' is not a range; write it as from..to (for example main~10..main).", range));
-                    return null;
-                }
-                string from = range[..dots];
-                string to = range[(dots + 2)..].TrimStart('.');
-                filter.ExcludeReachableFrom = Resolve(repo, from.Length == 0 ? "HEAD" : from, host);
-                filter.IncludeReachableFrom = Resolve(repo, to.Length == 0 ? "HEAD" : to, host);
-                if (filter.ExcludeReachableFrom is null || filter.IncludeReachableFrom is null)
-                {
-                    return null;
-                }
+                return null;
             }
-            else if (revision is not null)
+            if (include.Count == 0)
             {
-                filter.IncludeReachableFrom = Resolve(repo, revision, host);
-                if (filter.IncludeReachableFrom is null)
-                {
-                    return null;
-                }
+                return new List<Commit>();
             }
-            else
+            var filter = new CommitFilter
             {
-                var tips = repo.Refs.Select(r => r.ResolveToDirectReference()?.Target?.Peel<Commit>()).Where(c => c is not null).Distinct().ToList();
-                if (tips.Count == 0)
-                {
-                    return new List<Commit>();
-                }
-                filter.IncludeReachableFrom = tips;
-            }
+                SortBy = CommitSortStrategies.Topological | CommitSortStrategies.Time,
+                IncludeReachableFrom = include,
+                ExcludeReachableFrom = exclude,
+            };
             IEnumerable<Commit> commits = repo.Commits.QueryBy(filter);
             if (since is DateTimeOffset s)
             {
@@ -128,6 +106,83 @@ public static class GitHistory
             host.Error(new ScanError(ErrorIds.GitReadFailed, ScanErrorCategory.ReadError, $"The history could not be walked: {e.Message}", range ?? revision, Exception: e));
             return null;
         }
+    }
+
+    /// <summary>
+    /// The same selection as <see cref="SelectCommits"/>, as commit ids from libgit2's own revision walk: no
+    /// LibGit2Sharp Commit object (about 1.8 KB each, and a commit lookup) per commit of a long history.
+    /// </summary>
+    public static List<ObjectId>? SelectCommitIds(Repository repo, GitObjectReader objects, string? range, string? revision, DateTimeOffset? since, int? maxCount, IScanHost host)
+    {
+        try
+        {
+            if (!Ends(repo, range, revision, host, out List<Commit> include, out Commit? exclude))
+            {
+                return null;
+            }
+            var ids = new List<ObjectId>();
+            foreach (ObjectId id in objects.Walk(include.Select(c => c.Id), exclude?.Id))
+            {
+                if (since is DateTimeOffset s && objects.CommitTime(id) < s)
+                {
+                    continue;
+                }
+                ids.Add(id);
+                if (ids.Count == maxCount)
+                {
+                    break;
+                }
+            }
+            return ids;
+        }
+        catch (LibGit2SharpException e)
+        {
+            host.Error(new ScanError(ErrorIds.GitReadFailed, ScanErrorCategory.ReadError, $"The history could not be walked: {e.Message}", range ?? revision, Exception: e));
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Where a selection starts and stops: <paramref name="range"/> "a..b", else <paramref name="revision"/>,
+    /// else every branch, tag and remote ref. False after reporting a revision that does not exist.
+    /// </summary>
+    private static bool Ends(Repository repo, string? range, string? revision, IScanHost host, out List<Commit> include, out Commit? exclude)
+    {
+        include = new List<Commit>();
+        exclude = null;
+        if (range is not null)
+        {
+            int dots = range.IndexOf("..", StringComparison.Ordinal);
+            if (dots < 0)
+            {
+                host.Error(new ScanError(ErrorIds.RevisionNotFound, ScanErrorCategory.InvalidArgument,
+                    $"'{range}' is not a range; write it as from..to (for example main~10..main).", range));
+                return false;
+            }
+            string from = range[..dots];
+            string to = range[(dots + 2)..].TrimStart('.');
+            exclude = Resolve(repo, from.Length == 0 ? "HEAD" : from, host);
+            Commit? tip = Resolve(repo, to.Length == 0 ? "HEAD" : to, host);
+            if (exclude is null || tip is null)
+            {
+                return false;
+            }
+            include.Add(tip);
+        }
+        else if (revision is not null)
+        {
+            Commit? tip = Resolve(repo, revision, host);
+            if (tip is null)
+            {
+                return false;
+            }
+            include.Add(tip);
+        }
+        else
+        {
+            include.AddRange(repo.Refs.Select(r => r.ResolveToDirectReference()?.Target?.Peel<Commit>()).Where(c => c is not null).Distinct()!);
+        }
+        return true;
     }
 
     /// <summary>The commit a revision names, or null after reporting RevisionNotFound.</summary>

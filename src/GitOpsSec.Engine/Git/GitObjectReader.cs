@@ -55,6 +55,25 @@ public sealed class GitObjectReader : IDisposable
         }
     }
 
+    /// <summary>What <see cref="Read{T}"/> makes of an object's bytes while libgit2 still holds them.</summary>
+    public delegate T ContentReader<T>(ReadOnlySpan<byte> data, string type);
+
+    /// <summary>Hands the object's content to <paramref name="reader"/> without copying it to a managed array first (a blob is decoded straight to text).</summary>
+    public unsafe T Read<T>(ObjectId id, ContentReader<T> reader)
+    {
+        ObjectDisposedException.ThrowIf(_odb == IntPtr.Zero, this);
+        Check(git_odb_read(out IntPtr obj, _odb, id.RawId), $"read object {id.Sha}");
+        try
+        {
+            int size = checked((int)git_odb_object_size(obj));
+            return reader(new ReadOnlySpan<byte>((void*)git_odb_object_data(obj), size), TypeName(git_odb_object_type(obj)));
+        }
+        finally
+        {
+            git_odb_object_free(obj);
+        }
+    }
+
     /// <summary>An object's size and type name without reading its content (a packed delta is resolved only as far as its header).</summary>
     public (long Size, string Type) ReadHeader(ObjectId id)
     {
@@ -62,6 +81,70 @@ public sealed class GitObjectReader : IDisposable
         Check(git_odb_read_header(out nuint size, out int type, _odb, id.RawId), $"read the header of object {id.Sha}");
         return ((long)size, TypeName(type));
     }
+
+    /// <summary>
+    /// Commits reachable from <paramref name="include"/> and not from <paramref name="exclude"/>, newest first in
+    /// topological and time order (as LibGit2Sharp's Topological | Time sort), from libgit2's revision walk.
+    /// </summary>
+    public IEnumerable<ObjectId> Walk(IEnumerable<ObjectId> include, ObjectId? exclude)
+    {
+        ObjectDisposedException.ThrowIf(_repo == IntPtr.Zero, this);
+        Check(git_revwalk_new(out IntPtr walk, _repo), "start a revision walk");
+        try
+        {
+            Check(git_revwalk_sorting(walk, 1 | 2), "sort the revision walk"); // GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME
+            foreach (ObjectId id in include)
+            {
+                Check(git_revwalk_push(walk, id.RawId), $"walk from {id.Sha}");
+            }
+            if (exclude is not null)
+            {
+                Check(git_revwalk_hide(walk, exclude.RawId), $"hide {exclude.Sha}");
+            }
+            int code;
+            for (var next = new byte[20]; (code = git_revwalk_next(next, walk)) == 0; next = new byte[20])
+            {
+                yield return new ObjectId(next); // ObjectId keeps the array it is given
+            }
+            if (code != IterOver)
+            {
+                Check(code, "walk the history");
+            }
+        }
+        finally
+        {
+            git_revwalk_free(walk);
+        }
+    }
+
+    /// <summary>When a commit was committed, from its committer line ("committer Name &lt;email&gt; seconds +hhmm").</summary>
+    public DateTimeOffset CommitTime(ObjectId commit)
+    {
+        (byte[] data, string type) = Read(commit);
+        if (type != "commit")
+        {
+            throw new LibGit2SharpException($"Object {commit.Sha} is a {type}, not a commit.");
+        }
+        foreach (string line in System.Text.Encoding.UTF8.GetString(data).Split('\n'))
+        {
+            if (line.Length == 0)
+            {
+                break; // the end of the header
+            }
+            if (line.StartsWith("committer ", StringComparison.Ordinal))
+            {
+                string[] tail = line[(line.LastIndexOf('>') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (tail.Length == 2 && long.TryParse(tail[0], out long seconds) && tail[1].Length == 5 && int.TryParse(tail[1][1..3], out int hours) && int.TryParse(tail[1][3..], out int minutes))
+                {
+                    var offset = new TimeSpan(hours, minutes, 0);
+                    return DateTimeOffset.FromUnixTimeSeconds(seconds).ToOffset(tail[1][0] == '-' ? -offset : offset);
+                }
+            }
+        }
+        throw new LibGit2SharpException($"Commit {commit.Sha} has no readable committer time.");
+    }
+
+    private const int IterOver = -31; // GIT_ITEROVER
 
     private static string TypeName(int type) => type switch { 1 => "commit", 2 => "tree", 3 => "blob", 4 => "tag", _ => "unknown" };
 
@@ -95,6 +178,24 @@ public sealed class GitObjectReader : IDisposable
 
     [DllImport(NativeLibrary, CallingConvention = CallingConvention.Cdecl)]
     private static extern int git_odb_read(out IntPtr obj, IntPtr odb, byte[] id);
+
+    [DllImport(NativeLibrary, CallingConvention = CallingConvention.Cdecl)]
+    private static extern int git_revwalk_new(out IntPtr walk, IntPtr repo);
+
+    [DllImport(NativeLibrary, CallingConvention = CallingConvention.Cdecl)]
+    private static extern int git_revwalk_sorting(IntPtr walk, uint mode);
+
+    [DllImport(NativeLibrary, CallingConvention = CallingConvention.Cdecl)]
+    private static extern int git_revwalk_push(IntPtr walk, byte[] id);
+
+    [DllImport(NativeLibrary, CallingConvention = CallingConvention.Cdecl)]
+    private static extern int git_revwalk_hide(IntPtr walk, byte[] id);
+
+    [DllImport(NativeLibrary, CallingConvention = CallingConvention.Cdecl)]
+    private static extern int git_revwalk_next(byte[] id, IntPtr walk);
+
+    [DllImport(NativeLibrary, CallingConvention = CallingConvention.Cdecl)]
+    private static extern void git_revwalk_free(IntPtr walk);
 
     [DllImport(NativeLibrary, CallingConvention = CallingConvention.Cdecl)]
     private static extern int git_odb_read_header(out nuint size, out int type, IntPtr odb, byte[] id);

@@ -50,7 +50,7 @@ public static class YamlDocumentReader
         }
     }
 
-    internal static Encoding? DetectBom(byte[] b, out int length)
+    internal static Encoding? DetectBom(ReadOnlySpan<byte> b, out int length)
     {
         length = 0;
         if (b.Length >= 4 && b[0] == 0xFF && b[1] == 0xFE && b[2] == 0 && b[3] == 0)

@@ -70,6 +70,13 @@ public sealed class SecretDetector
     /// <summary>A compact near + value entry: the value has no shape of its own, only the provider's word next to it.</summary>
     internal bool IsNear { get; init; }
 
+    /// <summary>
+    /// When every match contains one of the keywords, and is bounded: how far before (Lead) and after (Reach) a
+    /// keyword's start a match can begin and end. The scanner then runs the regex only around the keywords it
+    /// finds, instead of over the whole text (most of a YAML file starts no match). Null: run it everywhere.
+    /// </summary>
+    internal (int Lead, int Reach)? KeywordSpan { get; init; }
+
     public override string ToString() => $"{Id} {Name}";
 }
 
@@ -104,9 +111,11 @@ public static class SecretDetectorCatalog
             string provider = Required(d, "provider");
             string title = Required(d, "title");
             string[] keywords = Lower(d.Seq("keywords"));
+            (int, int)? span = null;
             if (keywords.Length == 0)
             {
                 keywords = near.Length > 0 ? near.Select(NearKeyword).Distinct().ToArray() : LiteralPrefix(d.Text("token")) is string prefix ? new[] { prefix } : keywords;
+                span = KeywordSpanOf(d, near);
             }
             detectors.Add(new SecretDetector
             {
@@ -133,6 +142,7 @@ public static class SecretDetectorCatalog
                 Validate = d.Text("validate"),
                 PublicNear = Lower(d.Seq("public-near")),
                 IsNear = near.Length > 0 && d.Text("pattern") is null,
+                KeywordSpan = span,
                 Allow = (d.Seq("allow")?.Items.OfType<YScalar>().Select(v => v.Value) ?? Enumerable.Empty<string>()).ToHashSet(StringComparer.Ordinal),
             });
         }
@@ -206,6 +216,166 @@ public static class SecretDetectorCatalog
         }
         body.Append(@"(?-i:(?<=[a-z0-9_.\- ])|(?![a-z]))");
         return char.IsAsciiLetterOrDigit(word[0]) ? @"(?<![A-Za-z])" + body : body.ToString();
+    }
+
+    /// <summary>
+    /// Where a match lies around its keyword, for the entries whose keywords are derived from the match itself:
+    /// a near word (the keyword is one of its parts; separators may be doubled) followed by at most 30 name
+    /// characters, 40 characters of anything and the value; or a token starting with its literal prefix. Null
+    /// when the value or token can be arbitrarily long.
+    /// </summary>
+    private static (int Lead, int Reach)? KeywordSpanOf(YMapping d, string[] near)
+    {
+        if (d.Text("pattern") is not null)
+        {
+            return null;
+        }
+        if (near.Length > 0 && d.Text("value") is string value && MaxLength(value) is int valueLength)
+        {
+            int word = 2 * near.Max(w => w.Length) + 2;
+            return (word, word + 30 + 40 + valueLength + 2);
+        }
+        if (near.Length == 0 && d.Text("token") is string token && LiteralPrefix(token) is not null && MaxLength(token) is int tokenLength)
+        {
+            return (2, tokenLength + 2);
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// An upper bound on the length of a match of <paramref name="pattern"/> (every atom counts one character,
+    /// branches of an alternation count as their longest, a lookaround as its length); null when a '*', '+' or
+    /// open '{n,}' makes it unbounded.
+    /// </summary>
+    internal static int? MaxLength(string pattern)
+    {
+        int at = 0;
+        int? length = Sequence(pattern, ref at);
+        return at == pattern.Length ? length : null;
+
+        static int? Sequence(string p, ref int i)
+        {
+            int best = 0, current = 0;
+            while (i < p.Length && p[i] != ')')
+            {
+                if (p[i] == '|')
+                {
+                    best = Math.Max(best, current);
+                    current = 0;
+                    i++;
+                    continue;
+                }
+                int? atom = Atom(p, ref i);
+                if (atom is null)
+                {
+                    return null;
+                }
+                int? times = Quantifier(p, ref i);
+                if (times is null)
+                {
+                    return null;
+                }
+                current += atom.Value * times.Value;
+            }
+            return Math.Max(best, current);
+        }
+
+        static int? Atom(string p, ref int i)
+        {
+            char c = p[i];
+            if (c == '(')
+            {
+                i++;
+                if (i < p.Length && p[i] == '?')
+                {
+                    i++;
+                    if (i < p.Length && p[i] == '<' && i + 1 < p.Length && p[i + 1] is not ('=' or '!'))
+                    {
+                        i = p.IndexOf('>', i) + 1; // (?<name>
+                    }
+                    else
+                    {
+                        while (i < p.Length && p[i] != ':' && p[i] != ')' && p[i] != '=' && p[i] != '!')
+                        {
+                            i++; // (?i: (?s: (?<= (?<!
+                        }
+                        i++;
+                    }
+                    if (i <= 0 || i > p.Length)
+                    {
+                        return null;
+                    }
+                }
+                int? inner = Sequence(p, ref i);
+                if (inner is null || i >= p.Length)
+                {
+                    return null;
+                }
+                i++; // ')'
+                return inner;
+            }
+            if (c == '[')
+            {
+                i++;
+                if (i < p.Length && p[i] == '^')
+                {
+                    i++;
+                }
+                if (i < p.Length && p[i] == ']')
+                {
+                    i++;
+                }
+                while (i < p.Length && p[i] != ']')
+                {
+                    i += p[i] == '\\' ? 2 : 1;
+                }
+                i++;
+                return i <= p.Length ? 1 : null;
+            }
+            if (c == '\\')
+            {
+                i += 2;
+                if (i <= p.Length && p[i - 1] is 'p' or 'P' && i < p.Length && p[i] == '{')
+                {
+                    i = p.IndexOf('}', i) + 1;
+                }
+                return i > 0 && i <= p.Length ? 1 : null;
+            }
+            if (c is '*' or '+' or '?' or '{')
+            {
+                return null; // a quantifier with nothing before it: not a pattern this bound understands
+            }
+            i++;
+            return c is '^' or '$' ? 0 : 1;
+        }
+
+        static int? Quantifier(string p, ref int i)
+        {
+            int? times = 1;
+            if (i < p.Length && p[i] is '*' or '+')
+            {
+                return null;
+            }
+            if (i < p.Length && p[i] == '?')
+            {
+                i++;
+            }
+            else if (i < p.Length && p[i] == '{' && p.IndexOf('}', i) is int close && close > i)
+            {
+                string[] bounds = p[(i + 1)..close].Split(',');
+                if (!int.TryParse(bounds[^1], out int max) || !bounds.All(b => b.Length == 0 || b.All(char.IsAsciiDigit)))
+                {
+                    return null; // {n,} has no upper bound
+                }
+                times = max;
+                i = close + 1;
+            }
+            if (i < p.Length && p[i] == '?')
+            {
+                i++; // lazy
+            }
+            return times;
+        }
     }
 
     /// <summary>The literal start of a token regex, lower case, as its keyword ("sk-ant-api03-"); null when it has none of 3+ characters.</summary>

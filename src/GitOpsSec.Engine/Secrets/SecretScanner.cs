@@ -172,7 +172,7 @@ public sealed class SecretScanner
         Match(text, regions, _specificGroup.Enabled(found), 0, candidates, judged);
         if (IsManifestPath(path) && MayDeclareSecret(text))
         {
-            KubernetesSecrets(text, path ?? "text", candidates, ignored, judged);
+            KubernetesSecrets(text, path ?? "text", regions, candidates, ignored, judged);
         }
         Match(text, regions, _genericGroup.Enabled(found), 2, candidates);
         if (candidates.Count == 0)
@@ -248,11 +248,55 @@ public sealed class SecretScanner
     {
         foreach (SecretDetector d in detectors)
         {
-            foreach (var (start, length) in regions)
+            foreach (var (start, length) in d.KeywordSpan is { } span ? AroundKeywords(text, regions, d.Keywords, span.Lead, span.Reach) : regions)
             {
                 Match(text, start, length, d, priority, into, judged);
             }
         }
+    }
+
+    /// <summary>
+    /// The parts of <paramref name="regions"/> within <paramref name="lead"/> characters before and
+    /// <paramref name="reach"/> after an occurrence of one of <paramref name="keywords"/> (ASCII case ignored,
+    /// as the prefilter does), merged where they overlap.
+    /// </summary>
+    internal static List<(int Start, int Length)> AroundKeywords(string text, IReadOnlyList<(int Start, int Length)> regions, IReadOnlyList<string> keywords, int lead, int reach)
+    {
+        var windows = new List<(int Start, int End)>();
+        foreach (var (start, length) in regions)
+        {
+            int end = start + length;
+            foreach (string keyword in keywords)
+            {
+                for (int at = start; at < end; at++)
+                {
+                    int found = text.AsSpan(at, end - at).IndexOf(keyword, StringComparison.OrdinalIgnoreCase);
+                    if (found < 0)
+                    {
+                        break;
+                    }
+                    at += found;
+                    windows.Add((Math.Max(start, at - lead), Math.Min(end, at + reach)));
+                }
+            }
+        }
+        windows.Sort();
+        var merged = new List<(int Start, int Length)>();
+        int mergedEnd = -1;
+        foreach (var (start, end) in windows)
+        {
+            if (merged.Count > 0 && start <= mergedEnd)
+            {
+                mergedEnd = Math.Max(mergedEnd, end);
+                merged[^1] = (merged[^1].Start, mergedEnd - merged[^1].Start);
+            }
+            else
+            {
+                merged.Add((start, end - start));
+                mergedEnd = end;
+            }
+        }
+        return merged;
     }
 
     private void Match(string text, int start, int length, SecretDetector d, int priority, List<Candidate> into, List<(int Start, int End)>? judged)
@@ -374,31 +418,50 @@ public sealed class SecretScanner
     }
 
     /// <summary>Kubernetes Secrets (decode data, flag plaintext values) and SealedSecrets (ignore their ciphertext).</summary>
-    private void KubernetesSecrets(string text, string path, List<Candidate> candidates, List<(int, int)> ignored, List<(int, int)> judged)
+    /// <summary>
+    /// The Kubernetes pass over the YAML documents of <paramref name="text"/> that may be Secrets and overlap
+    /// <paramref name="regions"/>: each document is read on its own (a file of fifty Secrets in which a commit
+    /// changed one is not parsed whole), and the whole text is read when one of them cannot be (a %TAG
+    /// directive belongs to the document after it).
+    /// </summary>
+    private void KubernetesSecrets(string text, string path, IReadOnlyList<(int Start, int Length)> regions, List<Candidate> candidates, List<(int, int)> ignored, List<(int, int)> judged)
     {
         int[] lineStarts = SecretText.LineStarts(text);
-        var errors = new List<ScanError>();
-        List<YamlDocument> docs;
+        var docs = new List<(YamlDocument Doc, int LinesBefore)>();
         try
         {
-            docs = YamlDocumentReader.Read(text, path, LoadLimits.Default, errors.Add).ToList();
+            foreach (var (from, to, linesBefore) in YamlDocuments(text, lineStarts))
+            {
+                if (regions.Any(r => r.Start < to && from < r.Start + r.Length) && MayDeclareSecret(text[from..to]))
+                {
+                    docs.AddRange(YamlDocumentReader.Read(text[from..to], path, LoadLimits.Default, _ => { }).Select(d => (d, linesBefore)));
+                }
+            }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return; // not YAML we can read: the text patterns above still ran over it
+            try
+            {
+                docs = YamlDocumentReader.Read(text, path, LoadLimits.Default, _ => { }).Select(d => (d, 0)).ToList();
+            }
+            catch (Exception whole) when (whole is not OutOfMemoryException)
+            {
+                return; // not YAML we can read: the text patterns above still ran over it
+            }
         }
-        foreach (YamlDocument doc in docs)
+        foreach (var (doc, linesBefore) in docs)
         {
             if (doc.Root is not YMapping root)
             {
                 continue;
             }
+            int Offset(YNode node) => SecretText.Offset(lineStarts, node.Line + linesBefore, node.Column);
             string? kind = root.Text("kind");
             if (kind == "SealedSecret")
             {
                 foreach (var (_, value) in root.Map("spec")?.Map("encryptedData")?.Entries ?? Enumerable.Empty<KeyValuePair<YScalar, YNode>>())
                 {
-                    int start = SecretText.Offset(lineStarts, value.Line, value.Column);
+                    int start = Offset(value);
                     ignored.Add((start, start + Math.Max(1, (value as YScalar)?.Value.Length ?? 1) + 2));
                 }
                 continue;
@@ -421,7 +484,7 @@ public sealed class SecretScanner
                     {
                         continue;
                     }
-                    int start = SecretText.Offset(lineStarts, value.Line, value.Column);
+                    int start = Offset(value);
                     judged.Add((start, start + Math.Max(1, value.Value.Length) + 2));
                     string? plain = field == "data" ? SecretText.Base64Text(value.Value) : value.Value;
                     if (plain is null || SecretText.IsPlaceholder(plain) || IsPublicMaterial(key.Value, plain))
@@ -429,7 +492,7 @@ public sealed class SecretScanner
                         continue;
                     }
                     int end = start + Math.Max(1, value.Value.Length);
-                    int reportAt = SecretText.Offset(lineStarts, key.Line, key.Column);
+                    int reportAt = Offset(key);
                     string context = $"Secret {name} {field}.{key.Value}{(field == "data" ? " (base64-decoded)" : string.Empty)}";
                     if (field == "data")
                     {
@@ -454,6 +517,25 @@ public sealed class SecretScanner
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The documents of a YAML stream as character spans, each starting at its "---" line (which YAML forbids
+    /// inside any scalar at the start of a line), with the number of lines before it.
+    /// </summary>
+    private static IEnumerable<(int From, int To, int LinesBefore)> YamlDocuments(string text, int[] lineStarts)
+    {
+        int from = 0, linesBefore = 0;
+        for (int line = 1; line < lineStarts.Length; line++)
+        {
+            int at = lineStarts[line];
+            if (string.CompareOrdinal(text, at, "---", 0, 3) == 0 && (at + 3 == text.Length || text[at + 3] is ' ' or '\t' or '\r' or '\n'))
+            {
+                yield return (from, at, linesBefore);
+                (from, linesBefore) = (at, line);
+            }
+        }
+        yield return (from, text.Length, linesBefore);
     }
 
     /// <summary>Certificates and public keys in a Secret (tls.crt, ca.crt) are not secrets.</summary>

@@ -360,8 +360,46 @@ public static class SecretSearch
         {
             yield break;
         }
+        // libgit2's object cache would keep every commit and tree of the walk, once per thread's repository
+        // (about 100 MB each for 30,000 commits); the walk keeps the trees it needs itself. The setting is
+        // process-wide: it is off while any history scan runs (runspaces of a fleet scan run several).
+        lock (CachingGate)
+        {
+            if (++_uncachedScans == 1)
+            {
+                GlobalSettings.SetEnableCaching(false);
+            }
+        }
+        try
+        {
+            foreach (SecretFinding finding in ScanHistory(repo, path, history, options, host, stats))
+            {
+                yield return finding;
+            }
+        }
+        finally
+        {
+            lock (CachingGate)
+            {
+                if (--_uncachedScans == 0)
+                {
+                    GlobalSettings.SetEnableCaching(true);
+                }
+            }
+        }
+    }
+
+    private static readonly object CachingGate = new();
+    private static int _uncachedScans;
+
+    private static IEnumerable<SecretFinding> ScanHistory(Repository repo, string path, HistoryOptions history, SecretScanOptions options, IScanHost host, SecretScanStatistics stats)
+    {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        List<Commit>? commits = GitHistory.SelectCommits(repo, history.Range, history.Revision, history.Since, history.MaxCount, host);
+        List<ObjectId>? commits;
+        using (var walker = new GitObjectReader(repo))
+        {
+            commits = GitHistory.SelectCommitIds(repo, walker, history.Range, history.Revision, history.Since, history.MaxCount, host);
+        }
         TimeSpan selected = clock.Elapsed;
         if (commits is null)
         {
@@ -391,7 +429,7 @@ public static class SecretSearch
             {
                 try
                 {
-                    changes[i] = trees.Changes(commits[i].Id);
+                    changes[i] = trees.Changes(commits[i]);
                 }
                 catch (LibGit2SharpException e)
                 {
@@ -480,7 +518,11 @@ public static class SecretSearch
             var fresh = result.Hits.Where(h => secretsAtPath.Add((file, h.Detector.Id, h.Secret))).ToList();
             // A blob's error is reported once, at its first path; its findings at every path that introduced them.
             ContentResult toReport = (result.Error is null || reported.Add(change.Blob) ? result : result with { Error = null }) with { Hits = fresh };
-            foreach (SecretFinding finding in Report(toReport, file, SecretSource.History, options, host, commits[i]))
+            if (toReport.Hits.Count == 0 && toReport.Error is null)
+            {
+                continue;
+            }
+            foreach (SecretFinding finding in Report(toReport, file, SecretSource.History, options, host, repo.Lookup<Commit>(commits[i])))
             {
                 yield return finding;
             }
@@ -496,7 +538,7 @@ public static class SecretSearch
     private sealed class ChangeScanner : IDisposable
     {
         /// <summary>Text kept per worker for the next change at the same path; beyond it the cache starts over.</summary>
-        private const long CacheChars = 32L * 1024 * 1024;
+        private const long CacheChars = 4L * 1024 * 1024;
 
         private readonly GitObjectReader _objects;
         private readonly SecretScanOptions _options;
@@ -506,8 +548,11 @@ public static class SecretSearch
         private readonly Dictionary<string, (ObjectId Blob, string Text)> _latest = new(StringComparer.Ordinal);
         private long _cached;
 
-        /// <param name="whole">Shared by the workers: what scanning a whole blob found (a file added, copied or moved), by blob and by whether it is read as a manifest.</param>
-        /// <param name="paths">The paths of the changes this worker will scan, so that it forgets a text after its path's last change.</param>
+        /// <summary>
+        /// <paramref name="whole"/> is shared by the workers: what scanning a whole blob found (a file added, copied
+        /// or moved), by blob and by whether it is read as a manifest. <paramref name="paths"/> are the paths of the
+        /// changes this worker will scan, so that it forgets a text after its path's last change.
+        /// </summary>
         public ChangeScanner(string gitDir, SecretScanOptions options, SecretScanStatistics stats, ConcurrentDictionary<(ObjectId, bool), ContentResult> whole, IEnumerable<string> paths)
         {
             _objects = new GitObjectReader(gitDir);

@@ -23,11 +23,14 @@ public static class SecretText
     private static readonly UTF8Encoding LenientUtf8 = new(false, throwOnInvalidBytes: false);
 
     /// <summary>Decodes file bytes: BOM-marked UTF-8/16/32, else UTF-8; NUL bytes in the first 8,000 mean binary.</summary>
-    public static string? Decode(byte[] bytes, out ContentKind kind, out int invalidOffset)
+    public static string? Decode(byte[] bytes, out ContentKind kind, out int invalidOffset) => Decode(bytes.AsSpan(), out kind, out invalidOffset);
+
+    /// <inheritdoc cref="Decode(byte[], out ContentKind, out int)"/>
+    public static string? Decode(ReadOnlySpan<byte> bytes, out ContentKind kind, out int invalidOffset)
     {
         invalidOffset = -1;
         Encoding? bom = YamlDocumentReader.DetectBom(bytes, out int bomLength);
-        if (bom is null && Array.IndexOf(bytes, (byte)0, 0, Math.Min(bytes.Length, BinarySniffBytes)) >= 0)
+        if (bom is null && bytes[..Math.Min(bytes.Length, BinarySniffBytes)].IndexOf((byte)0) >= 0)
         {
             kind = ContentKind.Binary;
             return null;
@@ -36,13 +39,13 @@ public static class SecretText
         try
         {
             kind = ContentKind.Text;
-            return encoding.GetString(bytes, bomLength, bytes.Length - bomLength);
+            return encoding.GetString(bytes[bomLength..]);
         }
         catch (DecoderFallbackException e)
         {
             kind = ContentKind.InvalidText;
             invalidOffset = e.Index >= 0 ? bomLength + e.Index : 0;
-            return Lenient(encoding).GetString(bytes, bomLength, bytes.Length - bomLength);
+            return Lenient(encoding).GetString(bytes[bomLength..]);
         }
     }
 

@@ -124,3 +124,48 @@ public sealed class TreeDiffTests
         return rows;
     }
 }
+
+/// <summary>libgit2's revision walk selects the commits git's rev-list selects, in LibGit2Sharp's order.</summary>
+public sealed class CommitSelectionTests
+{
+    [Fact]
+    public void Commit_ids_match_git_rev_list_for_all_refs_a_revision_a_range_since_and_a_count()
+    {
+        using var repo = new GitRepo();
+        var commits = new List<string>();
+        for (int i = 0; i < 12; i++)
+        {
+            repo.Environment["GIT_COMMITTER_DATE"] = $"{1700000000 + i * 86400} +0000";
+            repo.Write($"f{i % 3}.txt", $"{i}\n");
+            commits.Add(repo.Commit($"c{i}"));
+            if (i == 5)
+            {
+                repo.Git("checkout", "-q", "-b", "side");
+            }
+            if (i == 8)
+            {
+                repo.Git("checkout", "-q", "main");
+            }
+        }
+        repo.Git("tag", "v1", commits[3]);
+        using var lg = new Repository(repo.Path);
+        using var objects = new GitObjectReader(lg);
+        var host = new GitOpsSec.Diagnostics.CollectingHost();
+        List<string> Ours(string? range, string? revision, DateTimeOffset? since = null, int? max = null) =>
+            GitHistory.SelectCommitIds(lg, objects, range, revision, since, max, host)!.Select(c => c.Sha).ToList();
+        List<string> Git(params string[] args) => repo.Git(new[] { "rev-list" }.Concat(args).ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+        List<string> Sharp(string? range, string? revision, DateTimeOffset? since = null, int? max = null) =>
+            GitHistory.SelectCommits(lg, range, revision, since, max, host)!.Select(c => c.Sha).ToList();
+
+        Assert.Equal(Git("--all").OrderBy(x => x), Ours(null, null).OrderBy(x => x));
+        Assert.Equal(Sharp(null, null), Ours(null, null));
+        Assert.Equal(Git("side").OrderBy(x => x), Ours(null, "side").OrderBy(x => x));
+        Assert.Equal(Git($"{commits[2]}..main").OrderBy(x => x), Ours($"{commits[2]}..main", null).OrderBy(x => x));
+        var since = DateTimeOffset.FromUnixTimeSeconds(1700000000 + 7 * 86400);
+        Assert.Equal(Git("--all", "--since=" + since.ToUnixTimeSeconds()).OrderBy(x => x), Ours(null, null, since).OrderBy(x => x));
+        Assert.Equal(Sharp(null, null, since, 3), Ours(null, null, since, 3));
+        Assert.Empty(host.Errors);
+        Assert.Null(GitHistory.SelectCommitIds(lg, objects, "nope..main", null, null, null, host));
+        Assert.Equal("GitOpsSec.Git.RevisionNotFound", Assert.Single(host.Errors).ErrorId);
+    }
+}
