@@ -16,29 +16,69 @@ internal static class AddedText
     /// <summary>1-based inclusive runs of lines of <paramref name="after"/> that <paramref name="before"/> does not have.</summary>
     public static List<(int From, int To)> Lines(string before, int[] beforeStarts, string after, int[] afterStarts)
     {
-        var old = new HashSet<ReadOnlyMemory<char>>(LineComparer.Instance);
-        for (int i = 0; i < beforeStarts.Length; i++)
+        // An open-addressing set of the old lines: slots hold a line index + 1, compared by hash, then by text.
+        int capacity = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, beforeStarts.Length * 2));
+        int[] slots = System.Buffers.ArrayPool<int>.Shared.Rent(capacity);
+        int[] hashes = System.Buffers.ArrayPool<int>.Shared.Rent(beforeStarts.Length);
+        try
         {
-            old.Add(Line(before, beforeStarts, i));
+            Array.Clear(slots, 0, capacity);
+            int mask = capacity - 1;
+            for (int i = 0; i < beforeStarts.Length; i++)
+            {
+                ReadOnlySpan<char> line = Line(before, beforeStarts, i);
+                int hash = string.GetHashCode(line);
+                hashes[i] = hash;
+                for (int slot = hash & mask; ; slot = (slot + 1) & mask)
+                {
+                    if (slots[slot] == 0)
+                    {
+                        slots[slot] = i + 1;
+                        break;
+                    }
+                    int other = slots[slot] - 1;
+                    if (hashes[other] == hash && Line(before, beforeStarts, other).SequenceEqual(line))
+                    {
+                        break; // the same text twice
+                    }
+                }
+            }
+            var runs = new List<(int From, int To)>();
+            for (int i = 0; i < afterStarts.Length; i++)
+            {
+                ReadOnlySpan<char> line = Line(after, afterStarts, i);
+                int hash = string.GetHashCode(line);
+                bool known = false;
+                for (int slot = hash & mask; slots[slot] != 0; slot = (slot + 1) & mask)
+                {
+                    int other = slots[slot] - 1;
+                    if (hashes[other] == hash && Line(before, beforeStarts, other).SequenceEqual(line))
+                    {
+                        known = true;
+                        break;
+                    }
+                }
+                if (known)
+                {
+                    continue;
+                }
+                int number = i + 1;
+                if (runs.Count > 0 && runs[^1].To == number - 1)
+                {
+                    runs[^1] = (runs[^1].From, number);
+                }
+                else
+                {
+                    runs.Add((number, number));
+                }
+            }
+            return runs;
         }
-        var runs = new List<(int From, int To)>();
-        for (int i = 0; i < afterStarts.Length; i++)
+        finally
         {
-            if (old.Contains(Line(after, afterStarts, i)))
-            {
-                continue;
-            }
-            int line = i + 1;
-            if (runs.Count > 0 && runs[^1].To == line - 1)
-            {
-                runs[^1] = (runs[^1].From, line);
-            }
-            else
-            {
-                runs.Add((line, line));
-            }
+            System.Buffers.ArrayPool<int>.Shared.Return(slots);
+            System.Buffers.ArrayPool<int>.Shared.Return(hashes);
         }
-        return runs;
     }
 
     /// <summary>The added runs widened by <see cref="Context"/> lines and merged where they touch; 1-based inclusive, within 1..<paramref name="lineCount"/>.</summary>
@@ -84,18 +124,9 @@ internal static class AddedText
     }
 
     /// <summary>Line <paramref name="index"/> (0-based) without its line feed.</summary>
-    private static ReadOnlyMemory<char> Line(string text, int[] starts, int index)
+    private static ReadOnlySpan<char> Line(string text, int[] starts, int index)
     {
         int end = index + 1 < starts.Length ? starts[index + 1] - 1 : text.Length;
-        return text.AsMemory(starts[index], end - starts[index]);
-    }
-
-    private sealed class LineComparer : IEqualityComparer<ReadOnlyMemory<char>>
-    {
-        public static readonly LineComparer Instance = new();
-
-        public bool Equals(ReadOnlyMemory<char> x, ReadOnlyMemory<char> y) => x.Span.SequenceEqual(y.Span);
-
-        public int GetHashCode(ReadOnlyMemory<char> line) => string.GetHashCode(line.Span);
+        return text.AsSpan(starts[index], end - starts[index]);
     }
 }
