@@ -37,16 +37,22 @@ public static class SafeFile
         {
             throw new FileTooLargeException(path, info.Length, maxBytes);
         }
-        // A missing file, a dangling link or a link loop fails here, with the system's own reason.
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        var buffer = new byte[Math.Min(stream.Length, maxBytes)];
+        // A missing file, a dangling link or a link loop fails here, with the system's own reason. One open, one
+        // size query and positioned reads, without FileStream's buffer: a repository scan reads every file.
+        using Microsoft.Win32.SafeHandles.SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        long length = RandomAccess.GetLength(handle);
+        if (length > maxBytes)
+        {
+            throw new FileTooLargeException(path, length, maxBytes);
+        }
+        var buffer = new byte[length];
         int read = 0;
         while (read < buffer.Length)
         {
-            int n = stream.Read(buffer, read, buffer.Length - read);
+            int n = RandomAccess.Read(handle, buffer.AsSpan(read), read);
             if (n == 0)
             {
-                Array.Resize(ref buffer, read);
+                Array.Resize(ref buffer, read); // the file shrank while being read
                 break;
             }
             read += n;

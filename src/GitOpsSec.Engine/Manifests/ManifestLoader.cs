@@ -76,35 +76,41 @@ public sealed class ManifestLoader
             _models.Add(_model);
         }
         var plan = new TreePlan(tree, files, options, _host);
-        int done = 0;
+        var units = new List<(string File, bool Render)>();
         foreach (string file in files)
         {
-            _host.Cancellation.ThrowIfCancellationRequested();
-            if (++done % 50 == 0)
-            {
-                _host.Progress("Reading manifests", file, (int)(100L * done / files.Count));
-            }
             if (plan.IsInHelmChart(file) || !(IsManifestFile(file) || IsKustomizationFile(file)))
             {
                 continue;
             }
-            IEnumerable<ManifestObject> objects;
             if (IsKustomizationFile(file))
             {
-                if (!plan.Rendering || !plan.IsRoot(TreePath.DirectoryOf(file)))
+                if (plan.Rendering && plan.IsRoot(TreePath.DirectoryOf(file)))
                 {
-                    continue;
+                    units.Add((file, true));
                 }
-                objects = Render(tree, plan, file);
             }
-            else if (plan.Rendering && plan.IsOwnedByKustomize(file))
+            else if (!(plan.Rendering && plan.IsOwnedByKustomize(file)))
             {
-                continue;
+                units.Add((file, false));
             }
-            else
+        }
+        // Files on disk are read and parsed ahead on every core; what each reports is replayed here, in file
+        // order, on the caller's thread (a PowerShell host takes errors and messages from the pipeline thread only).
+        // A git revision's tree is read on this thread: LibGit2Sharp objects are not shared across threads.
+        IEnumerable<(string File, bool Render, ReadResult? Read)> work = tree is FileSystemTree && Environment.ProcessorCount > 1
+            ? units.AsParallel().AsOrdered().WithDegreeOfParallelism(Environment.ProcessorCount).WithCancellation(_host.Cancellation)
+                .Select(u => (u.File, u.Render, u.Render ? null : Read(tree, u.File)))
+            : units.Select(u => (u.File, u.Render, (ReadResult?)null));
+        int done = 0;
+        foreach (var (file, render, read) in work)
+        {
+            _host.Cancellation.ThrowIfCancellationRequested();
+            if (++done % 50 == 0)
             {
-                objects = ReadFile(tree, file, _host.Error);
+                _host.Progress("Reading manifests", file, (int)(100L * done / units.Count));
             }
+            IEnumerable<ManifestObject> objects = render ? Render(tree, plan, file) : (read ?? Read(tree, file)).Replay(_host);
             foreach (ManifestObject obj in objects)
             {
                 obj.Revision = tree.Revision;
@@ -123,10 +129,45 @@ public sealed class ManifestLoader
         }
     }
 
-    /// <summary>Objects of one file as written. Errors go to <paramref name="error"/>.</summary>
-    internal IEnumerable<ManifestObject> ReadFile(IManifestTree tree, string file, Action<ScanError> error)
+    /// <summary>The objects of one file read as written, and what reading it reported, in order, for the caller's thread to replay.</summary>
+    private sealed class ReadResult : IScanHost
     {
-        var host = new ErrorOnlyHost(_host, error);
+        private readonly CancellationToken _cancellation;
+
+        public ReadResult(CancellationToken cancellation) => _cancellation = cancellation;
+
+        public List<ManifestObject> Objects { get; } = new();
+        private List<Action<IScanHost>> Reports { get; } = new();
+
+        public CancellationToken Cancellation => _cancellation;
+        public void Error(ScanError error) => Reports.Add(h => h.Error(error));
+        public void Warning(string message) => Reports.Add(h => h.Warning(message));
+        public void Verbose(string message) => Reports.Add(h => h.Verbose(message));
+        public void Progress(string activity, string status, int percentComplete)
+        {
+        }
+
+        public List<ManifestObject> Replay(IScanHost host)
+        {
+            foreach (Action<IScanHost> report in Reports)
+            {
+                report(host);
+            }
+            return Objects;
+        }
+    }
+
+    private ReadResult Read(IManifestTree tree, string file)
+    {
+        var result = new ReadResult(_host.Cancellation);
+        result.Objects.AddRange(ReadFile(tree, file, result.Error, result));
+        return result;
+    }
+
+    /// <summary>Objects of one file as written. Errors go to <paramref name="error"/>.</summary>
+    internal IEnumerable<ManifestObject> ReadFile(IManifestTree tree, string file, Action<ScanError> error, IScanHost? messages = null)
+    {
+        var host = new ErrorOnlyHost(messages ?? _host, error);
         byte[]? bytes = tree.ReadFile(file, _options.Limits, host);
         if (bytes is null)
         {
@@ -137,16 +178,17 @@ public sealed class ManifestLoader
         {
             text = _model.Substitute(file, text, error);
         }
-        return text is null ? Array.Empty<ManifestObject>() : FromText(text, file, error);
+        return text is null ? Array.Empty<ManifestObject>() : FromText(text, file, error, (messages ?? _host).Verbose);
     }
 
-    private IEnumerable<ManifestObject> FromText(string text, string file, Action<ScanError> error)
+    private IEnumerable<ManifestObject> FromText(string text, string file, Action<ScanError> error, Action<string>? verbose = null)
     {
+        verbose ??= _host.Verbose;
         foreach (YamlDocument doc in YamlDocumentReader.Read(text, file, _options.Limits, error))
         {
             if (doc.Root is not YMapping map || map.Text("apiVersion") is null || map.Text("kind") is null)
             {
-                _host.Verbose($"{file}: document {doc.Index} is not a Kubernetes object (no apiVersion/kind); skipped.");
+                verbose($"{file}: document {doc.Index} is not a Kubernetes object (no apiVersion/kind); skipped.");
                 continue;
             }
             string kind = map.Text("kind")!;
