@@ -35,4 +35,36 @@ public sealed class ParallelLoadTests
             diskHost.VerboseMessages.Where(v => v.Contains("not a Kubernetes object", StringComparison.Ordinal)));
         Assert.Equal(2 * (300 - 27 - 27), disk.Count); // 27 broken files and 27 without a kind
     }
+
+    [Fact]
+    public void Checking_a_batch_on_all_cores_gives_the_findings_and_errors_of_one_object_at_a_time()
+    {
+        using var dir = new TempDir();
+        for (int i = 0; i < 120; i++)
+        {
+            string annotation = i % 9 == 0 ? "\n  annotations:\n    gitopssec.io/suppress.privileged-container: \"\"" : i % 9 == 1 ? "\n  annotations:\n    gitopssec.io/suppress.privileged-container: lab cluster" : string.Empty;
+            dir.Write($"apps/app-{i:000}.yaml",
+                $"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-{i}\n  namespace: ns-{i % 4}{annotation}\nspec:\n  template:\n    spec:\n      containers:\n" +
+                $"        - name: c\n          image: nginx:{(i % 3 == 0 ? "latest" : "1.27")}\n          securityContext: {{privileged: {(i % 2 == 0 ? "true" : "false")}}}\n");
+        }
+        foreach (string path in new[] { dir.Path, Path.Combine(TestPaths.RepoRoot, "examples", "insecure-repo") })
+        {
+            var (objects, _) = Scan.Load(path);
+            var oneHost = new GitOpsSec.Diagnostics.CollectingHost();
+            var one = new GitOpsSec.Rules.ManifestAnalyzer(new GitOpsSec.Rules.RuleSelection(), oneHost);
+            var sequential = objects.SelectMany(one.Analyze).Select(f => (f.RuleId, f.Path, f.Line, f.Message, f.SuppressedBy)).ToList();
+            var batchHost = new GitOpsSec.Diagnostics.CollectingHost();
+            var batch = new GitOpsSec.Rules.ManifestAnalyzer(new GitOpsSec.Rules.RuleSelection(), batchHost);
+            var parallel = objects.Chunk(37).SelectMany(c => batch.AnalyzeEach(c)).SelectMany(x => x.Findings).Select(f => (f.RuleId, f.Path, f.Line, f.Message, f.SuppressedBy)).ToList();
+            Assert.NotEmpty(sequential);
+            Assert.Equal(sequential, parallel);
+            Assert.Equal(oneHost.Errors.Select(e => (e.ErrorId, e.Target, e.Line)), batchHost.Errors.Select(e => (e.ErrorId, e.Target, e.Line)));
+            if (path == dir.Path)
+            {
+                Assert.Contains(batchHost.Errors, e => e.ErrorId == GitOpsSec.Diagnostics.ErrorIds.SuppressionWithoutReason);
+                Assert.Contains(parallel, f => f.SuppressedBy is not null);
+            }
+            Assert.Equal(one.AnalyzeRepository().Select(f => f.Fingerprint), batch.AnalyzeRepository().Select(f => f.Fingerprint));
+        }
+    }
 }

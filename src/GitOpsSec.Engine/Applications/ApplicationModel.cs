@@ -257,19 +257,14 @@ public sealed class ApplicationModel
     private void Discover()
     {
         // Files that may hold units or their sources: a byte search for the controllers' API groups.
-        var markers = new HashSet<string>(StringComparer.Ordinal);
-        foreach (string file in _files)
-        {
-            if (!ManifestLoader.IsManifestFile(file) || IsInChart(file))
-            {
-                continue;
-            }
-            byte[]? bytes = _top.ReadFile(file, _limits, _quiet);
-            if (bytes is not null && Markers.Any(m => bytes.AsSpan().IndexOf(m) >= 0))
-            {
-                markers.Add(file);
-            }
-        }
+        // Files on disk are searched on every core (reading them is most of the work); what cannot be read is
+        // reported when the loader reads it.
+        var candidates = _files.Where(f => ManifestLoader.IsManifestFile(f) && !IsInChart(f)).ToList();
+        var silent = new QuietHost(new CollectingHost());
+        bool HasMarker(string file, IScanHost host) => _top.ReadFile(file, _limits, host) is byte[] bytes && Markers.Any(m => bytes.AsSpan().IndexOf(m) >= 0);
+        var markers = new HashSet<string>(_top is FileSystemTree && Environment.ProcessorCount > 1
+            ? candidates.AsParallel().WithCancellation(_quiet.Cancellation).Where(f => HasMarker(f, silent))
+            : candidates.Where(f => HasMarker(f, _quiet)), StringComparer.Ordinal);
 
         // Kustomizations: roots render the units they include as kustomize makes them (namespace, patches, prefixes);
         // patch files are not units of their own.

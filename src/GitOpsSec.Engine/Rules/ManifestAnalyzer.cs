@@ -90,10 +90,52 @@ public sealed class ManifestAnalyzer
     /// <summary>Findings of the per-object rules; the object is also kept for <see cref="AnalyzeRepository"/>.</summary>
     public IEnumerable<Finding> Analyze(ManifestObject obj)
     {
+        Remember(obj);
+        return Evaluate(obj, _host.Error);
+    }
+
+    /// <summary>
+    /// <see cref="Analyze(ManifestObject)"/> for a batch of objects, evaluated on every core: per object, in
+    /// order, its findings, preceded by the errors evaluating it reported (which reach the host on the thread
+    /// that enumerates, as a PowerShell host requires). The per-object rules read only their object.
+    /// </summary>
+    public IEnumerable<(ManifestObject Object, IEnumerable<Finding> Findings)> AnalyzeEach(IReadOnlyList<ManifestObject> objects)
+    {
+        foreach (ManifestObject obj in objects)
+        {
+            Remember(obj);
+        }
+        var results = new (List<Finding> Findings, List<ScanError> Errors)[objects.Count];
+        Parallel.For(0, objects.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = _host.Cancellation }, i =>
+        {
+            var errors = new List<ScanError>();
+            results[i] = (Evaluate(objects[i], errors.Add).ToList(), errors);
+        });
+        for (int i = 0; i < objects.Count; i++)
+        {
+            yield return (objects[i], Replay(results[i].Errors, results[i].Findings));
+        }
+    }
+
+    private IEnumerable<Finding> Replay(List<ScanError> errors, List<Finding> findings)
+    {
+        foreach (ScanError error in errors)
+        {
+            _host.Error(error);
+        }
+        return findings;
+    }
+
+    private void Remember(ManifestObject obj)
+    {
         if (_rules.Any(r => r.Rule is IRepositoryRule))
         {
             _seen.Add(obj);
         }
+    }
+
+    private IEnumerable<Finding> Evaluate(ManifestObject obj, Action<ScanError> error)
+    {
         Dictionary<string, string>? suppressions = null;
         foreach (var (info, rule) in _rules)
         {
@@ -103,7 +145,7 @@ public sealed class ManifestAnalyzer
             }
             foreach (Violation v in manifestRule.Evaluate(obj))
             {
-                suppressions ??= Suppressions(obj);
+                suppressions ??= Suppressions(obj, error);
                 yield return ToFinding(info, obj, v, suppressions);
             }
         }
@@ -246,7 +288,9 @@ public sealed class ManifestAnalyzer
     }
 
     /// <summary>Suppression annotations of the object and its pod template, keyed by rule id or name.</summary>
-    private Dictionary<string, string> Suppressions(ManifestObject obj)
+    private Dictionary<string, string> Suppressions(ManifestObject obj) => Suppressions(obj, _host.Error);
+
+    private Dictionary<string, string> Suppressions(ManifestObject obj, Action<ScanError> error)
     {
         var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var sources = new List<YMapping?> { obj.Node.Map("metadata")?.Map("annotations") };
@@ -266,7 +310,7 @@ public sealed class ManifestAnalyzer
                 string reason = (entry.Value as YScalar)?.Value.Trim() ?? string.Empty;
                 if (reason.Length == 0)
                 {
-                    _host.Error(new ScanError(ErrorIds.SuppressionWithoutReason, ScanErrorCategory.InvalidData,
+                    error(new ScanError(ErrorIds.SuppressionWithoutReason, ScanErrorCategory.InvalidData,
                         $"The suppression of '{rule}' on {obj.Resource} has no reason, so it is not applied. Write why as the annotation's value.",
                         obj.Path, entry.Key.Line));
                     continue;

@@ -119,6 +119,9 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
         bool literal = ParameterSetName == LiteralPathSet;
         _roots.AddRange(PathResolver.Resolve(this, new CollectingHost(), literal ? LiteralPath : Path ?? new[] { "." }, literal));
         int read = 0;
+        // Objects are read on this thread and checked on every core, a batch at a time; findings come out in
+        // object order, each object's rule findings before its Kyverno findings, as they did one object at a time.
+        var batch = new List<ManifestObject>(BatchSize);
         foreach (ManifestObject obj in ReadManifests())
         {
             _scanned++;
@@ -126,10 +129,26 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
             {
                 WriteProgress(new ProgressRecord(2, "Test-GitOpsRepo", $"{read} objects checked") { PercentComplete = -1 });
             }
-            Emit(_analyzer!.Analyze(obj));
+            batch.Add(obj);
+            if (batch.Count == BatchSize)
+            {
+                Check(batch);
+            }
+        }
+        Check(batch);
+    });
+
+    private const int BatchSize = 256;
+
+    private void Check(List<ManifestObject> batch)
+    {
+        foreach (var (obj, findings) in _analyzer!.AnalyzeEach(batch))
+        {
+            Emit(findings);
             Emit(KyvernoFindings(_analyzer, obj));
         }
-    });
+        batch.Clear();
+    }
 
     protected override void EndProcessing()
     {
