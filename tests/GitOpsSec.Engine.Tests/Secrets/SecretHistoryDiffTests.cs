@@ -203,3 +203,25 @@ public sealed class SecretHistoryDiffTests
         Assert.True(secrets > 150, $"only {secrets} of the generated documents are Secrets to YamlDotNet");
     }
 }
+
+/// <summary>A blob over the size limit is refused from its header, before it is read, and the rest of the history is still scanned.</summary>
+public sealed class SecretHistoryLimitTests
+{
+    [Fact]
+    public void An_oversized_blob_is_an_error_with_its_path_and_the_other_changes_are_scanned()
+    {
+        using var repo = new GitRepo();
+        repo.Write("big/dump.sql", new string('x', 3 * 1024 * 1024)); // compresses to a few KB in git: only its header tells its size
+        repo.Write("app.env", $"T={FakeTokens.GitHub(61)}\n");
+        repo.Commit("a dump and a token");
+        repo.Write("big/dump.sql", new string('y', 3 * 1024 * 1024));
+        repo.Commit("a new dump");
+        var host = new CollectingHost();
+        var stats = new SecretScanStatistics();
+        var found = SecretSearch.ScanHistory(repo.Path, new HistoryOptions(), new SecretScanOptions { MaxFileSize = 1024 * 1024 }, host, stats).ToList();
+        Assert.Equal("app.env", Assert.Single(found).Path);
+        Assert.Equal(new[] { (ErrorIds.SecretFileTooLarge, "big/dump.sql"), (ErrorIds.SecretFileTooLarge, "big/dump.sql") },
+            host.Errors.Select(e => (e.ErrorId, e.Target!)));
+        Assert.Equal(2, stats.TooLarge);
+    }
+}
