@@ -95,15 +95,8 @@ public sealed class ManifestLoader
                 units.Add((file, false));
             }
         }
-        // Files on disk are read and parsed ahead on every core; what each reports is replayed here, in file
-        // order, on the caller's thread (a PowerShell host takes errors and messages from the pipeline thread only).
-        // A git revision's tree is read on this thread: LibGit2Sharp objects are not shared across threads.
-        IEnumerable<(string File, bool Render, ReadResult? Read)> work = tree is FileSystemTree && Environment.ProcessorCount > 1
-            ? units.AsParallel().AsOrdered().WithDegreeOfParallelism(Environment.ProcessorCount).WithCancellation(_host.Cancellation)
-                .Select(u => (u.File, u.Render, u.Render ? null : Read(tree, u.File)))
-            : units.Select(u => (u.File, u.Render, (ReadResult?)null));
         int done = 0;
-        foreach (var (file, render, read) in work)
+        foreach (var (file, render, read) in ReadAhead(tree, units))
         {
             _host.Cancellation.ThrowIfCancellationRequested();
             if (++done % 50 == 0)
@@ -125,6 +118,57 @@ public sealed class ManifestLoader
                     GitOpsSec.Applications.ApplicationModel.AttachAlone(obj, _scope);
                 }
                 yield return obj;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Files on disk are read and parsed ahead on every core, at most a few dozen files ahead of the caller, so
+    /// that objects still stream (the first findings are out while later files are unread) and memory does not
+    /// fill with parsed files; what each reports is replayed on the caller's thread, in file order (a PowerShell
+    /// host takes errors and messages from the pipeline thread only). A git revision's tree is read on the
+    /// caller's thread: LibGit2Sharp objects are not shared across threads.
+    /// </summary>
+    private IEnumerable<(string File, bool Render, ReadResult? Read)> ReadAhead(IManifestTree tree, List<(string File, bool Render)> units)
+    {
+        if (tree is not FileSystemTree || Environment.ProcessorCount < 2)
+        {
+            foreach (var (file, render) in units)
+            {
+                yield return (file, render, null);
+            }
+            yield break;
+        }
+        int window = 32 * Environment.ProcessorCount, next = 0;
+        var pending = new Queue<(string File, bool Render, Task<ReadResult>? Read)>();
+        try
+        {
+            while (true)
+            {
+                while (pending.Count < window && next < units.Count)
+                {
+                    var (file, render) = units[next++];
+                    pending.Enqueue((file, render, render ? null : Task.Run(() => Read(tree, file), _host.Cancellation)));
+                }
+                if (pending.Count == 0)
+                {
+                    yield break;
+                }
+                var (f, r, task) = pending.Dequeue();
+                yield return (f, r, task?.GetAwaiter().GetResult());
+            }
+        }
+        finally
+        {
+            foreach (var (_, _, task) in pending)
+            {
+                try
+                {
+                    task?.Wait(); // a stopped pipeline leaves no reader running behind it
+                }
+                catch (Exception e) when (e is AggregateException or OperationCanceledException)
+                {
+                }
             }
         }
     }

@@ -119,7 +119,7 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
         bool literal = ParameterSetName == LiteralPathSet;
         _roots.AddRange(PathResolver.Resolve(this, new CollectingHost(), literal ? LiteralPath : Path ?? new[] { "." }, literal));
         int read = 0;
-        // Objects are read on this thread and checked on every core, a batch at a time; findings come out in
+        // Objects are read on this thread and checked on every core, a small batch at a time; findings come out in
         // object order, each object's rule findings before its Kyverno findings, as they did one object at a time.
         var batch = new List<ManifestObject>(BatchSize);
         foreach (ManifestObject obj in ReadManifests())
@@ -138,7 +138,8 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
         Check(batch);
     });
 
-    private const int BatchSize = 256;
+    /// <summary>Objects checked together: enough to keep every core busy, few enough that findings stream.</summary>
+    private const int BatchSize = 32;
 
     private void Check(List<ManifestObject> batch)
     {
