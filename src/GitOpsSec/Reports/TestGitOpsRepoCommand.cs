@@ -45,7 +45,7 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
     [Parameter]
     public string? Config { get; set; }
 
-    /// <summary>Also scan every blob of the git history for secrets (Find-GitOpsSecret -History), not only the files.</summary>
+    /// <summary>Also scan what every commit of the git history adds for secrets (Find-GitOpsSecret -History), not only the files.</summary>
     [Parameter]
     public SwitchParameter History { get; set; }
 

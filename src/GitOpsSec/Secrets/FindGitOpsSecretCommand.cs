@@ -9,7 +9,7 @@ namespace GitOpsSec.Commands.Secrets;
 
 /// <summary>
 /// Find-GitOpsSecret: leaked credentials in files (the working tree), in what the next commit records
-/// (-Staged) or in every blob of the history (-History). Values are redacted unless -ShowSecret.
+/// (-Staged) or in what every commit of the history adds (-History). Values are redacted unless -ShowSecret.
 /// </summary>
 [Cmdlet(VerbsCommon.Find, "GitOpsSecret", DefaultParameterSetName = FilesSet)]
 [OutputType(typeof(SecretFinding))]
@@ -31,7 +31,7 @@ public sealed class FindGitOpsSecretCommand : GitOpsCmdlet
     [Parameter(Mandatory = true, ParameterSetName = StagedSet)]
     public SwitchParameter Staged { get; set; }
 
-    /// <summary>Scan every blob of the history (each unique blob once); findings name the commit that introduced them.</summary>
+    /// <summary>Scan what every commit of the history adds (the lines each commit adds to each file, with three lines of context, as git log -p shows them); findings name the commit that introduced them.</summary>
     [Parameter(Mandatory = true, ParameterSetName = HistorySet)]
     public SwitchParameter History { get; set; }
 
