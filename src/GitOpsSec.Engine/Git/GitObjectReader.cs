@@ -41,7 +41,7 @@ public sealed class GitObjectReader : IDisposable
     public (byte[] Data, string Type) Read(ObjectId id)
     {
         ObjectDisposedException.ThrowIf(_odb == IntPtr.Zero, this);
-        Check(git_odb_read(out IntPtr obj, _odb, id.RawId), $"read object {id.Sha}");
+        CheckObject(git_odb_read(out IntPtr obj, _odb, id.RawId), id, "read object");
         try
         {
             int size = checked((int)git_odb_object_size(obj));
@@ -62,7 +62,7 @@ public sealed class GitObjectReader : IDisposable
     public unsafe T Read<T>(ObjectId id, ContentReader<T> reader)
     {
         ObjectDisposedException.ThrowIf(_odb == IntPtr.Zero, this);
-        Check(git_odb_read(out IntPtr obj, _odb, id.RawId), $"read object {id.Sha}");
+        CheckObject(git_odb_read(out IntPtr obj, _odb, id.RawId), id, "read object");
         try
         {
             int size = checked((int)git_odb_object_size(obj));
@@ -78,7 +78,7 @@ public sealed class GitObjectReader : IDisposable
     public (long Size, string Type) ReadHeader(ObjectId id)
     {
         ObjectDisposedException.ThrowIf(_odb == IntPtr.Zero, this);
-        Check(git_odb_read_header(out nuint size, out int type, _odb, id.RawId), $"read the header of object {id.Sha}");
+        CheckObject(git_odb_read_header(out nuint size, out int type, _odb, id.RawId), id, "read the header of object");
         return ((long)size, TypeName(type));
     }
 
@@ -161,6 +161,18 @@ public sealed class GitObjectReader : IDisposable
             _repo = IntPtr.Zero;
         }
     }
+
+    /// <summary>Like <see cref="Check"/>, with a missing object (a partial or shallow clone, a pruned pack) said as such.</summary>
+    private static void CheckObject(int code, ObjectId id, string what)
+    {
+        if (code == NotFound)
+        {
+            throw new NotFoundException($"Object {id.Sha[..12]} is missing from the object database.");
+        }
+        Check(code, $"{what} {id.Sha}");
+    }
+
+    private const int NotFound = -3; // GIT_ENOTFOUND
 
     private static void Check(int code, string what)
     {

@@ -170,11 +170,28 @@ public sealed class SecretScanner
         var ignored = new List<(int Start, int End)>();
         var judged = new List<(int Start, int End)>(); // Secret values the Kubernetes pass decided on: not for the generic detector
         Match(text, regions, _specificGroup.Enabled(found), 0, candidates, judged);
+        List<(int From, int To, int LinesBefore)>? sealedOnly = null;
         if (IsManifestPath(path) && MayDeclareSecret(text))
         {
-            KubernetesSecrets(text, path ?? "text", regions, candidates, ignored, judged);
+            sealedOnly = KubernetesSecrets(text, path ?? "text", regions, candidates, ignored, judged);
         }
         Match(text, regions, _genericGroup.Enabled(found), 2, candidates);
+        // A SealedSecret document only hides its ciphertext from the patterns: it is read when a pattern matched in it.
+        foreach (var (from, to, linesBefore) in sealedOnly ?? new())
+        {
+            if (candidates.Any(c => c.Start < to && from < c.End))
+            {
+                try
+                {
+                    Judge(YamlDocumentReader.Read(text[from..to], path ?? "text", LoadLimits.Default, _ => { }).Select(d => (d, linesBefore)).ToList(),
+                        SecretText.LineStarts(text), candidates, ignored, judged);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // not YAML we can read: the matches stand
+                }
+            }
+        }
         if (candidates.Count == 0)
         {
             return Array.Empty<SecretHit>();
@@ -424,31 +441,61 @@ public sealed class SecretScanner
     /// changed one is not parsed whole), and the whole text is read when one of them cannot be (a %TAG
     /// directive belongs to the document after it).
     /// </summary>
-    private void KubernetesSecrets(string text, string path, IReadOnlyList<(int Start, int Length)> regions, List<Candidate> candidates, List<(int, int)> ignored, List<(int, int)> judged)
+    private List<(int From, int To, int LinesBefore)> KubernetesSecrets(string text, string path, IReadOnlyList<(int Start, int Length)> regions, List<Candidate> candidates, List<(int, int)> ignored, List<(int, int)> judged)
     {
         int[] lineStarts = SecretText.LineStarts(text);
         var docs = new List<(YamlDocument Doc, int LinesBefore)>();
+        var sealedOnly = new List<(int From, int To, int LinesBefore)>();
         try
         {
             foreach (var (from, to, linesBefore) in YamlDocuments(text, lineStarts))
             {
-                if (regions.Any(r => r.Start < to && from < r.Start + r.Length) && MayDeclareSecret(text[from..to]))
+                if (!regions.Any(r => r.Start < to && from < r.Start + r.Length) || !MayDeclareSecret(text[from..to]))
                 {
-                    docs.AddRange(YamlDocumentReader.Read(text[from..to], path, LoadLimits.Default, _ => { }).Select(d => (d, linesBefore)));
+                    continue;
                 }
+                if (OnlySealedSecrets(text[from..to]))
+                {
+                    sealedOnly.Add((from, to, linesBefore)); // read later, and only if a pattern matched in it
+                    continue;
+                }
+                docs.AddRange(YamlDocumentReader.Read(text[from..to], path, LoadLimits.Default, _ => { }).Select(d => (d, linesBefore)));
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
+            sealedOnly.Clear();
             try
             {
                 docs = YamlDocumentReader.Read(text, path, LoadLimits.Default, _ => { }).Select(d => (d, 0)).ToList();
             }
             catch (Exception whole) when (whole is not OutOfMemoryException)
             {
-                return; // not YAML we can read: the text patterns above still ran over it
+                return sealedOnly; // not YAML we can read: the text patterns above still ran over it
             }
         }
+        Judge(docs, lineStarts, candidates, ignored, judged);
+        return sealedOnly;
+    }
+
+    /// <summary>Every kind field the prefilter found in <paramref name="document"/> is a plain SealedSecret (no escape, alias or Secret).</summary>
+    private static bool OnlySealedSecrets(string document)
+    {
+        bool any = false;
+        for (System.Text.RegularExpressions.Match m = SecretKind.Match(document); m.Success; m = m.NextMatch())
+        {
+            if (!m.Value.Contains("SealedSecret", StringComparison.Ordinal))
+            {
+                return false;
+            }
+            any = true;
+        }
+        return any;
+    }
+
+    /// <summary>What the documents say: a SealedSecret's ciphertext is ignored, a Secret's values are judged (and reported).</summary>
+    private void Judge(List<(YamlDocument Doc, int LinesBefore)> docs, int[] lineStarts, List<Candidate> candidates, List<(int, int)> ignored, List<(int, int)> judged)
+    {
         foreach (var (doc, linesBefore) in docs)
         {
             if (doc.Root is not YMapping root)

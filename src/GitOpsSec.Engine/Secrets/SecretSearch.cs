@@ -592,7 +592,8 @@ public static class SecretSearch
         private ContentResult Scan(ObjectId blob, string? before, string relative, out string? text)
         {
             text = null;
-            byte[] bytes;
+            ContentKind kind;
+            int invalidAt, length;
             try
             {
                 (long size, _) = _objects.ReadHeader(blob);
@@ -601,14 +602,14 @@ public static class SecretSearch
                     _stats.Large();
                     return TooLarge(relative, size, _options);
                 }
-                bytes = _objects.Read(blob).Data;
+                // Decoded straight from libgit2's buffer: no managed copy of the bytes.
+                (text, kind, invalidAt, length) = _objects.Read(blob, (data, _) => (SecretText.Decode(data, out ContentKind k, out int at), k, at, data.Length));
             }
             catch (LibGit2SharpException e)
             {
                 return new ContentResult(Array.Empty<SecretHit>(), new ScanError(ErrorIds.GitReadFailed, ScanErrorCategory.ReadError,
-                    $"Blob {blob.Sha[..12]} could not be read: {e.Message}", relative, Exception: e));
+                    e is NotFoundException ? $"Blob {blob.Sha[..12]} is missing from the object database (a partial or shallow clone?)." : $"Blob {blob.Sha[..12]} could not be read: {e.Message}", relative, Exception: e));
             }
-            text = SecretText.Decode(bytes, out ContentKind kind, out int invalidAt);
             if (text is null)
             {
                 _stats.Binary();
@@ -620,7 +621,7 @@ public static class SecretSearch
                 : null;
             if (before is null)
             {
-                _stats.Scanned(bytes.Length);
+                _stats.Scanned(length);
                 return SecretSearch.Scan(text, relative, _options, encoding);
             }
             int[] starts = SecretText.LineStarts(text);
@@ -645,7 +646,7 @@ public static class SecretSearch
         {
             try
             {
-                return _objects.ReadHeader(id).Size <= _options.MaxFileSize ? SecretText.Decode(_objects.Read(id).Data, out _, out _) : null;
+                return _objects.ReadHeader(id).Size <= _options.MaxFileSize ? _objects.Read(id, (data, type) => SecretText.Decode(data, out ContentKind _, out int _)) : null;
             }
             catch (LibGit2SharpException)
             {

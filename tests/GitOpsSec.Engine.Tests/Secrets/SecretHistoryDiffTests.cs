@@ -225,3 +225,22 @@ public sealed class SecretHistoryLimitTests
         Assert.Equal(2, stats.TooLarge);
     }
 }
+
+/// <summary>A SealedSecret document is read only when a pattern matched inside it, and then its ciphertext is still ignored.</summary>
+public sealed class SealedSecretDeferralTests
+{
+    [Fact]
+    public void A_short_ciphertext_under_encryptedData_is_ignored_and_the_same_value_elsewhere_is_found()
+    {
+        // Shaped like a token, so the patterns match it; too short for any ciphertext shape test to know it.
+        string value = FakeTokens.GitHub(71);
+        string sealedDoc = $"apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: db\nspec:\n  encryptedData:\n    password: {value}\n";
+        string configMap = $"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: db\ndata:\n  password: {value}\n";
+        Assert.Empty(SecretScanner.Default.Scan(sealedDoc, "sealed.yaml"));
+        Assert.Contains(SecretScanner.Default.Scan(configMap, "cm.yaml"), h => h.Secret == value);
+        // Both in one file: the ConfigMap's value is found at its line, the SealedSecret's is not.
+        string combined = sealedDoc + "---\n" + configMap;
+        int configMapLine = combined.Split('\n').ToList().FindLastIndex(l => l.Contains(value, StringComparison.Ordinal)) + 1;
+        Assert.Equal(new[] { configMapLine }, SecretScanner.Default.Scan(combined, "both.yaml").Where(h => h.Secret == value).Select(h => h.Line));
+    }
+}
