@@ -76,7 +76,7 @@ public sealed class SecretScanStatistics
 
 /// <summary>
 /// Secret scans of a working tree, of the git index (what the next commit records) and of history
-/// (each unique blob once; findings name the first commit that introduced the content at that path).
+/// (what each commit adds to each file, as `git log -p` shows it; findings name the first commit that introduced a secret at that path).
 /// Work runs on all cores; results and errors come back in a stable order on the caller's thread.
 /// </summary>
 public static class SecretSearch
@@ -352,7 +352,7 @@ public static class SecretSearch
         }
     }
 
-    /// <summary>Every blob reachable in the selected history, each scanned once.</summary>
+    /// <summary>What each commit of the selected history adds (the lines new to each file it adds or changes, with context), each change scanned once.</summary>
     public static IEnumerable<SecretFinding> ScanHistory(string path, HistoryOptions history, SecretScanOptions options, IScanHost host, SecretScanStatistics stats)
     {
         using Repository? repo = GitHistory.OpenRepository(path, host);
