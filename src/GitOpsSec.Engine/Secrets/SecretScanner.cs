@@ -517,10 +517,8 @@ public sealed class SecretScanner
             {
                 continue;
             }
-            if (root.Map("sops") is not null)
-            {
-                continue; // a SOPS-encrypted document: its values are ENC[...] ciphertext, its sops block metadata
-            }
+            // A SOPS-encrypted document is judged value by value: ENC[...] is ciphertext (SecretText.IsReferenceOrCiphertext),
+            // while a value its unencrypted_regex left alone, or one under a sops: key anybody can add, is plaintext.
             YMapping? metadata = root.Map("metadata");
             string name = (metadata?.Text("namespace") is string ns ? ns + "/" : string.Empty) + (metadata?.Text("name") ?? "(unnamed)");
             foreach (string field in new[] { "data", "stringData" })

@@ -249,7 +249,12 @@ public static class SecretText
     public static bool IsReferenceOrCiphertext(string value)
     {
         string v = value.Trim().Trim('"', '\'');
-        if (v.Length < 3 || v.Length > 4096)
+        if (v.Length > 4096)
+        {
+            // Only the cheap whole-value shape of SOPS ciphertext: a SOPS-encrypted file or certificate is longer than this.
+            return v.StartsWith("ENC[AES256_GCM,data:", StringComparison.Ordinal) && v.EndsWith(']') && v.IndexOf(']') == v.Length - 1;
+        }
+        if (v.Length < 3)
         {
             return false;
         }

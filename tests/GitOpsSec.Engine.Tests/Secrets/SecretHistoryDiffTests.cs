@@ -244,3 +244,30 @@ public sealed class SealedSecretDeferralTests
         Assert.Equal(new[] { configMapLine }, SecretScanner.Default.Scan(combined, "both.yaml").Where(h => h.Secret == value).Select(h => h.Line));
     }
 }
+
+/// <summary>
+/// A SOPS-encrypted Secret is judged value by value (SOPS's own format: ENC[AES256_GCM,data:…,iv:…,tag:…,type:…],
+/// and keys its unencrypted_suffix leaves in clear text), so a sops: key cannot hide a plaintext value.
+/// </summary>
+public sealed class SopsSecretTests
+{
+    private static string Enc(int bytes) =>
+        $"ENC[AES256_GCM,data:{Convert.ToBase64String(Enumerable.Range(0, bytes).Select(i => (byte)(i * 37 % 256)).ToArray())},iv:q83vEjRWeJCrze8SNFZ4kA==,tag:ESIzRFVmd4iZqrvM3e/wEQ==,type:str]";
+
+    [Fact]
+    public void Ciphertext_is_ignored_and_a_clear_value_under_a_sops_key_is_reported()
+    {
+        string sops = "sops:\n    age:\n        - recipient: age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq\n    lastmodified: \"2024-01-01T00:00:00Z\"\n    mac: " + Enc(32) + "\n    unencrypted_suffix: _unencrypted\n    version: 3.8.1\n";
+        string encrypted = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\nstringData:\n" +
+            $"  password: {Enc(24)}\n  config.yaml: {Enc(6000)}\n" + sops; // a config file encrypted whole: longer than 4,096 characters
+        Assert.Empty(SecretScanner.Default.Scan(encrypted, "secret.sops.yaml"));
+
+        string forged = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\nstringData:\n  password: Xk9#mQ2$vL7pR4wZ\n" + sops;
+        SecretHit hit = Assert.Single(SecretScanner.Default.Scan(forged, "secret.sops.yaml"));
+        Assert.Equal((SecretDetectorCatalog.KubernetesSecretValueId, 6), (hit.Detector.Id, hit.Line));
+
+        string partly = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\nstringData:\n" +
+            $"  password: {Enc(24)}\n  token_unencrypted: Tq8!nB3@hJ6sW1yE\n" + sops;
+        Assert.Equal(new[] { 7 }, SecretScanner.Default.Scan(partly, "secret.sops.yaml").Select(h => h.Line));
+    }
+}

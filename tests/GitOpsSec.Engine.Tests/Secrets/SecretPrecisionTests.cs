@@ -32,10 +32,13 @@ public sealed class SecretPrecisionTests
     }
 
     [Fact]
-    public void A_sops_document_is_ciphertext_throughout()
+    public void A_sops_document_hides_its_ciphertext_but_not_what_it_leaves_in_clear()
     {
+        // The ENC[...] value is ciphertext. The username SOPS left in clear (its encrypted_regex or unencrypted_suffix
+        // chose so) is a plaintext Secret value in Git: a sops: key, which anybody can add, does not hide it.
         string sops = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: ENC[AES256_GCM,data:Zq8xR2vL9p,iv:x=,tag:y=,type:str]\n  username: admin-user-2\nsops:\n  age:\n    - recipient: age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq\n  version: 3.9.0\n";
-        Assert.Empty(Scan(sops, "db.sops.yaml"));
+        SecretHit hit = Assert.Single(Scan(sops, "db.sops.yaml"));
+        Assert.Equal((SecretDetectorCatalog.KubernetesSecretValueId, 7), (hit.Detector.Id, hit.Line));
     }
 
     [Fact]
