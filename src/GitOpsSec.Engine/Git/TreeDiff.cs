@@ -22,6 +22,15 @@ public sealed class TreeDiff
     private const int ExecutableMode = 0x81ED;      // 100755
     private const int GroupWritableMode = 0x81B4;   // 100664 (old git)
 
+    /// <summary>Folders nested deeper than this are refused (git's own core.maxTreeDepth default): the walk recurses once per level.</summary>
+    public const int MaxDepth = 4096;
+
+    /// <summary>
+    /// Longer folder paths are refused too (Linux's PATH_MAX: no checkout can hold such a file). Every level builds
+    /// its path, so a deep tree of long names would otherwise cost memory quadratic in its depth.
+    /// </summary>
+    public const int MaxPathLength = 4096;
+
     private readonly GitObjectReader _objects;
     private readonly Dictionary<string, string> _paths = new(StringComparer.Ordinal);
     private Dictionary<ObjectId, byte[]> _current = new();
@@ -54,7 +63,7 @@ public sealed class TreeDiff
         (_previous, _current) = (_current, _previous);
         _current.Clear();
         var into = new List<FileChange>();
-        Diff(parentTree is null ? null : Tree(parentTree), Tree(tree), string.Empty, into);
+        Diff(parentTree is null ? null : Tree(parentTree), Tree(tree), string.Empty, into, 0);
         _lastCommit = (commit, tree);
         return into;
     }
@@ -105,8 +114,12 @@ public sealed class TreeDiff
         return data;
     }
 
-    private void Diff(byte[]? before, byte[] after, string prefix, List<FileChange> into)
+    private void Diff(byte[]? before, byte[] after, string prefix, List<FileChange> into, int depth)
     {
+        if (depth > MaxDepth || prefix.Length > MaxPathLength)
+        {
+            throw new LibGit2SharpException($"The tree under '{prefix[..Math.Min(prefix.Length, 200)]}...' is nested more than {MaxDepth} folders or {MaxPathLength} characters deep; the commit is not walked.");
+        }
         var old = new Entries(before ?? Array.Empty<byte>());
         bool hasOld = old.Next();
         var now = new Entries(after);
@@ -125,7 +138,7 @@ public sealed class TreeDiff
             if (now.Mode == DirectoryMode)
             {
                 Diff(same && old.Mode == DirectoryMode ? Tree(new ObjectId(old.Id.ToArray())) : null, Tree(new ObjectId(now.Id.ToArray())),
-                    Path(prefix, now.Name, folder: true), into);
+                    Path(prefix, now.Name, folder: true), into, depth + 1);
             }
             else if (now.Mode is FileMode or ExecutableMode or GroupWritableMode)
             {

@@ -169,3 +169,26 @@ public sealed class CommitSelectionTests
         Assert.Equal("GitOpsSec.Git.RevisionNotFound", Assert.Single(host.Errors).ErrorId);
     }
 }
+
+/// <summary>A tree nested absurdly deep (made with git fast-import, which does not limit it) is one commit's error, not a crash or a memory blow-up.</summary>
+public sealed class DeepTreeTests
+{
+    [Fact]
+    public void A_folder_path_beyond_the_bound_fails_that_commit_and_the_others_are_still_scanned()
+    {
+        using var repo = new GitRepo();
+        string deep = string.Join('/', Enumerable.Repeat("d" + new string('x', 60), 80)) + "/leak.env"; // about 5,000 characters
+        string token = GitOpsSec.Tests.Shared.FakeTokens.GitHub(81);
+        string body = $"T={token}\n";
+        string script = $"commit refs/heads/main\ncommitter Dev <dev@example.com> 1700000000 +0000\ndata 4\ndeep\nM 100644 inline {deep}\ndata {body.Length}\n{body}\n" +
+                        $"commit refs/heads/main\ncommitter Dev <dev@example.com> 1700000100 +0000\ndata 5\nflat\nM 100644 inline app.env\ndata {body.Length}\n{body}\n";
+        repo.TryGitWithInput(script, "fast-import", "--quiet");
+        Assert.Equal(deep, repo.Git("log", "--format=", "--name-only", "main~1").Trim()); // git stored it
+        var host = new GitOpsSec.Diagnostics.CollectingHost();
+        var found = GitOpsSec.Secrets.SecretSearch.ScanHistory(repo.Path, new GitOpsSec.Secrets.HistoryOptions(), new GitOpsSec.Secrets.SecretScanOptions(), host, new()).ToList();
+        Assert.Equal("app.env", Assert.Single(found).Path);
+        var error = Assert.Single(host.Errors);
+        Assert.Equal(GitOpsSec.Diagnostics.ErrorIds.GitReadFailed, error.ErrorId);
+        Assert.Contains("deep", error.Message, StringComparison.Ordinal);
+    }
+}
