@@ -250,8 +250,7 @@ public sealed class SecretScanner
     /// not parsed: the 500 KB Flux components file of a GitOps repository mentions Secret hundreds of times.
     /// The YAML pass reads each document's root kind only, so this misses nothing it would find.
     /// </summary>
-    internal static bool MayDeclareSecret(string text) =>
-        (text.Contains("Secret", StringComparison.Ordinal) || text.Contains('\\')) && SecretKind.IsMatch(text);
+    internal static bool MayDeclareSecret(string text) => DeclaredKinds(text) is not null;
 
     internal static bool IsManifestPath(string? path) =>
         path is null || path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) ||
@@ -450,11 +449,16 @@ public sealed class SecretScanner
         {
             foreach (var (from, to, linesBefore) in YamlDocuments(text, lineStarts))
             {
-                if (!regions.Any(r => r.Start < to && from < r.Start + r.Length) || !MayDeclareSecret(text[from..to]))
+                if (!regions.Any(r => r.Start < to && from < r.Start + r.Length))
                 {
                     continue;
                 }
-                if (OnlySealedSecrets(text[from..to]))
+                bool? onlySealed = DeclaredKinds(text[from..to]);
+                if (onlySealed is null)
+                {
+                    continue;
+                }
+                if (onlySealed == true)
                 {
                     sealedOnly.Add((from, to, linesBefore)); // read later, and only if a pattern matched in it
                     continue;
@@ -478,19 +482,26 @@ public sealed class SecretScanner
         return sealedOnly;
     }
 
-    /// <summary>Every kind field the prefilter found in <paramref name="document"/> is a plain SealedSecret (no escape, alias or Secret).</summary>
-    private static bool OnlySealedSecrets(string document)
+    /// <summary>
+    /// One pass of the prefilter over a document: null when it declares no Secret or SealedSecret (<see cref="MayDeclareSecret"/>
+    /// says no), true when every kind field it found is a plain SealedSecret (no escape, alias or Secret), else false.
+    /// </summary>
+    private static bool? DeclaredKinds(string document)
     {
-        bool any = false;
+        bool? sealedOnly = null;
+        if (!document.Contains("Secret", StringComparison.Ordinal) && !document.Contains('\\'))
+        {
+            return null;
+        }
         for (System.Text.RegularExpressions.Match m = SecretKind.Match(document); m.Success; m = m.NextMatch())
         {
             if (!m.Value.Contains("SealedSecret", StringComparison.Ordinal))
             {
                 return false;
             }
-            any = true;
+            sealedOnly = true;
         }
-        return any;
+        return sealedOnly;
     }
 
     /// <summary>What the documents say: a SealedSecret's ciphertext is ignored, a Secret's values are judged (and reported).</summary>
