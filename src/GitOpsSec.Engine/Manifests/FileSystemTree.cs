@@ -1,3 +1,4 @@
+using System.IO.Enumeration;
 using GitOpsSec.Diagnostics;
 
 namespace GitOpsSec.Manifests;
@@ -35,10 +36,12 @@ public sealed class FileSystemTree : IManifestTree
             host.Cancellation.ThrowIfCancellationRequested();
             string rel = pending.Pop();
             string dir = rel.Length == 0 ? _root : Path.Combine(_root, rel);
-            IEnumerable<FileSystemInfo> entries;
+            List<(string Name, bool Directory)> entries;
             try
             {
-                entries = new DirectoryInfo(dir).EnumerateFileSystemInfos().ToList();
+                // The entry's type comes from the directory listing itself: asking a FileInfo for its attributes costs an
+                // lstat and a geteuid per file, most of the system time of a 100,000-file scan.
+                entries = new FileSystemEnumerable<(string, bool)>(dir, (ref FileSystemEntry e) => (e.FileName.ToString(), e.IsDirectory), Listing).ToList();
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -46,23 +49,26 @@ public sealed class FileSystemTree : IManifestTree
                     $"The folder could not be read: {e.Message}", rel.Length == 0 ? "." : rel, Exception: e));
                 continue;
             }
-            foreach (FileSystemInfo entry in entries)
+            foreach (var (name, isDirectory) in entries)
             {
-                string childRel = rel.Length == 0 ? entry.Name : rel + "/" + entry.Name;
-                if (entry is DirectoryInfo)
+                string childRel = rel.Length == 0 ? name : rel + "/" + name;
+                string full = Path.Combine(dir, name);
+                // One readlink per entry (EINVAL for anything that is not a link) tells links from the rest.
+                string? link = new FileInfo(full).LinkTarget;
+                if (isDirectory)
                 {
-                    if (entry.Name == ".git" || GitOpsSec.Git.GitHistory.IsGitDirectory(entry.FullName))
+                    if (name == ".git" || GitOpsSec.Git.GitHistory.IsGitDirectory(full))
                     {
                         continue; // git's own files (a .git folder, a bare repository inside the tree)
                     }
-                    if (entry.LinkTarget is not null)
+                    if (link is not null)
                     {
-                        host.Verbose($"Not following symlinked folder {childRel} -> {entry.LinkTarget}");
+                        host.Verbose($"Not following symlinked folder {childRel} -> {link}");
                         continue;
                     }
                     pending.Push(childRel);
                 }
-                else if (entry.Attributes.HasFlag(FileAttributes.ReparsePoint) && !Inside(entry.FullName))
+                else if (link is not null && !Inside(full))
                 {
                     host.Error(OutsideRootError(childRel));
                 }
@@ -80,6 +86,9 @@ public sealed class FileSystemTree : IManifestTree
         return files;
     }
 
+    /// <summary>Every entry, hidden or not (a .github folder holds workflows), as Directory.EnumerateFileSystemInfos lists them.</summary>
+    private static readonly EnumerationOptions Listing = new() { AttributesToSkip = 0, IgnoreInaccessible = false, RecurseSubdirectories = false };
+
     private string Physical(string relativePath) =>
         Path.GetFullPath(Path.Combine(_root, relativePath.Replace('/', Path.DirectorySeparatorChar)));
 
@@ -87,8 +96,35 @@ public sealed class FileSystemTree : IManifestTree
 
     public bool DirectoryExists(string relativePath) => Directory.Exists(Physical(relativePath));
 
+    /// <summary>Bytes read once and kept for the next read of the same file (<see cref="KeepForNextRead"/>), within <see cref="KeptLimit"/>.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> _kept = new(StringComparer.Ordinal);
+    private long _keptBytes;
+
+    /// <summary>At most this many bytes are kept for a next read; past it, files are read again.</summary>
+    public const long KeptLimit = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// Keeps what a first pass read (the application model's search of every file) for the loader's read of the same
+    /// file, which takes it: each file is opened once instead of twice. Bounded by <see cref="KeptLimit"/> in all.
+    /// </summary>
+    public void KeepForNextRead(string relativePath, byte[] bytes)
+    {
+        if (Interlocked.Add(ref _keptBytes, bytes.Length) > KeptLimit || !_kept.TryAdd(relativePath, bytes))
+        {
+            Interlocked.Add(ref _keptBytes, -bytes.Length);
+        }
+    }
+
     public byte[]? ReadFile(string relativePath, LoadLimits limits, IScanHost host)
     {
+        if (_kept.TryRemove(relativePath, out byte[]? kept))
+        {
+            Interlocked.Add(ref _keptBytes, -kept.Length);
+            if (kept.Length <= limits.MaxFileBytes)
+            {
+                return kept;
+            }
+        }
         string path = Physical(relativePath);
         bool listed;
         lock (_listed)
@@ -188,5 +224,5 @@ public sealed class FileSystemTree : IManifestTree
 
     public string? PhysicalDirectory(string relativeDirectory, IScanHost host) => Physical(relativeDirectory);
 
-    public void Dispose() { }
+    public void Dispose() => _kept.Clear();
 }

@@ -390,6 +390,18 @@ internal static class StringPool
         {
             return shared;
         }
-        return Pool.Count < Capacity ? Pool.GetOrAdd(value, value) : value;
+        // ConcurrentDictionary.Count takes every lock of the table: asked per miss, it serialised the parsing threads.
+        if (Volatile.Read(ref _count) >= Capacity)
+        {
+            return value;
+        }
+        string pooled = Pool.GetOrAdd(value, value);
+        if (ReferenceEquals(pooled, value))
+        {
+            Interlocked.Increment(ref _count);
+        }
+        return pooled;
     }
+
+    private static int _count;
 }
