@@ -108,6 +108,53 @@ public class ReportTests
     }
 }
 
+public class SummaryTallyTests
+{
+    /// <summary>
+    /// Test-GitOpsRepo counts findings as they stream out instead of keeping them: the tally of random findings must
+    /// equal the counts taken over the whole list (severity, category, unit rows in their worst-first order, FailOn).
+    /// </summary>
+    [Fact]
+    public void Counting_as_findings_stream_gives_the_summary_of_the_whole_list()
+    {
+        var random = new Random(23);
+        var severities = Enum.GetValues<Severity>();
+        string[] units = { "Application/argocd/a", "Application/argocd/b", "Kustomization/flux-system/c" };
+        var findings = Enumerable.Range(0, 2000).Select(i =>
+        {
+            bool suppressed = random.Next(5) == 0;
+            Severity severity = severities[random.Next(severities.Length)];
+            return new Finding
+            {
+                RuleId = $"GOS{random.Next(1000, 1010)}",
+                RuleName = "r",
+                Severity = severity,
+                OriginalSeverity = random.Next(4) == 0 ? severities[random.Next(severities.Length)] : null,
+                Category = new[] { "PodSecurity", "Network", "RBAC" }[random.Next(3)],
+                Message = "m",
+                Fingerprint = i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Suppressed = suppressed,
+                SuppressedBy = suppressed ? (random.Next(2) == 0 ? "Config" : "Annotation") : null,
+                Baselined = random.Next(6) == 0,
+                Applications = units.Where(_ => random.Next(3) == 0).ToArray(),
+            };
+        }).ToList();
+        var tally = new RepoSummary.Tally();
+        findings.ForEach(tally.Add);
+        RepoSummary s = tally.ToSummary(Severity.High, new[] { "GOS9" }, 7);
+        var open = findings.Where(f => f.IsOpen).ToList();
+        Assert.InRange(open.Count, 1, findings.Count - 1);
+        Assert.Equal((findings.Count, open.Count, findings.Count(f => f.Suppressed), findings.Count(f => f.Baselined && !f.Suppressed),
+                findings.Count(f => f.SuppressedBy == "Config"), findings.Count(f => f.OriginalSeverity is Severity b && f.Severity < b)),
+            (s.Total, s.Open, s.Suppressed, s.Baselined, s.SuppressedByConfig, s.Downgraded));
+        Assert.Equal(severities.OrderByDescending(x => x).Select(x => (x.ToString(), open.Count(f => f.Severity == x))), s.OpenBySeverity.Select(p => (p.Key, p.Value)));
+        Assert.Equal(open.GroupBy(f => f.Category).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, g.Count())), s.OpenByCategory.Select(p => (p.Key, p.Value)));
+        Assert.Equal(ApplicationCounts.From(findings), s.ByApplication);
+        Assert.Equal(open.Count(f => f.Severity >= Severity.High), s.Failing);
+        Assert.Equal((7, "Failed"), (s.Scanned, s.Verdict));
+    }
+}
+
 public class ConfigTests
 {
     [Fact]

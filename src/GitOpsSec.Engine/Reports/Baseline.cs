@@ -86,12 +86,15 @@ public sealed record ApplicationCounts(string Application, int Critical, int Hig
     public int Total => Critical + High + Medium + Low + Info;
 
     public static IReadOnlyList<ApplicationCounts> From(IEnumerable<Finding> findings) =>
-        findings.Where(f => f.IsOpen)
+        Order(findings.Where(f => f.IsOpen)
             .SelectMany(f => (f.Applications.Length > 0 ? f.Applications : new[] { NoUnit }).Select(a => (Application: a, f.Severity)))
             .GroupBy(x => x.Application)
             .Select(g => new ApplicationCounts(g.Key, g.Count(x => x.Severity == Severity.Critical), g.Count(x => x.Severity == Severity.High),
-                g.Count(x => x.Severity == Severity.Medium), g.Count(x => x.Severity == Severity.Low), g.Count(x => x.Severity == Severity.Info)))
-            .OrderByDescending(a => a.Critical).ThenByDescending(a => a.High).ThenByDescending(a => a.Medium).ThenByDescending(a => a.Total)
+                g.Count(x => x.Severity == Severity.Medium), g.Count(x => x.Severity == Severity.Low), g.Count(x => x.Severity == Severity.Info))));
+
+    /// <summary>Worst first: most critical, then high, then medium, then most findings; ties by name.</summary>
+    internal static IReadOnlyList<ApplicationCounts> Order(IEnumerable<ApplicationCounts> rows) =>
+        rows.OrderByDescending(a => a.Critical).ThenByDescending(a => a.High).ThenByDescending(a => a.Medium).ThenByDescending(a => a.Total)
             .ThenBy(a => a.Application, StringComparer.Ordinal)
             .ToList();
 
@@ -141,23 +144,66 @@ public sealed class RepoSummary
 
     public static RepoSummary From(IReadOnlyList<Finding> findings, Severity? failOn, IReadOnlyList<string>? disabledRules = null, int scanned = -1)
     {
-        var open = findings.Where(f => f.IsOpen).ToList();
-        return new RepoSummary
+        var tally = new Tally();
+        foreach (Finding f in findings)
         {
-            Total = findings.Count,
-            Open = open.Count,
-            Suppressed = findings.Count(f => f.Suppressed),
-            Baselined = findings.Count(f => f.Baselined && !f.Suppressed),
-            SuppressedByConfig = findings.Count(f => f.Suppressed && f.SuppressedBy == "Config"),
-            Downgraded = findings.Count(f => f.OriginalSeverity is Severity before && f.Severity < before),
+            tally.Add(f);
+        }
+        return tally.ToSummary(failOn, disabledRules, scanned);
+    }
+
+    /// <summary>
+    /// The counts of a summary, kept as findings stream by, so that a scan of any size summarises without keeping
+    /// its findings: a few integers per severity, category and deployment unit.
+    /// </summary>
+    public sealed class Tally
+    {
+        private static readonly Severity[] Severities = { Severity.Critical, Severity.High, Severity.Medium, Severity.Low, Severity.Info };
+        private int _total, _open, _suppressed, _baselined, _suppressedByConfig, _downgraded;
+        private readonly int[] _openBySeverity = new int[Severities.Length];
+        private readonly Dictionary<string, int> _openByCategory = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, int[]> _openByApplication = new(StringComparer.Ordinal);
+
+        public void Add(Finding f)
+        {
+            _total++;
+            _suppressed += f.Suppressed ? 1 : 0;
+            _baselined += f.Baselined && !f.Suppressed ? 1 : 0;
+            _suppressedByConfig += f.Suppressed && f.SuppressedBy == "Config" ? 1 : 0;
+            _downgraded += f.OriginalSeverity is Severity before && f.Severity < before ? 1 : 0;
+            if (!f.IsOpen)
+            {
+                return;
+            }
+            _open++;
+            int severity = Array.IndexOf(Severities, f.Severity);
+            _openBySeverity[severity]++;
+            _openByCategory[f.Category] = _openByCategory.GetValueOrDefault(f.Category) + 1;
+            foreach (string application in f.Applications.Length > 0 ? f.Applications : new[] { ApplicationCounts.NoUnit })
+            {
+                if (!_openByApplication.TryGetValue(application, out int[]? counts))
+                {
+                    _openByApplication[application] = counts = new int[Severities.Length];
+                }
+                counts[severity]++;
+            }
+        }
+
+        public RepoSummary ToSummary(Severity? failOn, IReadOnlyList<string>? disabledRules = null, int scanned = -1) => new()
+        {
+            Total = _total,
+            Open = _open,
+            Suppressed = _suppressed,
+            Baselined = _baselined,
+            SuppressedByConfig = _suppressedByConfig,
+            Downgraded = _downgraded,
             DisabledRules = disabledRules ?? Array.Empty<string>(),
-            OpenBySeverity = new[] { Severity.Critical, Severity.High, Severity.Medium, Severity.Low, Severity.Info }
-                .ToDictionary(s => s.ToString(), s => open.Count(f => f.Severity == s)),
-            OpenByCategory = open.GroupBy(f => f.Category).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
+            OpenBySeverity = Enumerable.Range(0, Severities.Length).ToDictionary(i => Severities[i].ToString(), i => _openBySeverity[i]),
+            OpenByCategory = _openByCategory.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value),
             FailOn = failOn,
-            Failing = failOn is Severity threshold ? open.Count(f => f.Severity >= threshold) : 0,
+            Failing = failOn is Severity threshold ? Enumerable.Range(0, Severities.Length).Where(i => Severities[i] >= threshold).Sum(i => _openBySeverity[i]) : 0,
             Scanned = scanned,
-            ByApplication = ApplicationCounts.From(findings),
+            ByApplication = ApplicationCounts.Order(_openByApplication.Select(p => new ApplicationCounts(p.Key, p.Value[0], p.Value[1], p.Value[2], p.Value[3], p.Value[4]))),
         };
     }
 

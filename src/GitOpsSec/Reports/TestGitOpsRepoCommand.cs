@@ -18,7 +18,8 @@ namespace GitOpsSec.Commands.Reports;
 [OutputType(typeof(Finding), typeof(RepoSummary))]
 public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
 {
-    private readonly List<Finding> _findings = new();
+    /// <summary>The summary's counts, kept as findings stream out (the findings themselves are not kept).</summary>
+    private readonly RepoSummary.Tally _tally = new();
     private ManifestAnalyzer? _analyzer;
     private Baseline? _baseline;
     private GitOpsConfig _config = GitOpsConfig.Default;
@@ -92,6 +93,8 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
             _config = _protected?.Config ?? GitOpsConfig.ForPath(root);
             WriteVerbose($"Configuration: {_protected?.Origin ?? _config.ToString()}");
             _analyzer = CreateAnalyzer(_config);
+            // Objects no repository rule reads are not kept to the end; the few scans whose rules need them all read them again.
+            _analyzer.Reread = ReadManifestsAgain;
             if (PolicyRevision is not null)
             {
                 ReportWeakenings(root);
@@ -156,6 +159,9 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
         RunCancellable(() =>
         {
             Emit(_analyzer!.AnalyzeRepository());
+            WriteVerbose($"Repository rules: {_analyzer.NotKept} object(s) no repository rule reads were not kept, " +
+                $"{_analyzer.Compacted} workload(s) that Pod Security admits everywhere were kept without their pod spec" +
+                (_analyzer.ReadAgain ? "; the repository holds admission policies, so every object was read again for them." : "."));
             Emit(DeferredKyvernoFindings(_analyzer));
         });
         if (!NoSecretScan && Revision is null)
@@ -172,7 +178,7 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
         }
         _protected?.Dispose();
         Severity? threshold = FailOn is null ? _config.FailOn : Enum.Parse<Severity>(FailOn, ignoreCase: true);
-        RepoSummary summary = RepoSummary.From(_findings, threshold, _config.DisabledRules, (int)Math.Min(_scanned, int.MaxValue));
+        RepoSummary summary = _tally.ToSummary(threshold, _config.DisabledRules, (int)Math.Min(_scanned, int.MaxValue));
         if (summary.Scanned == 0)
         {
             WriteWarning("Nothing was scanned: no manifest object and no file under the path(s) given" +
@@ -317,7 +323,7 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
             }
             Finding configured = _config.Apply(raw);
             Finding finding = _baseline?.Apply(configured) ?? configured;
-            _findings.Add(finding);
+            _tally.Add(finding);
             if (!Summary)
             {
                 WriteObject(finding);
