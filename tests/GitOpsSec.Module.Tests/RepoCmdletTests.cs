@@ -5,6 +5,47 @@ namespace GitOpsSec.Module.Tests;
 
 public class RepoCmdletTests
 {
+    /// <summary>
+    /// Objects no repository rule reads are not kept to the end of the scan (the verbose line counts them); when the
+    /// repository holds an admission policy, which can match any object, Test-GitOpsRepo reads the objects again,
+    /// quietly, so the policy's verdict on a Service (an object it did not keep) is still a finding, and the
+    /// errors of the first read are not written twice.
+    /// </summary>
+    [Fact]
+    public void Objects_not_kept_for_the_repository_rules_are_read_again_for_an_admission_policy()
+    {
+        using var dir = new TempDir();
+        dir.Write("apps/web.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {type: LoadBalancer, ports: [{port: 80}]}\n" +
+                                   "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: shop}\ndata: {a: b}\n");
+        dir.Write("apps/broken.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: broken\n");
+        using var session = new PowerShellSession(dir.Path);
+        const string Scan = "Test-GitOpsRepo . -NoSecretScan -Verbose";
+        var plain = session.Run(Scan);
+        Assert.Contains(plain.Verbose, v => v.Message.StartsWith("Repository rules: 2 object(s) no repository rule reads were not kept", StringComparison.Ordinal) &&
+                                            !v.Message.Contains("read again", StringComparison.Ordinal));
+        Assert.DoesNotContain(plain.Findings(), f => f.RuleId == "GOS1301");
+
+        dir.Write("policies/no-load-balancers.yaml", """
+            apiVersion: admissionregistration.k8s.io/v1
+            kind: ValidatingAdmissionPolicy
+            metadata: {name: no-load-balancers}
+            spec:
+              matchConstraints:
+                resourceRules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [services]}]
+              validations: [{expression: "object.spec.type != 'LoadBalancer'", message: no load balancers}]
+            ---
+            apiVersion: admissionregistration.k8s.io/v1
+            kind: ValidatingAdmissionPolicyBinding
+            metadata: {name: no-load-balancers}
+            spec: {policyName: no-load-balancers, validationActions: [Deny]}
+            """);
+        var withPolicy = session.Run(Scan);
+        Assert.Contains(withPolicy.Verbose, v => v.Message.Contains("every object was read again", StringComparison.Ordinal));
+        FindingView denied = Assert.Single(withPolicy.Findings(), f => f.RuleId == "GOS1301"); // at its metadata, line 3
+        Assert.Equal(("apps/web.yaml", 3), (denied.Path!.Replace('\\', '/'), denied.Line));
+        Assert.Single(withPolicy.ErrorIds, id => id == "GitOpsSec.Manifest.InvalidYaml");
+    }
+
     [Fact]
     public void FailOn_High_fails_the_insecure_example_and_the_hardened_one_passes()
     {

@@ -121,7 +121,67 @@ public sealed class ManifestObject
     public object Object => _object ??= ToPlainObject(Node, new Dictionary<YNode, object?>(ReferenceEqualityComparer.Instance))!;
 
     /// <summary>The parsed object (after rendering, when kustomize rendered it).</summary>
-    internal YMapping Node { get; }
+    internal YMapping Node
+    {
+        get
+        {
+            if (_node is not null)
+            {
+                return _node;
+            }
+            // A compact copy thaws its tree when a rule reads it, and keeps it only while someone holds it.
+            if (_thawed is not null && _thawed.TryGetTarget(out YMapping? thawed))
+            {
+                return thawed;
+            }
+            thawed = _frozen!.Thaw();
+            (_thawed ??= new WeakReference<YMapping>(thawed)).SetTarget(thawed);
+            return thawed;
+        }
+        private init => _node = value;
+    }
+
+    private readonly YMapping? _node;
+    private readonly FrozenYaml? _frozen;
+
+    /// <summary>Keeps the tree frozen (<see cref="FrozenYaml"/>) instead of as nodes.</summary>
+    private YMapping Frozen
+    {
+        init
+        {
+            _frozen = FrozenYaml.Freeze(value);
+            _node = null;
+        }
+    }
+    private WeakReference<YMapping>? _thawed;
+
+    /// <summary>Bytes the compact copy keeps of its tree (0 for an object that holds its parsed tree).</summary>
+    internal int FrozenBytes => _frozen?.Bytes ?? 0;
+
+    /// <summary>
+    /// Set on a repository rule's compact copy (<see cref="Compact"/>) of an object whose pods Pod Security admits at
+    /// every level and version: its pod spec was dropped, so nothing may evaluate Pod Security on it again.
+    /// </summary>
+    internal bool AllowedByPodSecurity { get; private init; }
+
+    /// <summary>
+    /// A copy that shares this object's identity, place and metadata and holds only <paramref name="node"/>: what
+    /// repository rules read of a workload whose pods Pod Security admits everywhere (labels, replicas, images).
+    /// </summary>
+    internal ManifestObject Compact(YMapping node) => new(node, Path, Line, DocumentIndex)
+    {
+        Frozen = node,
+        AllowedByPodSecurity = true,
+        Namespace = Namespace,
+        NamespaceOrigin = NamespaceOrigin,
+        Applications = Applications,
+        Unit = Unit,
+        Source = Source,
+        RenderedFrom = RenderedFrom,
+        Revision = Revision,
+        FullPath = FullPath,
+        Root = Root,
+    };
 
     /// <summary>The object as written in its source file, where it could be matched: used for line numbers.</summary>
     internal YMapping? SourceNode { get; set; }

@@ -83,6 +83,9 @@ public sealed class YMapping : YNode
 
     public YMapping(int line, int column) : base(line, column) { }
 
+    /// <summary>A mapping sized for <paramref name="capacity"/> entries (a copy whose size is known).</summary>
+    internal YMapping(int line, int column, int capacity) : base(line, column) => _entries = new(capacity);
+
     public IReadOnlyList<KeyValuePair<YScalar, YNode>> Entries => _entries;
     public override long Size => _size;
 

@@ -101,16 +101,22 @@ public sealed class ManifestAnalyzer
     /// </summary>
     public IEnumerable<(ManifestObject Object, IEnumerable<Finding> Findings)> AnalyzeEach(IReadOnlyList<ManifestObject> objects)
     {
-        foreach (ManifestObject obj in objects)
-        {
-            Remember(obj);
-        }
         var results = new (List<Finding> Findings, List<ScanError> Errors)[objects.Count];
+        bool remember = _rules.Any(r => r.Rule is IRepositoryRule);
+        var kept = new ManifestObject?[objects.Count];
         Parallel.For(0, objects.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = _host.Cancellation }, i =>
         {
             var errors = new List<ScanError>();
             results[i] = (Evaluate(objects[i], errors.Add).ToList(), errors);
+            kept[i] = !remember ? null : Reread is null ? objects[i] : RepositoryNeeds.Kept(objects[i]);
         });
+        if (remember)
+        {
+            foreach (ManifestObject? k in kept)
+            {
+                Keep(k);
+            }
+        }
         for (int i = 0; i < objects.Count; i++)
         {
             yield return (objects[i], Replay(results[i].Errors, results[i].Findings));
@@ -126,13 +132,40 @@ public sealed class ManifestAnalyzer
         return findings;
     }
 
+    /// <summary>
+    /// Reads every object of the scan again (quietly), for the repository rules when what the scan kept is not enough
+    /// (<see cref="RepositoryNeeds"/>). When set, objects no repository rule reads are not kept; when null, every object is.
+    /// </summary>
+    public Func<IEnumerable<ManifestObject>>? Reread { get; set; }
+
+    /// <summary>Objects not kept because no repository rule reads them (counted, for the verbose line and tests).</summary>
+    public long NotKept { get; private set; }
+
+    /// <summary>Whether the repository rules had to read every object again (the repository holds admission policies).</summary>
+    public bool ReadAgain { get; private set; }
+
     private void Remember(ManifestObject obj)
     {
-        if (_rules.Any(r => r.Rule is IRepositoryRule))
+        if (!_rules.Any(r => r.Rule is IRepositoryRule))
         {
-            _seen.Add(obj);
+            return;
         }
+        Keep(Reread is null ? obj : RepositoryNeeds.Kept(obj));
     }
+
+    private void Keep(ManifestObject? kept)
+    {
+        if (kept is null)
+        {
+            NotKept++;
+            return;
+        }
+        Compacted += kept.AllowedByPodSecurity ? 1 : 0;
+        _seen.Add(kept);
+    }
+
+    /// <summary>Workloads kept as a compact copy (<see cref="RepositoryNeeds.Kept"/>).</summary>
+    public long Compacted { get; private set; }
 
     private IEnumerable<Finding> Evaluate(ManifestObject obj, Action<ScanError> error)
     {
@@ -154,8 +187,26 @@ public sealed class ManifestAnalyzer
     /// <summary>Findings of the rules that look at all objects together; call once, after every Analyze.</summary>
     public IEnumerable<Finding> AnalyzeRepository()
     {
-        var suppressions = new Dictionary<ManifestObject, Dictionary<string, string>>(ReferenceEqualityComparer.Instance);
-        var repository = new RepositoryContext(_seen, _selection, _host);
+        // A rule reports an object's findings one after another: the suppressions of the last object are kept, not
+        // those of every object with a finding (a dictionary per workload of a monorepo).
+        ManifestObject? last = null;
+        Dictionary<string, string> forLast = new();
+        var reported = new HashSet<ScanError>(); // an annotation without a reason is reported once, however many findings its object has
+        void ReportOnce(ScanError e)
+        {
+            if (reported.Add(e))
+            {
+                _host.Error(e);
+            }
+        }
+        IReadOnlyList<ManifestObject> objects = _seen;
+        if (NotKept + Compacted > 0 && RepositoryNeeds.EveryObject(_seen))
+        {
+            // An admission policy can match any object, and its params can be any kind: the rules read them all.
+            ReadAgain = true;
+            objects = Reread!().ToList();
+        }
+        var repository = new RepositoryContext(objects, _selection, _host);
         foreach (var (info, rule) in _rules)
         {
             if (rule is not IRepositoryRule repositoryRule)
@@ -164,11 +215,11 @@ public sealed class ManifestAnalyzer
             }
             foreach (var (obj, v) in repositoryRule.Evaluate(repository))
             {
-                if (!suppressions.TryGetValue(obj, out var forObject))
+                if (!ReferenceEquals(obj, last))
                 {
-                    suppressions[obj] = forObject = Suppressions(obj);
+                    (last, forLast) = (obj, Suppressions(obj, ReportOnce));
                 }
-                yield return ToFinding(info, obj, v, forObject);
+                yield return ToFinding(info, obj, v, forLast);
             }
         }
     }

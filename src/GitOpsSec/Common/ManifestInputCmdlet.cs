@@ -106,25 +106,38 @@ public abstract class ManifestInputCmdlet : GitOpsCmdlet
         return objects;
     }
 
-    private IEnumerable<ManifestObject> ReadFiles()
+    /// <summary>
+    /// The objects of the paths read a second time, as the first read gave them, without reporting anything again
+    /// (errors, messages and -Application checks were reported by the first read): for repository rules that need
+    /// objects the scan did not keep.
+    /// </summary>
+    /// <remarks>Null with -Live: the cluster is read once, and everything it returned is kept.</remarks>
+    protected Func<IEnumerable<ManifestObject>>? ReadManifestsAgain => Live ? null :
+        () => ReadFiles(new GitOpsSec.Diagnostics.CollectingHost { Cancellation = ScanHost.Cancellation }).Where(InSelectedApplication);
+
+    private IEnumerable<ManifestObject> ReadFiles(GitOpsSec.Diagnostics.IScanHost? quiet = null)
     {
         bool literal = ParameterSetName == LiteralPathSet;
         string[]? paths = literal ? LiteralPath : Path;
-        var loader = new ManifestLoader(new ManifestLoadOptions { RenderKustomize = !NoRender }, ScanHost);
-        foreach (string path in PathResolver.Resolve(this, ScanHost, paths, literal, mustExist: Revision is null))
+        var host = quiet ?? ScanHost;
+        var loader = new ManifestLoader(new ManifestLoadOptions { RenderKustomize = !NoRender }, host);
+        foreach (string path in PathResolver.Resolve(this, host, paths, literal, mustExist: Revision is null))
         {
-            using IManifestTree? tree = ManifestSource.Open(path, Revision, ScanHost);
+            using IManifestTree? tree = ManifestSource.Open(path, Revision, host);
             if (tree is null)
             {
                 continue;
             }
-            WriteVerbose($"Reading manifests under {tree.DisplayRoot}");
+            if (quiet is null)
+            {
+                WriteVerbose($"Reading manifests under {tree.DisplayRoot}");
+            }
             int models = loader.Models.Count;
             foreach (ManifestObject obj in loader.Load(tree))
             {
                 yield return obj;
             }
-            if (loader.Models.Count > models)
+            if (quiet is null && loader.Models.Count > models)
             {
                 ApplicationModels.Add(loader.Models[^1]);
                 CheckApplicationPatterns(loader.Models[^1], tree.DisplayRoot);

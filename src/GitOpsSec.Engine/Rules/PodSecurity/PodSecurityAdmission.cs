@@ -22,7 +22,7 @@ public static class PodSecurityAdmission
     /// <summary>The violated controls (rule and violation); empty when admission allows the pod.</summary>
     internal static IEnumerable<(RuleInfo Info, Violation Violation)> Violations(ManifestObject obj, PodSecurityLevel level, PodSecurityVersion version)
     {
-        if (level == PodSecurityLevel.None)
+        if (level == PodSecurityLevel.None || obj.AllowedByPodSecurity)
         {
             yield break;
         }
@@ -35,6 +35,41 @@ public static class PodSecurityAdmission
             }
         }
     }
+
+    /// <summary>
+    /// Every control at every level it belongs to, configured at each version where its check changes (the version
+    /// it appeared in, each change of its history, the Windows and user-namespace exemptions, the restricted control
+    /// that overrides it) and at latest: a control behaves at any version as at the last of these before it.
+    /// </summary>
+    private static readonly Lazy<IReadOnlyList<PodSecurityRule>> EveryVersion = new(() =>
+    {
+        var rules = new List<PodSecurityRule>();
+        foreach (var (info, rule) in Controls.Value)
+        {
+            var minors = new SortedSet<int> { 0 };
+            if (PodSecurityHistory.For(info.Id) is PodSecurityHistory.Control c)
+            {
+                minors.Add(c.Since);
+                minors.UnionWith(c.Changes.Select(x => x.Minor));
+                if (c.WindowsExemptFrom is int w) { minors.Add(w); }
+                if (c.UserNamespaceRelaxedFrom is int u) { minors.Add(u); }
+                if (c.OverriddenAtRestrictedBy is var (_, from)) { minors.Add(from); }
+            }
+            foreach (PodSecurityLevel level in new[] { PodSecurityLevel.Baseline, PodSecurityLevel.Restricted }.Where(l => info.Level <= l))
+            {
+                rules.AddRange(minors.Select(m => rule.At(level, new PodSecurityVersion(m, false))));
+                rules.Add(rule.At(level, PodSecurityVersion.Latest));
+            }
+        }
+        return rules;
+    });
+
+    /// <summary>
+    /// Whether Pod Security admits the object's pods at every level and every version (v1.0 to latest): then no
+    /// namespace policy, whatever its labels, rejects or warns about them, and the namespace rules need not keep the
+    /// pod spec to decide.
+    /// </summary>
+    internal static bool AllowedEverywhere(ManifestObject obj) => EveryVersion.Value.All(rule => !rule.Evaluate(obj).Any());
 
     /// <summary>The names of the controls the object violates at a level and version (empty: allowed).</summary>
     public static IReadOnlyList<string> ViolatedControls(ManifestObject obj, PodSecurityLevel level, PodSecurityVersion version) =>
