@@ -96,14 +96,14 @@ public sealed class ManifestLoader
             }
         }
         int done = 0;
-        foreach (var (file, render, read) in ReadAhead(tree, units))
+        foreach (var (file, render, read) in ReadAhead(tree, plan, units))
         {
             _host.Cancellation.ThrowIfCancellationRequested();
             if (++done % 50 == 0)
             {
                 _host.Progress("Reading manifests", file, (int)(100L * done / units.Count));
             }
-            IEnumerable<ManifestObject> objects = render ? Render(tree, plan, file) : (read ?? Read(tree, file)).Replay(_host);
+            IEnumerable<ManifestObject> objects = (read ?? (render ? Rendered(tree, plan, file) : Read(tree, file))).Replay(_host);
             foreach (ManifestObject obj in objects)
             {
                 obj.Revision = tree.Revision;
@@ -129,7 +129,7 @@ public sealed class ManifestLoader
     /// host takes errors and messages from the pipeline thread only). A git revision's tree is read on the
     /// caller's thread: LibGit2Sharp objects are not shared across threads.
     /// </summary>
-    private IEnumerable<(string File, bool Render, ReadResult? Read)> ReadAhead(IManifestTree tree, List<(string File, bool Render)> units)
+    private IEnumerable<(string File, bool Render, ReadResult? Read)> ReadAhead(IManifestTree tree, TreePlan plan, List<(string File, bool Render)> units)
     {
         if (tree is not FileSystemTree || Environment.ProcessorCount < 2)
         {
@@ -148,7 +148,8 @@ public sealed class ManifestLoader
                 while (pending.Count < window && next < units.Count)
                 {
                     var (file, render) = units[next++];
-                    pending.Enqueue((file, render, render ? null : Task.Run(() => Read(tree, file), _host.Cancellation)));
+                    // A kustomization is rendered ahead too: kubectl kustomize runs beside the parsing instead of before it.
+                    pending.Enqueue((file, render, Task.Run(() => render ? Rendered(tree, plan, file) : Read(tree, file), _host.Cancellation)));
                 }
                 if (pending.Count == 0)
                 {
@@ -201,6 +202,13 @@ public sealed class ManifestLoader
         }
     }
 
+    private ReadResult Rendered(IManifestTree tree, TreePlan plan, string kustomizationFile)
+    {
+        var result = new ReadResult(_host.Cancellation);
+        result.Objects.AddRange(Render(tree, plan, kustomizationFile, result));
+        return result;
+    }
+
     private ReadResult Read(IManifestTree tree, string file)
     {
         var result = new ReadResult(_host.Cancellation);
@@ -251,37 +259,38 @@ public sealed class ManifestLoader
         }
     }
 
-    private IEnumerable<ManifestObject> Render(IManifestTree tree, TreePlan plan, string kustomizationFile)
+    /// <summary>The objects kustomize renders from a kustomization, traced to their source lines; what it reports goes to <paramref name="host"/>.</summary>
+    private List<ManifestObject> Render(IManifestTree tree, TreePlan plan, string kustomizationFile, IScanHost host)
     {
         string dir = TreePath.DirectoryOf(kustomizationFile);
-        string? physical = tree.PhysicalDirectory(dir, _host);
+        string? physical = tree.PhysicalDirectory(dir, host);
         (string? output, string? failure) = physical is null
             ? (null, "the folder is not available on disk")
-            : plan.Renderer!.Render(physical, _host.Cancellation);
+            : plan.Renderer!.Render(physical, host.Cancellation);
         if (output is null)
         {
-            _host.Error(new ScanError(ErrorIds.KustomizeFailed, ScanErrorCategory.InvalidData,
+            host.Error(new ScanError(ErrorIds.KustomizeFailed, ScanErrorCategory.InvalidData,
                 $"kustomize could not render '{dir}': {failure}. Its resource files are read as they are.",
                 kustomizationFile, 1));
-            return plan.Closure(dir).Where(IsManifestFile).SelectMany(f => ReadFile(tree, f, _host.Error)).ToList();
+            return plan.Closure(dir).Where(IsManifestFile).SelectMany(f => ReadFile(tree, f, host.Error, host)).ToList();
         }
 
         if (_model is not null)
         {
-            output = _model.Substitute(kustomizationFile, output, _host.Error);
+            output = _model.Substitute(kustomizationFile, output, host.Error);
         }
 
         // Raw objects of the files this kustomization reaches, to trace rendered objects back to a line.
         var sources = plan.Closure(dir)
             .Where(IsManifestFile)
-            .SelectMany(f => ReadFile(tree, f, _ => { }))
+            .SelectMany(f => ReadFile(tree, f, _ => { }, host))
             .ToList();
         var patches = plan.PatchClosure(dir)
             .Where(IsManifestFile)
-            .SelectMany(f => ReadFile(tree, f, _ => { }))
+            .SelectMany(f => ReadFile(tree, f, _ => { }, host))
             .ToList();
         var rendered = new List<ManifestObject>();
-        foreach (ManifestObject obj in FromText(output, kustomizationFile, _host.Error))
+        foreach (ManifestObject obj in FromText(output, kustomizationFile, host.Error, host.Verbose))
         {
             ManifestObject? origin = FindOrigin(obj, sources);
             obj.Patches.AddRange(patches.Where(p => p.Kind == obj.Kind && p.Name is not null && obj.Name is not null &&

@@ -155,6 +155,9 @@ public sealed class ManifestObject
     }
     private WeakReference<YMapping>? _thawed;
 
+    /// <summary>The object's pod spec (or a marker for none), made once by the first rule that asks (PodSpec.Of).</summary>
+    internal object? PodSpecCache { get; set; }
+
     /// <summary>Bytes the compact copy keeps of its tree (0 for an object that holds its parsed tree).</summary>
     internal int FrozenBytes => _frozen?.Bytes ?? 0;
 

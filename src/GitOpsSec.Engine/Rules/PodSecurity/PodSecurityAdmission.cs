@@ -69,7 +69,8 @@ public static class PodSecurityAdmission
     /// namespace policy, whatever its labels, rejects or warns about them, and the namespace rules need not keep the
     /// pod spec to decide.
     /// </summary>
-    internal static bool AllowedEverywhere(ManifestObject obj) => EveryVersion.Value.All(rule => !rule.Evaluate(obj).Any());
+    internal static bool AllowedEverywhere(ManifestObject obj) =>
+        PodSpec.Of(obj) is not PodSpec pod || EveryVersion.Value.All(rule => !rule.Evaluate(pod).Any());
 
     /// <summary>The names of the controls the object violates at a level and version (empty: allowed).</summary>
     public static IReadOnlyList<string> ViolatedControls(ManifestObject obj, PodSecurityLevel level, PodSecurityVersion version) =>

@@ -30,11 +30,10 @@ internal abstract class PodSecurityRule : IManifestRule, IConfigurableRule
         return copy;
     }
 
-    public IEnumerable<Violation> Evaluate(ManifestObject obj)
-    {
-        PodSpec? pod = PodSpec.Of(obj);
-        return pod is null || !Applies(pod) ? Enumerable.Empty<Violation>() : Check(pod);
-    }
+    public IEnumerable<Violation> Evaluate(ManifestObject obj) => PodSpec.Of(obj) is PodSpec pod ? Evaluate(pod) : Enumerable.Empty<Violation>();
+
+    /// <summary>The violations of a pod spec already found (several controls and versions check one pod).</summary>
+    internal IEnumerable<Violation> Evaluate(PodSpec pod) => Applies(pod) ? Check(pod) : Enumerable.Empty<Violation>();
 
     /// <summary>Whether the control applies to this pod at the configured level and version.</summary>
     private bool Applies(PodSpec pod)

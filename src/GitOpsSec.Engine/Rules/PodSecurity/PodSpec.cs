@@ -77,20 +77,45 @@ internal sealed class PodSpec
         ?? Enumerable.Empty<KeyValuePair<string, string>>();
 
     /// <summary>The pod spec of <paramref name="obj"/>, or null when the object carries no pods.</summary>
+    /// <remarks>
+    /// Every rule asks for it: it is made once per object (a compact copy, whose tree thaws on demand, makes it
+    /// each time). The paths are shared: one per place a pod spec can be.
+    /// </remarks>
     public static PodSpec? Of(ManifestObject obj)
     {
+        if (obj.FrozenBytes > 0)
+        {
+            return Find(obj);
+        }
+        if (obj.PodSpecCache is null)
+        {
+            obj.PodSpecCache = Find(obj) ?? (object)None;
+        }
+        return obj.PodSpecCache as PodSpec;
+    }
+
+    private static readonly object None = new();
+
+    private sealed record Paths(FieldPath Spec, FieldPath Metadata);
+
+    private static readonly Paths PodPaths = new(FieldPath.Root.Key("spec"), FieldPath.Root.Key("metadata"));
+    private static readonly Paths PodTemplatePaths = TemplatePaths(FieldPath.Root.Key("template"));
+    private static readonly Paths CronJobPaths = TemplatePaths(FieldPath.Root.Keys("spec", "jobTemplate", "spec", "template"));
+    private static readonly Paths WorkloadPaths = TemplatePaths(FieldPath.Root.Keys("spec", "template"));
+
+    private static Paths TemplatePaths(FieldPath template) => new(template.Key("spec"), template.Key("metadata"));
+
+    private static PodSpec? Find(ManifestObject obj)
+    {
         YMapping node = obj.Node;
-        FieldPath root = FieldPath.Root;
         switch (obj.Kind)
         {
             case "Pod":
-                return node.Map("spec") is YMapping podSpec ? new PodSpec(podSpec, root.Key("spec"), node.Map("metadata"), root.Key("metadata")) : null;
+                return node.Map("spec") is YMapping podSpec ? new PodSpec(podSpec, PodPaths.Spec, node.Map("metadata"), PodPaths.Metadata) : null;
             case "PodTemplate":
-                return FromTemplate(node.Map("template"), root.Key("template"));
+                return FromTemplate(node.Map("template"), PodTemplatePaths);
             case "CronJob":
-                return FromTemplate(
-                    node.Map("spec")?.Map("jobTemplate")?.Map("spec")?.Map("template"),
-                    root.Keys("spec", "jobTemplate", "spec", "template"));
+                return FromTemplate(node.Map("spec")?.Map("jobTemplate")?.Map("spec")?.Map("template"), CronJobPaths);
             default:
                 // Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, and any
                 // other kind with a pod template at spec.template (Argo Rollouts, for instance).
@@ -99,15 +124,15 @@ internal sealed class PodSpec
                 {
                     return null;
                 }
-                return FromTemplate(template, root.Keys("spec", "template"));
+                return FromTemplate(template, WorkloadPaths);
         }
     }
 
     private static bool IsBuiltInWorkload(string kind) => kind is "Deployment" or "StatefulSet" or "DaemonSet" or
         "ReplicaSet" or "ReplicationController" or "Job";
 
-    private static PodSpec? FromTemplate(YMapping? template, FieldPath templatePath) =>
-        template?.Map("spec") is YMapping spec ? new PodSpec(spec, templatePath.Key("spec"), template.Map("metadata"), templatePath.Key("metadata")) : null;
+    private static PodSpec? FromTemplate(YMapping? template, Paths paths) =>
+        template?.Map("spec") is YMapping spec ? new PodSpec(spec, paths.Spec, template.Map("metadata"), paths.Metadata) : null;
 }
 
 /// <summary>Fail-closed readings of fields: anything not provably allowed is a violation.</summary>
