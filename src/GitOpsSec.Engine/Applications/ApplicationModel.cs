@@ -261,17 +261,7 @@ public sealed class ApplicationModel
         // reported when the loader reads it.
         var candidates = _files.Where(f => ManifestLoader.IsManifestFile(f) && !IsInChart(f)).ToList();
         var silent = new QuietHost(new CollectingHost());
-        // The model of the loader's own tree (no prefix) hands what it read to the loader's read of the same file.
-        var keep = _prefix.Length == 0 ? _top as FileSystemTree : null;
-        bool HasMarker(string file, IScanHost host)
-        {
-            if (_top.ReadFile(file, _limits, host) is not byte[] bytes)
-            {
-                return false;
-            }
-            keep?.KeepForNextRead(file, bytes);
-            return Markers.Any(m => bytes.AsSpan().IndexOf(m) >= 0);
-        }
+        bool HasMarker(string file, IScanHost host) => _top.ReadFile(file, _limits, host) is byte[] bytes && Markers.Any(m => bytes.AsSpan().IndexOf(m) >= 0);
         var markers = new HashSet<string>(_top is FileSystemTree && Environment.ProcessorCount > 1
             ? candidates.AsParallel().WithCancellation(_quiet.Cancellation).Where(f => HasMarker(f, silent))
             : candidates.Where(f => HasMarker(f, _quiet)), StringComparer.Ordinal);

@@ -96,35 +96,8 @@ public sealed class FileSystemTree : IManifestTree
 
     public bool DirectoryExists(string relativePath) => Directory.Exists(Physical(relativePath));
 
-    /// <summary>Bytes read once and kept for the next read of the same file (<see cref="KeepForNextRead"/>), within <see cref="KeptLimit"/>.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> _kept = new(StringComparer.Ordinal);
-    private long _keptBytes;
-
-    /// <summary>At most this many bytes are kept for a next read; past it, files are read again.</summary>
-    public const long KeptLimit = 64L * 1024 * 1024;
-
-    /// <summary>
-    /// Keeps what a first pass read (the application model's search of every file) for the loader's read of the same
-    /// file, which takes it: each file is opened once instead of twice. Bounded by <see cref="KeptLimit"/> in all.
-    /// </summary>
-    public void KeepForNextRead(string relativePath, byte[] bytes)
-    {
-        if (Interlocked.Add(ref _keptBytes, bytes.Length) > KeptLimit || !_kept.TryAdd(relativePath, bytes))
-        {
-            Interlocked.Add(ref _keptBytes, -bytes.Length);
-        }
-    }
-
     public byte[]? ReadFile(string relativePath, LoadLimits limits, IScanHost host)
     {
-        if (_kept.TryRemove(relativePath, out byte[]? kept))
-        {
-            Interlocked.Add(ref _keptBytes, -kept.Length);
-            if (kept.Length <= limits.MaxFileBytes)
-            {
-                return kept;
-            }
-        }
         string path = Physical(relativePath);
         bool listed;
         lock (_listed)
@@ -224,5 +197,5 @@ public sealed class FileSystemTree : IManifestTree
 
     public string? PhysicalDirectory(string relativeDirectory, IScanHost host) => Physical(relativeDirectory);
 
-    public void Dispose() => _kept.Clear();
+    public void Dispose() { }
 }

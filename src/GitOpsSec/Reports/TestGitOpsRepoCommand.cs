@@ -142,7 +142,7 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
     });
 
     /// <summary>Objects checked together: enough to keep every core busy, few enough that findings stream.</summary>
-    private const int BatchSize = 32;
+    private const int BatchSize = 128;
 
     private void Check(List<ManifestObject> batch)
     {

@@ -49,25 +49,30 @@ internal sealed class PodSpec
     /// <summary>spec.hostUsers: false, a pod in its own user namespace, which v1.35+ exempts from some controls (helpers.go relaxPolicyForUserNamespacePod).</summary>
     public bool HostUsersFalse => Spec["hostUsers"] is YScalar s && s.AsBoolean() == false;
 
-    public IEnumerable<ContainerRef> Containers
+    /// <summary>Every container of every list, with its path: made once, as every control walks them.</summary>
+    public IReadOnlyList<ContainerRef> Containers => _containers ??= FindContainers();
+
+    private IReadOnlyList<ContainerRef>? _containers;
+
+    private List<ContainerRef> FindContainers()
     {
-        get
+        var containers = new List<ContainerRef>();
+        foreach (string list in ContainerLists)
         {
-            foreach (string list in ContainerLists)
+            if (Spec.Seq(list) is not YSequence seq)
             {
-                if (Spec.Seq(list) is not YSequence seq)
+                continue;
+            }
+            FieldPath listPath = SpecPath.Key(list);
+            for (int i = 0; i < seq.Items.Count; i++)
+            {
+                if (seq.Items[i] is YMapping c)
                 {
-                    continue;
-                }
-                for (int i = 0; i < seq.Items.Count; i++)
-                {
-                    if (seq.Items[i] is YMapping c)
-                    {
-                        yield return new ContainerRef(list, c, SpecPath.Key(list).Item(i, c));
-                    }
+                    containers.Add(new ContainerRef(list, c, listPath.Item(i, c)));
                 }
             }
         }
+        return containers;
     }
 
     public IEnumerable<KeyValuePair<string, string>> Annotations =>
