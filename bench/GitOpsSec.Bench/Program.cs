@@ -17,6 +17,12 @@ if (args.Length == 3 && args[0] == "--signed-history")
     return;
 }
 
+if (args.Length == 2 && args[0] == "--parse-floor")
+{
+    ParseFloor.Run(args[1]);
+    return;
+}
+
 if (args.Length > 0 && args[0] == "--phases")
 {
     // Quick phase timing without BenchmarkDotNet, for finding where time goes.

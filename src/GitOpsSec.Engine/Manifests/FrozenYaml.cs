@@ -39,25 +39,32 @@ internal sealed class FrozenYaml
             }
             return i;
         }
+        void Byte(byte b)
+        {
+            writer.GetSpan(1)[0] = b;
+            writer.Advance(1);
+        }
+        void Header(byte type, YNode node)
+        {
+            Byte(type);
+            Varint(writer, node.Line);
+            Varint(writer, node.Column);
+        }
         void Write(YNode node)
         {
             switch (node)
             {
                 case YScalar s:
-                    writer.Write(new[] { Scalar });
-                    Varint(writer, node.Line);
-                    Varint(writer, node.Column);
+                    Header(Scalar, s);
                     Varint(writer, Text(s.Value));
-                    writer.Write(new[] { (byte)((s.IsPlain ? Plain : 0) | (s.Tag is null ? 0 : Tagged)) });
+                    Byte((byte)((s.IsPlain ? Plain : 0) | (s.Tag is null ? 0 : Tagged)));
                     if (s.Tag is not null)
                     {
                         Varint(writer, Text(s.Tag));
                     }
                     break;
                 case YMapping m:
-                    writer.Write(new[] { Mapping });
-                    Varint(writer, node.Line);
-                    Varint(writer, node.Column);
+                    Header(Mapping, m);
                     Varint(writer, m.Entries.Count);
                     foreach (var (key, value) in m.Entries)
                     {
@@ -66,9 +73,7 @@ internal sealed class FrozenYaml
                     }
                     break;
                 case YSequence q:
-                    writer.Write(new[] { Sequence });
-                    Varint(writer, node.Line);
-                    Varint(writer, node.Column);
+                    Header(Sequence, q);
                     Varint(writer, q.Items.Count);
                     foreach (YNode item in q.Items)
                     {

@@ -136,6 +136,9 @@ public sealed class ManifestObject
             }
             thawed = _frozen!.Thaw();
             (_thawed ??= new WeakReference<YMapping>(thawed)).SetTarget(thawed);
+            // The last tree thawed on this thread stays alive, so that the reads of one object by one rule (the node
+            // and its pod spec, read apart) see the same nodes even when a collection runs between them.
+            _lastThawed = thawed;
             return thawed;
         }
         private init => _node = value;
@@ -154,6 +157,9 @@ public sealed class ManifestObject
         }
     }
     private WeakReference<YMapping>? _thawed;
+
+    [ThreadStatic]
+    private static YMapping? _lastThawed;
 
     /// <summary>The object's pod spec (or a marker for none), made once by the first rule that asks (PodSpec.Of).</summary>
     internal object? PodSpecCache { get; set; }
