@@ -184,7 +184,7 @@ public sealed class ManifestAnalyzer
         }
     }
 
-    /// <summary>Findings of the rules that look at all objects together; call once, after every Analyze.</summary>
+    /// <summary>Findings of the rules that look at all objects together; call once, after every Analyze (it lets go of the objects kept for it).</summary>
     public IEnumerable<Finding> AnalyzeRepository()
     {
         // A rule reports an object's findings one after another: the suppressions of the last object are kept, not
@@ -222,6 +222,9 @@ public sealed class ManifestAnalyzer
                 yield return ToFinding(info, obj, v, forLast);
             }
         }
+        // Called once: what was kept for the repository rules is not held through the rest of the run (the secret scan).
+        _seen.Clear();
+        _seen.TrimExcess();
     }
 
     private static Finding ToFinding(RuleInfo info, ManifestObject obj, Violation v, Dictionary<string, string> suppressions)

@@ -164,6 +164,12 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
                 (_analyzer.ReadAgain ? "; the repository holds admission policies, so every object was read again for them." : "."));
             Emit(DeferredKyvernoFindings(_analyzer));
         });
+        if (_analyzer!.NotKept + _analyzer.Compacted > 10_000)
+        {
+            // A monorepo's repository rules are done with what they kept: give that memory back before the secret scan
+            // (which allocates as it reads every file) rather than let the process grow past the peak of the rules.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        }
         if (!NoSecretScan && Revision is null)
         {
             RunCancellable(ScanSecrets);
