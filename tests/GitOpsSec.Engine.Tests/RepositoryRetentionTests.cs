@@ -143,7 +143,7 @@ public sealed class RepositoryRetentionTests
             kept.Findings.Select(f => f.Split(" | ")[0]).ToHashSet());
         Assert.Contains(kept.Findings, f => f.Contains("ingress via mesh", StringComparison.Ordinal));
         Assert.Contains(kept.Errors, e => e.Contains(GitOpsSec.Diagnostics.ErrorIds.SuppressionWithoutReason, StringComparison.Ordinal));
-        Assert.Equal(12, kept.Analyzer.Compacted);
+        Assert.Equal(24, kept.Analyzer.Compacted); // every workload, the privileged ones with their verdicts
         Assert.Equal(2, kept.Analyzer.NotKept); // the Service and the plain ConfigMap; the SOPS ConfigMap is kept for GOS7104
         Assert.False(kept.Analyzer.ReadAgain);
     }
@@ -205,6 +205,44 @@ public sealed class RepositoryRetentionTests
             allowed += anywhere ? 0 : 1;
         }
         Assert.InRange(allowed, 1, objects.Count - 1);
+    }
+
+    /// <summary>
+    /// A compact copy answers Pod Security from the verdicts its pod spec got: at each level and every version from
+    /// v1.0 to v1.45 and latest, the same controls with the same violations (field, target, value, evidence) as
+    /// evaluating the pod spec there. Cases: the conformance corpus, the rule fixtures and every example's workloads.
+    /// </summary>
+    [Fact]
+    public void Verdicts_kept_for_a_compact_copy_equal_evaluating_its_pod_spec_at_every_level_and_version()
+    {
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "tests", "data", "pod-security", "cases.json")));
+        using var dir = new TempDir();
+        var (pods, host) = Scan.Load(dir.Write("cases.yaml", string.Join("\n---\n", doc.RootElement.GetProperty("cases").EnumerateArray().Select(c => c.GetProperty("pod").GetRawText()))));
+        Assert.Empty(host.Errors);
+        var workloads = pods.Concat(Directory.GetDirectories(TestPaths.Examples).SelectMany(d => Scan.Load(d).Objects))
+            .Concat(Scan.Load(Path.Combine(TestPaths.RepoRoot, "tests", "data", "rules")).Objects)
+            .Where(o => o.Source == "File" && PodSpec.Of(o) is not null).ToList();
+        var versions = Enumerable.Range(0, 46).Select(m => new PodSecurityVersion(m, false)).Append(PodSecurityVersion.Latest).ToList();
+        int compared = 0, violated = 0;
+        foreach (ManifestObject workload in workloads)
+        {
+            ManifestObject compact = RepositoryNeeds.Compact(workload, PodSpec.Of(workload)!);
+            Assert.True(compact.FrozenBytes > 0);
+            foreach (PodSecurityLevel level in new[] { PodSecurityLevel.Baseline, PodSecurityLevel.Restricted })
+            {
+                foreach (PodSecurityVersion version in versions)
+                {
+                    string Show(ManifestObject o) => string.Join("; ", PodSecurityAdmission.Violations(o, level, version)
+                        .Select(v => $"{v.Info.Id} {v.Violation.Path} {v.Violation.Target} {v.Violation.Value} {v.Violation.Evidence} {v.Violation.Severity}"));
+                    string direct = Show(workload);
+                    Assert.Equal(direct, Show(compact));
+                    compared++;
+                    violated += direct.Length > 0 ? 1 : 0;
+                }
+            }
+        }
+        Assert.True(workloads.Count > 150, $"{workloads.Count} workloads");
+        Assert.InRange(violated, 1, compared - 1);
     }
 
     [Fact]

@@ -168,19 +168,20 @@ public sealed class ManifestObject
     internal int FrozenBytes => _frozen?.Bytes ?? 0;
 
     /// <summary>
-    /// Set on a repository rule's compact copy (<see cref="Compact"/>) of an object whose pods Pod Security admits at
-    /// every level and version: its pod spec was dropped, so nothing may evaluate Pod Security on it again.
+    /// On a repository rule's compact copy (<see cref="Compact"/>) of a workload: what Pod Security says of its pod
+    /// spec at every level and version (PodSecurityAdmission.Verdicts), which was dropped, so that nothing evaluates
+    /// Pod Security on what is left.
     /// </summary>
-    internal bool AllowedByPodSecurity { get; private init; }
+    internal object? PodSecurityVerdicts { get; private init; }
 
     /// <summary>
     /// A copy that shares this object's identity, place and metadata and holds only <paramref name="node"/>: what
     /// repository rules read of a workload whose pods Pod Security admits everywhere (labels, replicas, images).
     /// </summary>
-    internal ManifestObject Compact(YMapping node) => new(node, Path, Line, DocumentIndex)
+    internal ManifestObject Compact(YMapping node, object podSecurityVerdicts) => new(node, Path, Line, DocumentIndex)
     {
         Frozen = node,
-        AllowedByPodSecurity = true,
+        PodSecurityVerdicts = podSecurityVerdicts,
         Namespace = Namespace,
         NamespaceOrigin = NamespaceOrigin,
         Applications = Applications,

@@ -160,7 +160,7 @@ public sealed class ManifestAnalyzer
             NotKept++;
             return;
         }
-        Compacted += kept.AllowedByPodSecurity ? 1 : 0;
+        Compacted += kept.FrozenBytes > 0 ? 1 : 0;
         _seen.Add(kept);
     }
 

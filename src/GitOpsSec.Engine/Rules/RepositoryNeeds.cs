@@ -43,8 +43,8 @@ internal static class RepositoryNeeds
 
     /// <summary>
     /// What a repository rule keeps of an object until the end of the scan: nothing (null), the object, or, for a
-    /// workload read from a file whose pods Pod Security admits at every level and version, a compact copy
-    /// without its pod spec but for each container's name and image (<see cref="Compact"/>).
+    /// workload read from a file, a compact copy without its pod spec but for each container's name and image, with
+    /// what Pod Security says of that pod spec at every level and version (<see cref="Compact"/>).
     /// </summary>
     public static ManifestObject? Kept(ManifestObject obj)
     {
@@ -53,7 +53,7 @@ internal static class RepositoryNeeds
             return null;
         }
         if (obj.Source != "File" || obj.SourceNode is not null || obj.Patches.Count > 0 || obj.Node.ContainsKey("sops") ||
-            PodSpec.Of(obj) is not PodSpec pod || !PodSecurityAdmission.AllowedEverywhere(obj))
+            PodSpec.Of(obj) is not PodSpec pod)
         {
             return obj;
         }
@@ -61,8 +61,8 @@ internal static class RepositoryNeeds
     }
 
     /// <summary>
-    /// The fields of a workload the repository rules read when Pod Security has nothing to say about it: its
-    /// identity (apiVersion, kind, name, namespace), the suppression annotations of the object and of its pods,
+    /// The fields of a workload the repository rules read besides its Pod Security verdicts: its identity
+    /// (apiVersion, kind, name, namespace), the suppression annotations of the object and of its pods,
     /// spec.replicas, the pods' labels, and each container's name and image. Every node kept is the original one,
     /// with its line and column, so findings point where they pointed.
     /// </summary>
@@ -84,7 +84,7 @@ internal static class RepositoryNeeds
         podMetadata.Add("labels");
         Suppressions(pod.Metadata, podMetadata);
         keep.Path(specKeys!).Containers = true;
-        return obj.Compact(Prune(obj.Node, keep));
+        return obj.Compact(Prune(obj.Node, keep), PodSecurityAdmission.Verdicts.Of(pod));
     }
 
     private static void Suppressions(YMapping? metadata, Keep keep)

@@ -22,28 +22,28 @@ public static class PodSecurityAdmission
     /// <summary>The violated controls (rule and violation); empty when admission allows the pod.</summary>
     internal static IEnumerable<(RuleInfo Info, Violation Violation)> Violations(ManifestObject obj, PodSecurityLevel level, PodSecurityVersion version)
     {
-        if (level == PodSecurityLevel.None || obj.AllowedByPodSecurity)
+        if (level == PodSecurityLevel.None)
         {
-            yield break;
+            return Enumerable.Empty<(RuleInfo, Violation)>();
         }
-        foreach (var (info, rule) in Configured.GetOrAdd((level, version), key =>
-                     Controls.Value.Where(c => c.Info.Level <= key.Item1).Select(c => (c.Info, c.Rule.At(key.Item1, key.Item2))).ToList()))
-        {
-            foreach (Violation v in rule.Evaluate(obj))
-            {
-                yield return (info, v);
-            }
-        }
+        var configured = Configured.GetOrAdd((level, version), key =>
+            Controls.Value.Where(c => c.Info.Level <= key.Item1).Select(c => (c.Info, c.Rule.At(key.Item1, key.Item2))).ToList());
+        // A compact copy has no pod spec to evaluate: it carries the verdicts its pod spec got (PodSecurityVerdicts).
+        return obj.PodSecurityVerdicts is Verdicts verdicts
+            ? configured.SelectMany(c => verdicts.Of(c.Info, level, version).Select(v => (c.Info, v)))
+            : configured.SelectMany(c => c.Rule.Evaluate(obj).Select(v => (c.Info, v)));
     }
 
     /// <summary>
-    /// Every control at every level it belongs to, configured at each version where its check changes (the version
-    /// it appeared in, each change of its history, the Windows and user-namespace exemptions, the restricted control
-    /// that overrides it) and at latest: a control behaves at any version as at the last of these before it.
+    /// Each control at each level it belongs to, configured at each version where its check changes (the version it
+    /// appeared in, each change of its history, the Windows and user-namespace exemptions, the restricted control that
+    /// overrides it) and at latest: a control behaves at any version as at the last of these before it.
     /// </summary>
-    private static readonly Lazy<IReadOnlyList<PodSecurityRule>> EveryVersion = new(() =>
+    private sealed record Configuration(int[] Minors, PodSecurityRule[] AtMinor, PodSecurityRule AtLatest);
+
+    private static readonly Lazy<Dictionary<(string RuleId, PodSecurityLevel Level), Configuration>> EveryVersion = new(() =>
     {
-        var rules = new List<PodSecurityRule>();
+        var all = new Dictionary<(string, PodSecurityLevel), Configuration>();
         foreach (var (info, rule) in Controls.Value)
         {
             var minors = new SortedSet<int> { 0 };
@@ -57,20 +57,73 @@ public static class PodSecurityAdmission
             }
             foreach (PodSecurityLevel level in new[] { PodSecurityLevel.Baseline, PodSecurityLevel.Restricted }.Where(l => info.Level <= l))
             {
-                rules.AddRange(minors.Select(m => rule.At(level, new PodSecurityVersion(m, false))));
-                rules.Add(rule.At(level, PodSecurityVersion.Latest));
+                all[(info.Id, level)] = new Configuration(minors.ToArray(), minors.Select(m => rule.At(level, new PodSecurityVersion(m, false))).ToArray(),
+                    rule.At(level, PodSecurityVersion.Latest));
             }
         }
-        return rules;
+        return all;
     });
 
     /// <summary>
-    /// Whether Pod Security admits the object's pods at every level and every version (v1.0 to latest): then no
-    /// namespace policy, whatever its labels, rejects or warns about them, and the namespace rules need not keep the
-    /// pod spec to decide.
+    /// What every control says of one pod spec at every level and version, kept for a compact copy of its workload
+    /// (whose pod spec is not kept): the violations of each control at each version its check changes, the empty
+    /// ones left out. <see cref="IsEmpty"/>: Pod Security admits the pod everywhere.
     /// </summary>
-    internal static bool AllowedEverywhere(ManifestObject obj) =>
-        PodSpec.Of(obj) is not PodSpec pod || EveryVersion.Value.All(rule => !rule.Evaluate(pod).Any());
+    internal sealed class Verdicts
+    {
+        private readonly Dictionary<(string RuleId, PodSecurityLevel Level), Violation[][]> _violated;
+
+        private Verdicts(Dictionary<(string, PodSecurityLevel), Violation[][]> violated) => _violated = violated;
+
+        public bool IsEmpty => _violated.Count == 0;
+
+        public static Verdicts Of(PodSpec pod)
+        {
+            var violated = new Dictionary<(string, PodSecurityLevel), Violation[][]>();
+            foreach (var (key, configuration) in EveryVersion.Value)
+            {
+                var results = configuration.AtMinor.Append(configuration.AtLatest).Select(rule => rule.Evaluate(pod).ToArray()).ToArray();
+                if (results.Any(r => r.Length > 0))
+                {
+                    // Most controls say the same at every version: one array serves the versions that agree.
+                    for (int i = 1; i < results.Length; i++)
+                    {
+                        if (results[i].Select(Describe).SequenceEqual(results[i - 1].Select(Describe)))
+                        {
+                            results[i] = results[i - 1];
+                        }
+                    }
+                    violated[key] = results;
+                }
+            }
+            return new Verdicts(violated);
+        }
+
+        private static (string, string, string, string?, Severity?, string?) Describe(Violation v) =>
+            (v.Path.ToString(), v.Target, v.Value, v.Evidence, v.Severity, v.AboutNamespace);
+
+        /// <summary>The violations of one control at a level and version, as evaluating the pod spec there gives them.</summary>
+        public IReadOnlyList<Violation> Of(RuleInfo info, PodSecurityLevel level, PodSecurityVersion version)
+        {
+            if (!_violated.TryGetValue((info.Id, level), out Violation[][]? results))
+            {
+                return Array.Empty<Violation>();
+            }
+            int[] minors = EveryVersion.Value[(info.Id, level)].Minors;
+            if (version.IsLatest)
+            {
+                return results[^1];
+            }
+            int at = Array.BinarySearch(minors, version.Minor);
+            return results[at >= 0 ? at : ~at - 1];
+        }
+    }
+
+    /// <summary>
+    /// Whether Pod Security admits the object's pods at every level and every version (v1.0 to latest): then no
+    /// namespace policy, whatever its labels, rejects or warns about them.
+    /// </summary>
+    internal static bool AllowedEverywhere(ManifestObject obj) => PodSpec.Of(obj) is not PodSpec pod || Verdicts.Of(pod).IsEmpty;
 
     /// <summary>The names of the controls the object violates at a level and version (empty: allowed).</summary>
     public static IReadOnlyList<string> ViolatedControls(ManifestObject obj, PodSecurityLevel level, PodSecurityVersion version) =>
