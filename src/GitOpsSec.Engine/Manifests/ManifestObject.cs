@@ -175,8 +175,9 @@ public sealed class ManifestObject
     internal object? PodSecurityVerdicts { get; private init; }
 
     /// <summary>
-    /// A copy that shares this object's identity, place and metadata and holds only <paramref name="node"/>: what
-    /// repository rules read of a workload whose pods Pod Security admits everywhere (labels, replicas, images).
+    /// A copy that shares this object's identity, place and metadata and holds only <paramref name="node"/> (what
+    /// repository rules read of a workload: labels, replicas, images), frozen, and the Pod Security verdicts of the
+    /// pod spec it no longer holds.
     /// </summary>
     internal ManifestObject Compact(YMapping node, object podSecurityVerdicts) => new(node, Path, Line, DocumentIndex)
     {
