@@ -184,9 +184,9 @@ public sealed class RepositoryRetentionTests
     }
 
     /// <summary>
-    /// The claim compaction rests on: a pod <see cref="PodSecurityAdmission.AllowedEverywhere"/> admits has no
-    /// violation at either level at any version from v1.0 to v1.45 and latest (checked one by one, not at the change
-    /// points), and a pod with a violation anywhere is not called allowed. Cases: the Pod Security conformance corpus.
+    /// The verdicts a compact copy keeps in place of its pod spec are empty (<see cref="PodSecurityAdmission.Verdicts.IsEmpty"/>)
+    /// exactly when the pod has no violation at either level at any version from v1.0 to v1.45 and latest (checked
+    /// one by one, not at the change points). Cases: the Pod Security conformance corpus.
     /// </summary>
     [Fact]
     public void Allowed_everywhere_means_no_violation_at_any_level_and_any_version()
@@ -201,7 +201,7 @@ public sealed class RepositoryRetentionTests
         foreach (ManifestObject pod in objects)
         {
             bool anywhere = versions.Any(v => new[] { PodSecurityLevel.Baseline, PodSecurityLevel.Restricted }.Any(l => PodSecurityAdmission.Violations(pod, l, v).Any()));
-            Assert.Equal(!anywhere, PodSecurityAdmission.AllowedEverywhere(pod));
+            Assert.Equal(!anywhere, PodSecurityAdmission.Verdicts.Of(PodSpec.Of(pod)!).IsEmpty);
             allowed += anywhere ? 0 : 1;
         }
         Assert.InRange(allowed, 1, objects.Count - 1);

@@ -161,7 +161,7 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
             Emit(_analyzer!.AnalyzeRepository());
             WriteVerbose($"Repository rules: {_analyzer.NotKept} object(s) no repository rule reads were not kept, " +
                 $"{_analyzer.Compacted} workload(s) were kept compact (their Pod Security verdicts at every level and version, not their pod spec)" +
-                (_analyzer.ReadAgain ? "; the repository holds admission policies, so every object was read again for them." : "."));
+                (_analyzer.ReadAgain ? "; the repository holds admission or image-verification policies, so every object was read again for them." : "."));
             Emit(DeferredKyvernoFindings(_analyzer));
         });
         if (_analyzer!.NotKept + _analyzer.Compacted > 10_000)

@@ -119,12 +119,6 @@ public static class PodSecurityAdmission
         }
     }
 
-    /// <summary>
-    /// Whether Pod Security admits the object's pods at every level and every version (v1.0 to latest): then no
-    /// namespace policy, whatever its labels, rejects or warns about them.
-    /// </summary>
-    internal static bool AllowedEverywhere(ManifestObject obj) => PodSpec.Of(obj) is not PodSpec pod || Verdicts.Of(pod).IsEmpty;
-
     /// <summary>The names of the controls the object violates at a level and version (empty: allowed).</summary>
     public static IReadOnlyList<string> ViolatedControls(ManifestObject obj, PodSecurityLevel level, PodSecurityVersion version) =>
         Violations(obj, level, version).Select(v => v.Info.Name).Distinct().ToList();
