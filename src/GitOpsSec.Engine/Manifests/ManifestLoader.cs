@@ -225,14 +225,23 @@ public sealed class ManifestLoader
     }
 
     /// <summary>
-    /// A file read, decoded and substituted ahead, its text left for the caller's thread to parse: YamlDotNet's
-    /// parser shares pools of buffers across threads (interlocked on every scalar), so two threads parsing at
-    /// once take almost three times as long as one (bench/GitOpsSec.Bench --parse-floor).
+    /// A file read, decoded, substituted and parsed ahead. A file outside the fast path's plain shape keeps its
+    /// text for the caller's thread to parse: YamlDotNet's parser shares pools of buffers across threads
+    /// (interlocked on every scalar), so two threads parsing at once take almost three times as long as one
+    /// (bench/GitOpsSec.Bench --parse-floor), while the fast path shares nothing.
     /// </summary>
     private ReadResult Prepared(IManifestTree tree, string file)
     {
         var result = new ReadResult(_host.Cancellation);
-        result.Text = Prepare(tree, file, result.Error, result);
+        string? text = Prepare(tree, file, result.Error, result);
+        if (text is not null && YamlDocumentReader.TryReadFast(text, _options.Limits, out List<YamlDocument> documents))
+        {
+            result.Objects.AddRange(FromDocuments(documents, file, result.Verbose));
+        }
+        else
+        {
+            result.Text = text;
+        }
         return result;
     }
 
@@ -253,10 +262,12 @@ public sealed class ManifestLoader
         return text is not null && _model is not null ? _model.Substitute(file, text, error) : text;
     }
 
-    private IEnumerable<ManifestObject> FromText(string text, string file, Action<ScanError> error, Action<string>? verbose = null)
+    private IEnumerable<ManifestObject> FromText(string text, string file, Action<ScanError> error, Action<string>? verbose = null) =>
+        FromDocuments(YamlDocumentReader.Read(text, file, _options.Limits, error), file, verbose ?? _host.Verbose);
+
+    private static IEnumerable<ManifestObject> FromDocuments(IEnumerable<YamlDocument> documents, string file, Action<string> verbose)
     {
-        verbose ??= _host.Verbose;
-        foreach (YamlDocument doc in YamlDocumentReader.Read(text, file, _options.Limits, error))
+        foreach (YamlDocument doc in documents)
         {
             if (doc.Root is not YMapping map || map.Text("apiVersion") is null || map.Text("kind") is null)
             {

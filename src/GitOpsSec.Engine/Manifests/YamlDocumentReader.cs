@@ -95,7 +95,36 @@ public static class YamlDocumentReader
     }
 
     /// <summary>Parses every document of <paramref name="text"/>; a broken document ends the file.</summary>
-    public static IEnumerable<YamlDocument> Read(string text, string target, LoadLimits limits, Action<ScanError> error)
+    /// <remarks>
+    /// Text in the plain shape of most manifests is parsed by <see cref="YamlFastPath"/>, which builds the same
+    /// tree; anything else, and everything YAML reports, is parsed with YamlDotNet.
+    /// </remarks>
+    public static IEnumerable<YamlDocument> Read(string text, string target, LoadLimits limits, Action<ScanError> error) =>
+        TryReadFast(text, limits, out List<YamlDocument> documents) ? documents : ReadWithYamlDotNet(text, target, limits, error);
+
+    /// <summary>
+    /// Whether the text parses without YamlDotNet, into <paramref name="documents"/> (there is nothing to report
+    /// then). A fault of the fast path is never the input's problem: the text goes to YamlDotNet.
+    /// </summary>
+    internal static bool TryReadFast(string text, LoadLimits limits, out List<YamlDocument> documents)
+    {
+        try
+        {
+            return YamlFastPath.TryRead(text, limits, out documents);
+        }
+        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or InvalidCastException or NullReferenceException)
+        {
+            documents = new List<YamlDocument>();
+            return false;
+        }
+    }
+
+    /// <summary>The fast path alone, faults included, for the tests that hold it to YamlDotNet.</summary>
+    internal static bool TryReadPlain(string text, LoadLimits limits, out List<YamlDocument> documents) =>
+        YamlFastPath.TryRead(text, limits, out documents);
+
+    /// <summary>Every document parsed by YamlDotNet, the reference the fast path is held to.</summary>
+    internal static IEnumerable<YamlDocument> ReadWithYamlDotNet(string text, string target, LoadLimits limits, Action<ScanError> error)
     {
         var parser = new Parser(new StringReader(text));
         var builder = new DocumentBuilder(target, limits, error);
