@@ -261,7 +261,10 @@ public sealed class ApplicationModel
         // reported when the loader reads it.
         var candidates = _files.Where(f => ManifestLoader.IsManifestFile(f) && !IsInChart(f)).ToList();
         var silent = new QuietHost(new CollectingHost());
-        bool HasMarker(string file, IScanHost host) => _top.ReadFile(file, _limits, host) is byte[] bytes && Markers.Any(m => bytes.AsSpan().IndexOf(m) >= 0);
+        // Files on disk stay read for the loader, which reads every manifest next (within a budget).
+        bool HasMarker(string file, IScanHost host) =>
+            (_top is FileSystemTree disk ? disk.ReadAndKeep(file, _limits, host) : _top.ReadFile(file, _limits, host)) is byte[] bytes &&
+            Markers.Any(m => bytes.AsSpan().IndexOf(m) >= 0);
         var markers = new HashSet<string>(_top is FileSystemTree && Environment.ProcessorCount > 1
             ? candidates.AsParallel().WithCancellation(_quiet.Cancellation).Where(f => HasMarker(f, silent))
             : candidates.Where(f => HasMarker(f, _quiet)), StringComparer.Ordinal);

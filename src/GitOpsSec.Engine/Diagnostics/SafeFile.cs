@@ -26,9 +26,13 @@ public static class SafeFile
     /// <summary>The default bound for single input files: 256 MiB.</summary>
     public const long DefaultLimit = 256L * 1024 * 1024;
 
-    public static byte[] ReadAllBytes(string path, long maxBytes = DefaultLimit)
+    public static byte[] ReadAllBytes(string path, long maxBytes = DefaultLimit) => ReadAllBytes(path, maxBytes, out _);
+
+    /// <summary>The file's bytes and its last write time as the size check before opening saw it (no further system call).</summary>
+    public static byte[] ReadAllBytes(string path, long maxBytes, out DateTime lastWriteUtc)
     {
         var info = new FileInfo(path);
+        lastWriteUtc = info.Exists ? info.LastWriteTimeUtc : default;
         if (info.Exists && info.Length == 0)
         {
             return Array.Empty<byte>();

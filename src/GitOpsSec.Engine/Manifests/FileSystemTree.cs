@@ -28,47 +28,40 @@ public sealed class FileSystemTree : IManifestTree
 
     public IEnumerable<string> EnumerateFiles(IScanHost host)
     {
+        Dictionary<string, Listing> listings = ListFolders(host.Cancellation);
         var files = new List<string>();
         var pending = new Stack<string>();
         pending.Push(string.Empty);
+        // The walk and what it reports are as one thread listing folder after folder would have them; only the
+        // system calls ran ahead on every core.
         while (pending.Count > 0)
         {
             host.Cancellation.ThrowIfCancellationRequested();
             string rel = pending.Pop();
-            string dir = rel.Length == 0 ? _root : Path.Combine(_root, rel);
-            List<(string Name, bool Directory)> entries;
-            try
-            {
-                // The entry's type comes from the directory listing itself: asking a FileInfo for its attributes costs an
-                // lstat and a geteuid per file, most of the system time of a 100,000-file scan.
-                entries = new FileSystemEnumerable<(string, bool)>(dir, (ref FileSystemEntry e) => (e.FileName.ToString(), e.IsDirectory), Listing).ToList();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            Listing listing = listings[rel];
+            if (listing.Failure is Exception e)
             {
                 host.Error(new ScanError(ErrorIds.ReadFailed, ScanErrorCategory.ReadError,
                     $"The folder could not be read: {e.Message}", rel.Length == 0 ? "." : rel, Exception: e));
                 continue;
             }
-            foreach (var (name, isDirectory) in entries)
+            foreach (Entry entry in listing.Entries!)
             {
-                string childRel = rel.Length == 0 ? name : rel + "/" + name;
-                string full = Path.Combine(dir, name);
-                // One readlink per entry (EINVAL for anything that is not a link) tells links from the rest.
-                string? link = new FileInfo(full).LinkTarget;
-                if (isDirectory)
+                string childRel = rel.Length == 0 ? entry.Name : rel + "/" + entry.Name;
+                if (entry.Directory)
                 {
-                    if (name == ".git" || GitOpsSec.Git.GitHistory.IsGitDirectory(full))
+                    if (entry.GitDirectory)
                     {
                         continue; // git's own files (a .git folder, a bare repository inside the tree)
                     }
-                    if (link is not null)
+                    if (entry.Link is not null)
                     {
-                        host.Verbose($"Not following symlinked folder {childRel} -> {link}");
+                        host.Verbose($"Not following symlinked folder {childRel} -> {entry.Link}");
                         continue;
                     }
                     pending.Push(childRel);
                 }
-                else if (link is not null && !Inside(full))
+                else if (entry.Link is not null && !Inside(Path.Combine(_root, childRel)))
                 {
                     host.Error(OutsideRootError(childRel));
                 }
@@ -86,8 +79,113 @@ public sealed class FileSystemTree : IManifestTree
         return files;
     }
 
+    private sealed record Entry(string Name, bool Directory, string? Link, bool GitDirectory);
+
+    private sealed record Listing(List<Entry>? Entries, Exception? Failure);
+
+    /// <summary>
+    /// Every folder the walk enters, listed on every core (a 100,000-file tree is mostly system time: the listing,
+    /// one readlink per entry, the git-folder test per folder). Folders the walk does not enter are not listed.
+    /// </summary>
+    private Dictionary<string, Listing> ListFolders(CancellationToken cancellation)
+    {
+        var listings = new Dictionary<string, Listing>(StringComparer.Ordinal);
+        var queue = new Queue<string>();
+        queue.Enqueue(string.Empty);
+        int busy = 0;
+        Exception? fault = null;
+        object gate = new();
+
+        void Work()
+        {
+            while (true)
+            {
+                string rel;
+                lock (gate)
+                {
+                    while (queue.Count == 0 && busy > 0 && fault is null)
+                    {
+                        Monitor.Wait(gate);
+                    }
+                    if (queue.Count == 0 || fault is not null)
+                    {
+                        Monitor.PulseAll(gate);
+                        return;
+                    }
+                    rel = queue.Dequeue();
+                    busy++;
+                }
+                Listing listing;
+                try
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                    listing = List(rel);
+                }
+                catch (Exception e)
+                {
+                    lock (gate)
+                    {
+                        fault ??= e;
+                        busy--;
+                        Monitor.PulseAll(gate);
+                    }
+                    return;
+                }
+                lock (gate)
+                {
+                    listings[rel] = listing;
+                    foreach (Entry entry in listing.Entries ?? new List<Entry>())
+                    {
+                        if (entry.Directory && !entry.GitDirectory && entry.Link is null)
+                        {
+                            queue.Enqueue(rel.Length == 0 ? entry.Name : rel + "/" + entry.Name);
+                        }
+                    }
+                    busy--;
+                    Monitor.PulseAll(gate);
+                }
+            }
+        }
+
+        int workers = Math.Max(1, Math.Min(Environment.ProcessorCount, 8));
+        var threads = Enumerable.Range(1, workers - 1).Select(_ => Task.Run(Work)).ToList();
+        Work();
+        Task.WaitAll(threads.ToArray());
+        if (fault is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(fault).Throw();
+        }
+        return listings;
+    }
+
+    private Listing List(string rel)
+    {
+        string dir = rel.Length == 0 ? _root : Path.Combine(_root, rel);
+        List<(string Name, bool Directory)> names;
+        try
+        {
+            // The entry's type comes from the directory listing itself: asking a FileInfo for its attributes costs an
+            // lstat and a geteuid per file, most of the system time of a 100,000-file scan.
+            names = new FileSystemEnumerable<(string, bool)>(dir, (ref FileSystemEntry e) => (e.FileName.ToString(), e.IsDirectory), ListingOptions).ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new Listing(null, e);
+        }
+        var entries = new List<Entry>(names.Count);
+        foreach (var (name, isDirectory) in names)
+        {
+            string full = Path.Combine(dir, name);
+            // One readlink per entry (EINVAL for anything that is not a link) tells links from the rest.
+            string? link = new FileInfo(full).LinkTarget;
+            bool git = isDirectory && (name == ".git" || GitOpsSec.Git.GitHistory.IsGitDirectory(full));
+            entries.Add(new Entry(name, isDirectory, link, git));
+        }
+        return new Listing(entries, null);
+    }
+
     /// <summary>Every entry, hidden or not (a .github folder holds workflows), as Directory.EnumerateFileSystemInfos lists them.</summary>
-    private static readonly EnumerationOptions Listing = new() { AttributesToSkip = 0, IgnoreInaccessible = false, RecurseSubdirectories = false };
+    private static readonly EnumerationOptions ListingOptions = new() { AttributesToSkip = 0, IgnoreInaccessible = false, RecurseSubdirectories = false };
 
     private string Physical(string relativePath) =>
         Path.GetFullPath(Path.Combine(_root, relativePath.Replace('/', Path.DirectorySeparatorChar)));
@@ -98,6 +196,23 @@ public sealed class FileSystemTree : IManifestTree
 
     public byte[]? ReadFile(string relativePath, LoadLimits limits, IScanHost host)
     {
+        if (_kept.TryRemove(relativePath, out Kept? kept))
+        {
+            Interlocked.Add(ref _keptBytes, -kept.Bytes.Length);
+            // One stat instead of a read: the bytes kept are the file's while it has their size and write time (a file
+            // deleted or changed since is read again, and what fails is reported as it would have been).
+            var now = new FileInfo(Physical(relativePath));
+            if (now.Exists && now.Length == kept.Bytes.Length && now.LastWriteTimeUtc == kept.LastWriteUtc)
+            {
+                return kept.Bytes;
+            }
+        }
+        return Read(relativePath, limits, host, out _);
+    }
+
+    private byte[]? Read(string relativePath, LoadLimits limits, IScanHost host, out DateTime lastWriteUtc)
+    {
+        lastWriteUtc = default;
         string path = Physical(relativePath);
         bool listed;
         lock (_listed)
@@ -111,7 +226,7 @@ public sealed class FileSystemTree : IManifestTree
         }
         try
         {
-            return SafeFile.ReadAllBytes(path, limits.MaxFileBytes); // a pipe or socket reports no size: never opened
+            return SafeFile.ReadAllBytes(path, limits.MaxFileBytes, out lastWriteUtc); // a pipe or socket reports no size: never opened
         }
         catch (FileTooLargeException e)
         {
@@ -129,6 +244,40 @@ public sealed class FileSystemTree : IManifestTree
     }
 
     public string? FullPath(string relativePath) => Physical(relativePath);
+
+    /// <summary>
+    /// Reads a file and keeps its bytes for the next <see cref="ReadFile"/> of it, which takes them: the application
+    /// model searches every manifest before the loader reads it, and on a slow file system opening a file costs more
+    /// than its bytes. What is kept stays within <see cref="KeepBudget"/> bytes; past it a file is read again.
+    /// </summary>
+    internal byte[]? ReadAndKeep(string relativePath, LoadLimits limits, IScanHost host)
+    {
+        byte[]? bytes = Read(relativePath, limits, host, out DateTime lastWriteUtc);
+        if (bytes is not null && lastWriteUtc != default)
+        {
+            if (Interlocked.Add(ref _keptBytes, bytes.Length) <= KeepBudget && _kept.TryAdd(relativePath, new Kept(bytes, lastWriteUtc)))
+            {
+                return bytes;
+            }
+            Interlocked.Add(ref _keptBytes, -bytes.Length);
+        }
+        return bytes;
+    }
+
+    /// <summary>Lets go of every kept file (the loader is done, or a file it never read was kept).</summary>
+    internal void ForgetKept()
+    {
+        _kept.Clear();
+        Interlocked.Exchange(ref _keptBytes, 0);
+    }
+
+    /// <summary>At most this many bytes of files are kept between the model's search and the loader's read.</summary>
+    internal const long KeepBudget = 48L * 1024 * 1024;
+
+    private sealed record Kept(byte[] Bytes, DateTime LastWriteUtc);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Kept> _kept = new(StringComparer.Ordinal);
+    private long _keptBytes;
 
     private static ScanError OutsideRootError(string relativePath) => new(ErrorIds.OutsideRoot, ScanErrorCategory.PermissionDenied,
         "The path leads outside the scanned folder (a symbolic link or a '..' reference); it was not read.", relativePath);

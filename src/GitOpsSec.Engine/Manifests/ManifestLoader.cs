@@ -95,35 +95,42 @@ public sealed class ManifestLoader
                 units.Add((file, false));
             }
         }
-        int done = 0;
-        foreach (var (file, render, read) in ReadAhead(tree, plan, units))
+        try
         {
-            _host.Cancellation.ThrowIfCancellationRequested();
-            if (++done % 50 == 0)
+            int done = 0;
+            foreach (var (file, render, read) in ReadAhead(tree, plan, units))
             {
-                _host.Progress("Reading manifests", file, (int)(100L * done / units.Count));
-            }
-            ReadResult result = read ?? (render ? Rendered(tree, plan, file) : Read(tree, file));
-            IEnumerable<ManifestObject> objects = result.Replay(_host);
-            if (result.Text is string text)
-            {
-                objects = FromText(text, file, _host.Error);
-            }
-            foreach (ManifestObject obj in objects)
-            {
-                obj.Revision = tree.Revision;
-                obj.Root = tree.DisplayRoot;
-                obj.FullPath = tree.FullPath(obj.Path);
-                if (_model is not null)
+                _host.Cancellation.ThrowIfCancellationRequested();
+                if (++done % 50 == 0)
                 {
-                    _model.Attach(obj);
+                    _host.Progress("Reading manifests", file, (int)(100L * done / units.Count));
                 }
-                else
+                ReadResult result = read ?? (render ? Rendered(tree, plan, file) : Read(tree, file));
+                IEnumerable<ManifestObject> objects = result.Replay(_host);
+                if (result.Text is string text)
                 {
-                    GitOpsSec.Applications.ApplicationModel.AttachAlone(obj, _scope);
+                    objects = FromText(text, file, _host.Error);
                 }
-                yield return obj;
+                foreach (ManifestObject obj in objects)
+                {
+                    obj.Revision = tree.Revision;
+                    obj.Root = tree.DisplayRoot;
+                    obj.FullPath = tree.FullPath(obj.Path);
+                    if (_model is not null)
+                    {
+                        _model.Attach(obj);
+                    }
+                    else
+                    {
+                        GitOpsSec.Applications.ApplicationModel.AttachAlone(obj, _scope);
+                    }
+                    yield return obj;
+                }
             }
+        }
+        finally
+        {
+            (tree as FileSystemTree)?.ForgetKept(); // what the model kept for files the loader did not read
         }
     }
 
