@@ -183,6 +183,70 @@ public sealed class RepositoryRetentionTests
         Assert.True(kept.Analyzer.Compacted > objects.Count / 4, $"{kept.Analyzer.Compacted} of {objects.Count} compacted");
     }
 
+    /// <summary>A host that writes what is reported into the same list as the findings, to see their interleaving.</summary>
+    private sealed class Interleaved : GitOpsSec.Diagnostics.IScanHost
+    {
+        public List<string> Events { get; } = new();
+        public CancellationToken Cancellation => CancellationToken.None;
+        public void Error(GitOpsSec.Diagnostics.ScanError error) => Events.Add("error " + error);
+        public void Warning(string message) => Events.Add("warning " + message);
+        public void Verbose(string message) { }
+        public void Progress(string activity, string status, int percentComplete) { }
+    }
+
+    private static List<string> RepositoryEvents(IReadOnlyList<ManifestObject> objects, bool oneAtATime)
+    {
+        var host = new Interleaved();
+        var analyzer = new ManifestAnalyzer(new RuleSelection(), host) { Reread = () => objects };
+        foreach (var chunk in objects.Chunk(64))
+        {
+            foreach (var (_, findings) in analyzer.AnalyzeEach(chunk))
+            {
+                _ = findings.ToList();
+            }
+        }
+        host.Events.Clear();
+        ManifestAnalyzer.OneRunAtATime = oneAtATime;
+        try
+        {
+            foreach (var f in analyzer.AnalyzeRepository())
+            {
+                host.Events.Add(string.Join(" | ", "finding", f.RuleId, f.Message, f.Resource, f.Path, f.Line, f.Column, f.Field, f.Fingerprint, f.SuppressionReason, f.Evidence));
+            }
+        }
+        finally
+        {
+            ManifestAnalyzer.OneRunAtATime = false;
+        }
+        return host.Events;
+    }
+
+    /// <summary>
+    /// Repository findings are made a batch at a time on every core: the findings, the errors reading suppressions
+    /// reports, and how they interleave are those of one violation at a time, on a repository with suppressions with
+    /// and without reasons and on a generated monorepo (runs of many violations per object across batch ends).
+    /// </summary>
+    [Fact]
+    public void Repository_findings_made_on_every_core_come_out_as_made_one_at_a_time()
+    {
+        using var hand = new TempDir();
+        using var generated = new TempDir();
+        string repo = Path.Combine(generated.Path, "repo");
+        Proc.Check("python3", new[] { Path.Combine(TestPaths.RepoRoot, "bench", "scale", "generate.py"), repo, "--manifests", "3000", "--namespaces", "12", "--commits", "1" });
+        foreach (string root in new[] { HandRepository(hand), repo })
+        {
+            var (objects, _) = Scan.Load(root);
+            List<string> parallel = RepositoryEvents(objects, oneAtATime: false);
+            List<string> sequential = RepositoryEvents(objects, oneAtATime: true);
+            Assert.Equal(sequential, parallel);
+            Assert.True(parallel.Count(e => e.StartsWith("finding", StringComparison.Ordinal)) > (root == repo ? 1000 : 20), $"{parallel.Count} events");
+            if (root != repo)
+            {
+                Assert.Contains(parallel, e => e.StartsWith("error", StringComparison.Ordinal) && e.Contains(GitOpsSec.Diagnostics.ErrorIds.SuppressionWithoutReason, StringComparison.Ordinal));
+            }
+        }
+    }
+
     /// <summary>
     /// The verdicts a compact copy keeps in place of its pod spec are empty (<see cref="PodSecurityAdmission.Verdicts.IsEmpty"/>)
     /// exactly when the pod has no violation at either level at any version from v1.0 to v1.45 and latest (checked

@@ -207,24 +207,132 @@ public sealed class ManifestAnalyzer
             objects = Reread!().ToList();
         }
         var repository = new RepositoryContext(objects, _selection, _host);
+        var batch = new List<(ManifestObject Obj, Violation V)>(RepositoryBatch);
         foreach (var (info, rule) in _rules)
         {
             if (rule is not IRepositoryRule repositoryRule)
             {
                 continue;
             }
-            foreach (var (obj, v) in repositoryRule.Evaluate(repository))
+            if (OneRunAtATime)
             {
-                if (!ReferenceEquals(obj, last))
+                foreach (var (obj, v) in repositoryRule.Evaluate(repository))
                 {
-                    (last, forLast) = (obj, Suppressions(obj, ReportOnce));
+                    if (!ReferenceEquals(obj, last))
+                    {
+                        (last, forLast) = (obj, Suppressions(obj, ReportOnce));
+                    }
+                    yield return ToFinding(info, obj, v, forLast);
                 }
-                yield return ToFinding(info, obj, v, forLast);
+                continue;
             }
+            foreach (var found in repositoryRule.Evaluate(repository))
+            {
+                batch.Add(found);
+                if (batch.Count < RepositoryBatch)
+                {
+                    continue;
+                }
+                foreach (var (reports, findings) in Findings(info, batch, ref last, ref forLast))
+                {
+                    reports?.ForEach(ReportOnce);
+                    foreach (Finding finding in findings)
+                    {
+                        yield return finding;
+                    }
+                }
+                batch.Clear();
+            }
+            foreach (var (reports, findings) in Findings(info, batch, ref last, ref forLast))
+            {
+                reports?.ForEach(ReportOnce);
+                foreach (Finding finding in findings)
+                {
+                    yield return finding;
+                }
+            }
+            batch.Clear();
         }
         // Called once: what was kept for the repository rules is not held through the rest of the run (the secret scan).
         _seen.Clear();
         _seen.TrimExcess();
+    }
+
+    /// <summary>Violations a repository rule found, turned into findings a batch at a time.</summary>
+    private const int RepositoryBatch = 256;
+
+    /// <summary>One violation at a time, as before the batches: the reference the test holds the batches to.</summary>
+    internal static bool OneRunAtATime { get; set; }
+
+    /// <summary>
+    /// A batch of one repository rule's violations as findings, in order. Each run of violations on one object
+    /// (a rule reports an object's violations together) reads that object's suppressions once; the runs are made
+    /// into findings on every core (redaction, fingerprint and location are most of a repository rule's time on a
+    /// monorepo); the caller reports what reading a run's suppressions found before that run's findings, as one
+    /// object at a time did.
+    /// </summary>
+    private List<(List<ScanError>? Reports, List<Finding> Findings)> Findings(RuleInfo info, List<(ManifestObject Obj, Violation V)> batch,
+        ref ManifestObject? last, ref Dictionary<string, string> forLast)
+    {
+        var runs = new List<(int Start, int End)>();
+        for (int i = 0; i < batch.Count; i++)
+        {
+            if (runs.Count == 0 || !ReferenceEquals(batch[i].Obj, batch[i - 1].Obj))
+            {
+                runs.Add((i, i + 1));
+            }
+            else
+            {
+                runs[^1] = (runs[^1].Start, i + 1);
+            }
+        }
+        var findings = new Finding[batch.Count];
+        var reports = new List<ScanError>?[runs.Count];
+        // The first run continues the object the previous batch ended with: its suppressions are known.
+        ManifestObject? previous = last;
+        Dictionary<string, string> previousSuppressions = forLast;
+        var suppressions = new Dictionary<string, string>[runs.Count];
+        void MakeRun(int r)
+        {
+            var (start, end) = runs[r];
+            ManifestObject obj = batch[start].Obj;
+            if (r == 0 && ReferenceEquals(obj, previous))
+            {
+                suppressions[r] = previousSuppressions;
+            }
+            else
+            {
+                var errors = new List<ScanError>();
+                suppressions[r] = Suppressions(obj, errors.Add);
+                reports[r] = errors;
+            }
+            for (int i = start; i < end; i++)
+            {
+                findings[i] = ToFinding(info, obj, batch[i].V, suppressions[r]);
+            }
+        }
+        if (runs.Count > 1 && Environment.ProcessorCount > 1)
+        {
+            Parallel.For(0, runs.Count, new ParallelOptions { CancellationToken = _host.Cancellation }, MakeRun);
+        }
+        else
+        {
+            for (int r = 0; r < runs.Count; r++)
+            {
+                MakeRun(r);
+            }
+        }
+        var ordered = new List<(List<ScanError>?, List<Finding>)>(runs.Count);
+        for (int r = 0; r < runs.Count; r++)
+        {
+            ordered.Add((reports[r], findings[runs[r].Start..runs[r].End].ToList()));
+        }
+        if (runs.Count > 0)
+        {
+            last = batch[^1].Obj;
+            forLast = suppressions[^1];
+        }
+        return ordered;
     }
 
     private static Finding ToFinding(RuleInfo info, ManifestObject obj, Violation v, Dictionary<string, string> suppressions)
