@@ -246,7 +246,7 @@ public sealed class FileSystemTree : IManifestTree
     public string? FullPath(string relativePath) => Physical(relativePath);
 
     /// <summary>
-    /// Reads a file and keeps its bytes for the next <see cref="ReadFile"/> of it, which takes them: the application
+    /// Reads a file and keeps its bytes for the next <see cref="ReadFile"/> of it, which takes them after one stat shows the file unchanged: the application
     /// model searches every manifest before the loader reads it, and on a slow file system opening a file costs more
     /// than its bytes. What is kept stays within <see cref="KeepBudget"/> bytes; past it a file is read again.
     /// </summary>
@@ -272,7 +272,7 @@ public sealed class FileSystemTree : IManifestTree
     }
 
     /// <summary>At most this many bytes of files are kept between the model's search and the loader's read.</summary>
-    internal const long KeepBudget = 48L * 1024 * 1024;
+    internal const long KeepBudget = 16L * 1024 * 1024;
 
     private sealed record Kept(byte[] Bytes, DateTime LastWriteUtc);
 
