@@ -90,70 +90,33 @@ public sealed class FileSystemTree : IManifestTree
     private Dictionary<string, Listing> ListFolders(CancellationToken cancellation)
     {
         var listings = new Dictionary<string, Listing>(StringComparer.Ordinal);
-        var queue = new Queue<string>();
-        queue.Enqueue(string.Empty);
-        int busy = 0;
-        Exception? fault = null;
-        object gate = new();
-
-        void Work()
+        var options = new ParallelOptions { CancellationToken = cancellation };
+        // A level of the tree at a time: every folder of a level is listed on every core, then the next level.
+        var level = new List<string> { string.Empty };
+        while (level.Count > 0)
         {
-            while (true)
+            var listed = new Listing[level.Count];
+            try
             {
-                string rel;
-                lock (gate)
+                Parallel.For(0, level.Count, options, i => listed[i] = List(level[i]));
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            }
+            var next = new List<string>();
+            for (int i = 0; i < level.Count; i++)
+            {
+                listings[level[i]] = listed[i];
+                foreach (Entry entry in listed[i].Entries ?? new List<Entry>())
                 {
-                    while (queue.Count == 0 && busy > 0 && fault is null)
+                    if (entry.Directory && !entry.GitDirectory && entry.Link is null)
                     {
-                        Monitor.Wait(gate);
+                        next.Add(level[i].Length == 0 ? entry.Name : level[i] + "/" + entry.Name);
                     }
-                    if (queue.Count == 0 || fault is not null)
-                    {
-                        Monitor.PulseAll(gate);
-                        return;
-                    }
-                    rel = queue.Dequeue();
-                    busy++;
-                }
-                Listing listing;
-                try
-                {
-                    cancellation.ThrowIfCancellationRequested();
-                    listing = List(rel);
-                }
-                catch (Exception e)
-                {
-                    lock (gate)
-                    {
-                        fault ??= e;
-                        busy--;
-                        Monitor.PulseAll(gate);
-                    }
-                    return;
-                }
-                lock (gate)
-                {
-                    listings[rel] = listing;
-                    foreach (Entry entry in listing.Entries ?? new List<Entry>())
-                    {
-                        if (entry.Directory && !entry.GitDirectory && entry.Link is null)
-                        {
-                            queue.Enqueue(rel.Length == 0 ? entry.Name : rel + "/" + entry.Name);
-                        }
-                    }
-                    busy--;
-                    Monitor.PulseAll(gate);
                 }
             }
-        }
-
-        int workers = Math.Max(1, Math.Min(Environment.ProcessorCount, 8));
-        var threads = Enumerable.Range(1, workers - 1).Select(_ => Task.Run(Work)).ToList();
-        Work();
-        Task.WaitAll(threads.ToArray());
-        if (fault is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(fault).Throw();
+            level = next;
         }
         return listings;
     }
