@@ -109,7 +109,8 @@ public sealed class ManifestLoader
                 IEnumerable<ManifestObject> objects = result.Replay(_host);
                 if (result.Text is string text)
                 {
-                    objects = FromText(text, file, _host.Error);
+                    // The fast path declined it on the reader's thread: straight to YamlDotNet.
+                    objects = FromDocuments(YamlDocumentReader.ReadWithYamlDotNet(text, file, _options.Limits, _host.Error), file, _host.Verbose);
                 }
                 foreach (ManifestObject obj in objects)
                 {
@@ -195,7 +196,7 @@ public sealed class ManifestLoader
 
         public List<ManifestObject> Objects { get; } = new();
 
-        /// <summary>For a file read ahead: its text, which the caller's thread parses after replaying the reports.</summary>
+        /// <summary>For a file read ahead whose text the fast path declined: the text, which the caller's thread parses with YamlDotNet after replaying the reports.</summary>
         public string? Text { get; set; }
         private List<Action<IScanHost>> Reports { get; } = new();
 

@@ -26,6 +26,7 @@ internal sealed class YamlFastPath
     private int _line = 1;  // 1-based line of the cursor
     private int _depth;
     private long _nodes;
+    private int _keyColon;  // where KeyAhead found the ':' of a plain key
 
     private YamlFastPath(string text, LoadLimits limits)
     {
@@ -191,6 +192,9 @@ internal sealed class YamlFastPath
 
     private int Indent => _pos - _ls;
 
+    /// <summary>Whether the next content is indented deeper than a collection at <paramref name="column"/> (a document marker never is).</summary>
+    private bool Deeper(int column) => !AtEnd && Indent > column;
+
     private void Enter()
     {
         if (++_depth > _limits.MaxDepth - 2)
@@ -271,6 +275,7 @@ internal sealed class YamlFastPath
                 {
                     Fail(); // longer than a simple key may be
                 }
+                _keyColon = i;
                 return true;
             }
         }
@@ -352,7 +357,7 @@ internal sealed class YamlFastPath
             if (AtEnd || _s[_pos] == '\n' || _s[_pos] == '#')
             {
                 EndOfLine();
-                if (!AtEnd && !IsDocumentMarker("---") && !IsDocumentMarker("...") && Indent > column)
+                if (Deeper(column))
                 {
                     value = BlockNode(column, out _);
                 }
@@ -392,31 +397,37 @@ internal sealed class YamlFastPath
         return new YScalar(StringPool.Share(string.Empty), true, null, line, column);
     }
 
+    /// <summary>The key <see cref="KeyAhead"/> found, the cursor left on its ':'.</summary>
     private YScalar Key()
     {
-        Count();
         int start = _pos;
-        char c = _s[start];
-        if (c is '"' or '\'')
+        if (_s[start] is '"' or '\'')
         {
-            int end = QuotedEnd(start);
-            string value = Unquote(start, end);
-            _pos = end;
+            YScalar quoted = Quoted();
             SkipSpaces();
-            return new YScalar(StringPool.Share(value), false, null, _line, Column(start));
+            return quoted;
         }
-        int i = start;
-        while (!(_s[i] == ':' && IsBlank(At(i + 1))))
-        {
-            i++;
-        }
-        int last = i;
+        Count();
+        int last = _keyColon;
         while (_s[last - 1] == ' ')
         {
             last--;
         }
-        _pos = i;
+        _pos = _keyColon;
         return new YScalar(StringPool.Share(_s.Substring(start, last - start)), true, null, _line, Column(start));
+    }
+
+    /// <summary>A single- or double-quoted scalar at the cursor that closes on its line; the cursor moves past it.</summary>
+    private YScalar Quoted()
+    {
+        Count();
+        int start = _pos, close = QuotedEnd(_pos);
+        if (close < 0)
+        {
+            Fail();
+        }
+        _pos = close;
+        return new YScalar(StringPool.Share(Unquote(start, close)), false, null, _line, Column(start));
     }
 
     private YSequence BlockSequence(int column)
@@ -433,9 +444,7 @@ internal sealed class YamlFastPath
             if (AtEnd || _s[_pos] == '\n' || _s[_pos] == '#')
             {
                 EndOfLine();
-                item = !AtEnd && !IsDocumentMarker("---") && !IsDocumentMarker("...") && Indent > column
-                    ? BlockNode(column, out _)
-                    : Empty(dashLine, dashColumn);
+                item = Deeper(column) ? BlockNode(column, out _) : Empty(dashLine, dashColumn);
             }
             else
             {
@@ -470,17 +479,8 @@ internal sealed class YamlFastPath
             case '|' or '>':
                 return BlockScalar(parent, out end);
             case '"' or '\'':
-            {
-                Count();
-                int close = QuotedEnd(_pos);
-                if (close < 0)
-                {
-                    Fail();
-                }
-                node = new YScalar(StringPool.Share(Unquote(start, close)), false, null, line, column);
-                _pos = close;
+                node = Quoted();
                 break;
-            }
             case '[' or '{':
                 node = Flow();
                 break;
@@ -665,18 +665,12 @@ internal sealed class YamlFastPath
         {
             return Flow();
         }
-        int start = _pos;
-        Count();
         if (c is '"' or '\'')
         {
-            int close = QuotedEnd(_pos);
-            if (close < 0)
-            {
-                Fail();
-            }
-            _pos = close;
-            return new YScalar(StringPool.Share(Unquote(start, close)), false, null, _line, Column(start));
+            return Quoted();
         }
+        int start = _pos;
+        Count();
         if (!PlainStart(_pos, flow: true))
         {
             Fail();
