@@ -226,12 +226,18 @@ public sealed class ManifestAnalyzer
                 }
                 continue;
             }
-            foreach (var found in repositoryRule.Evaluate(repository))
+            using IEnumerator<(ManifestObject, Violation)> found = repositoryRule.Evaluate(repository).GetEnumerator();
+            while (true)
             {
-                batch.Add(found);
-                if (batch.Count < RepositoryBatch)
+                // A full batch, or the rule's last one, is made into findings.
+                bool more = found.MoveNext();
+                if (more)
                 {
-                    continue;
+                    batch.Add(found.Current);
+                    if (batch.Count < RepositoryBatch)
+                    {
+                        continue;
+                    }
                 }
                 foreach (var (reports, findings) in Findings(info, batch, ref last, ref forLast))
                 {
@@ -242,16 +248,11 @@ public sealed class ManifestAnalyzer
                     }
                 }
                 batch.Clear();
-            }
-            foreach (var (reports, findings) in Findings(info, batch, ref last, ref forLast))
-            {
-                reports?.ForEach(ReportOnce);
-                foreach (Finding finding in findings)
+                if (!more)
                 {
-                    yield return finding;
+                    break;
                 }
             }
-            batch.Clear();
         }
         // Called once: what was kept for the repository rules is not held through the rest of the run (the secret scan).
         _seen.Clear();
