@@ -31,6 +31,10 @@ public static class SafeFile
     /// <summary>The file's bytes and its last write time as the size check before opening saw it (no further system call).</summary>
     public static byte[] ReadAllBytes(string path, long maxBytes, out DateTime lastWriteUtc)
     {
+        if (PosixFile.TryRead(path, maxBytes, out lastWriteUtc) is byte[] quick)
+        {
+            return quick;
+        }
         var info = new FileInfo(path);
         lastWriteUtc = info.Exists ? info.LastWriteTimeUtc : default;
         if (info.Exists && info.Length == 0)

@@ -164,8 +164,7 @@ public sealed class FileSystemTree : IManifestTree
             Interlocked.Add(ref _keptBytes, -kept.Bytes.Length);
             // One stat instead of a read: the bytes kept are the file's while it has their size and write time (a file
             // deleted or changed since is read again, and what fails is reported as it would have been).
-            var now = new FileInfo(Physical(relativePath));
-            if (now.Exists && now.Length == kept.Bytes.Length && now.LastWriteTimeUtc == kept.LastWriteUtc)
+            if (Unchanged(Physical(relativePath), kept))
             {
                 return kept.Bytes;
             }
@@ -238,6 +237,16 @@ public sealed class FileSystemTree : IManifestTree
     internal const long KeepBudget = 16L * 1024 * 1024;
 
     private sealed record Kept(byte[] Bytes, DateTime LastWriteUtc);
+
+    private static bool Unchanged(string path, Kept kept)
+    {
+        if (PosixFile.Stat(path) is var (length, written, _))
+        {
+            return length == kept.Bytes.Length && written == kept.LastWriteUtc;
+        }
+        var now = new FileInfo(path);
+        return now.Exists && now.Length == kept.Bytes.Length && now.LastWriteTimeUtc == kept.LastWriteUtc;
+    }
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Kept> _kept = new(StringComparer.Ordinal);
     private long _keptBytes;
