@@ -96,6 +96,9 @@ public sealed class SecretScanner
             };
         }
 
+        /// <summary>Whether <see cref="Enabled"/> is empty when no word occurs.</summary>
+        public bool IdleWithoutWords => Always.All(i => Context[i].Length > 0);
+
         /// <summary>The detectors (in catalog order) whose keywords and context words all occur.</summary>
         public IEnumerable<SecretDetector> Enabled(bool[] found)
         {
@@ -134,7 +137,11 @@ public sealed class SecretScanner
         _keywords = new KeywordSet(list.SelectMany(d => d.Keywords.Concat(d.Context)));
         _specificGroup = DetectorGroup.Of(_specific, _keywords);
         _genericGroup = DetectorGroup.Of(_generic, _keywords);
+        _idleWithoutWords = _specificGroup.IdleWithoutWords && _genericGroup.IdleWithoutWords;
     }
+
+    /// <summary>Whether a text with none of the keywords switches no pattern detector on (every detector has a keyword or a context word).</summary>
+    private readonly bool _idleWithoutWords;
 
     public static SecretScanner Default { get; } = new(SecretDetectorCatalog.Detectors);
 
@@ -165,6 +172,11 @@ public sealed class SecretScanner
         foreach (var (start, length) in regions)
         {
             _keywords.FindMore(text.AsSpan(start, length), found);
+        }
+        if (_idleWithoutWords && Array.IndexOf(found, true) < 0 && !(IsManifestPath(path) && MayDeclareSecret(text)))
+        {
+            // No keyword, so no detector is on, and no Secret document: most short texts redaction asks about.
+            return Array.Empty<SecretHit>();
         }
         var candidates = new List<Candidate>();
         var ignored = new List<(int Start, int End)>();
