@@ -80,15 +80,22 @@ public static class PodSecurityAdmission
         public static Verdicts Of(PodSpec pod)
         {
             var violated = new Dictionary<(string, PodSecurityLevel), Violation[][]>();
+            var checks = new Dictionary<(string, PodSecurityVersion), Violation[]>(); // each check once per pod (or per version it reads)
             foreach (var (key, configuration) in EveryVersion.Value)
             {
-                var results = configuration.AtMinor.Append(configuration.AtLatest).Select(rule => rule.Evaluate(pod).ToArray()).ToArray();
-                if (results.Any(r => r.Length > 0))
+                var results = new Violation[configuration.AtMinor.Length + 1][];
+                bool any = false;
+                for (int i = 0; i < results.Length; i++)
+                {
+                    results[i] = (i < configuration.AtMinor.Length ? configuration.AtMinor[i] : configuration.AtLatest).Evaluate(pod, checks);
+                    any |= results[i].Length > 0;
+                }
+                if (any)
                 {
                     // Most controls say the same at every version: one array serves the versions that agree.
                     for (int i = 1; i < results.Length; i++)
                     {
-                        if (results[i].Select(Describe).SequenceEqual(results[i - 1].Select(Describe)))
+                        if (!ReferenceEquals(results[i], results[i - 1]) && results[i].Select(Describe).SequenceEqual(results[i - 1].Select(Describe)))
                         {
                             results[i] = results[i - 1];
                         }

@@ -13,11 +13,18 @@ internal abstract class PodSecurityRule : IManifestRule, IConfigurableRule
 {
     public abstract string Id { get; }
 
-    /// <summary>The Kubernetes version whose checks apply.</summary>
+    /// <summary>The Kubernetes version whose checks apply. A <see cref="Check"/> that reads it says so in <see cref="ChecksByVersion"/>.</summary>
     protected PodSecurityVersion Version { get; private set; } = PodSecurityVersion.Latest;
 
-    /// <summary>The level being evaluated: it decides overrides (a restricted control replacing a baseline one).</summary>
-    protected PodSecurityLevel Level { get; private set; } = PodSecurityLevel.Restricted;
+    /// <summary>
+    /// Whether <see cref="Check"/> reads <see cref="Version"/> (the safe sysctls, SELinux types or seccomp fields of a
+    /// version). Every other control's version history is in <see cref="Applies"/>, so its check says the same at
+    /// every version and is made once per pod (<see cref="Evaluate(PodSpec, Dictionary{ValueTuple{string, PodSecurityVersion}, Violation[]})"/>).
+    /// </summary>
+    protected virtual bool ChecksByVersion => false;
+
+    /// <summary>The level being evaluated: it decides overrides (a restricted control replacing a baseline one) in <see cref="Applies"/>; no check reads it.</summary>
+    private PodSecurityLevel Level { get; set; } = PodSecurityLevel.Restricted;
 
     public IRule Configure(RuleSelection selection) => At(selection.Level, selection.KubernetesVersion);
 
@@ -34,6 +41,27 @@ internal abstract class PodSecurityRule : IManifestRule, IConfigurableRule
 
     /// <summary>The violations of a pod spec already found (several controls and versions check one pod).</summary>
     internal IEnumerable<Violation> Evaluate(PodSpec pod) => Applies(pod) ? Check(pod) : Enumerable.Empty<Violation>();
+
+    /// <summary>
+    /// <see cref="Evaluate(PodSpec)"/> with the checks already made for this pod: a check does not read the level, and
+    /// reads the version only where <see cref="ChecksByVersion"/> says so, so the configurations of a control at
+    /// each level and version share its answers. Empty answers are <see cref="Array.Empty{T}"/>.
+    /// </summary>
+    internal Violation[] Evaluate(PodSpec pod, Dictionary<(string Id, PodSecurityVersion Version), Violation[]> checks)
+    {
+        if (!Applies(pod))
+        {
+            return Array.Empty<Violation>();
+        }
+        var key = (Id, ChecksByVersion ? Version : PodSecurityVersion.Latest);
+        if (!checks.TryGetValue(key, out Violation[]? found))
+        {
+            found = Check(pod).ToArray();
+            found = found.Length == 0 ? Array.Empty<Violation>() : found;
+            checks[key] = found;
+        }
+        return found;
+    }
 
     /// <summary>Whether the control applies to this pod at the configured level and version.</summary>
     private bool Applies(PodSpec pod)

@@ -11,6 +11,8 @@ internal sealed class SeLinuxRule : PodSecurityRule
 
     public override string Id => "GOS1008";
 
+    protected override bool ChecksByVersion => true;
+
     protected override IEnumerable<Violation> Check(PodSpec pod)
     {
         foreach (Violation v in CheckOptions(pod.SecurityContext, pod.SecurityContextPath, PodTarget))

@@ -12,6 +12,8 @@ internal sealed class SeccompUnconfinedRule : PodSecurityRule
 {
     public override string Id => "GOS1010";
 
+    protected override bool ChecksByVersion => true;
+
     internal static bool IsAllowedType(YNode? type) => Field.Show(type) is "RuntimeDefault" or "Localhost";
 
     protected override IEnumerable<Violation> Check(PodSpec pod) => Version.AtLeast(19) ? Fields(pod) : Annotations(pod);

@@ -7,6 +7,8 @@ internal sealed class SysctlsRule : PodSecurityRule
 {
     public override string Id => "GOS1011";
 
+    protected override bool ChecksByVersion => true;
+
     protected override IEnumerable<Violation> Check(PodSpec pod)
     {
         if (pod.SecurityContext?.Seq("sysctls") is not YSequence sysctls)
