@@ -99,31 +99,33 @@ public sealed class SecretScanner
         /// <summary>Whether <see cref="Enabled"/> is empty when no word occurs.</summary>
         public bool IdleWithoutWords => Always.All(i => Context[i].Length > 0);
 
-        /// <summary>The detectors (in catalog order) whose keywords and context words all occur.</summary>
-        public IEnumerable<SecretDetector> Enabled(bool[] found)
+        /// <summary>
+        /// The detectors (in catalog order) whose keywords and context words all occur, gathered from the words found,
+        /// so a text costs in proportion to what it holds, not to the size of the catalog.
+        /// </summary>
+        public List<SecretDetector> Enabled(bool[] found)
         {
-            bool[] on = new bool[Detectors.Length];
-            foreach (int i in Always)
+            var on = new List<int>(Always);
+            for (int w = Array.IndexOf(found, true); w >= 0; w = w + 1 < found.Length ? Array.IndexOf(found, true, w + 1) : -1)
             {
-                on[i] = true;
+                on.AddRange(ByWord[w]);
             }
-            for (int w = 0; w < found.Length; w++)
+            var enabled = new List<SecretDetector>(on.Count);
+            if (on.Count == 0)
             {
-                if (found[w])
+                return enabled;
+            }
+            on.Sort();
+            int last = -1;
+            foreach (int i in on)
+            {
+                if (i != last && Array.TrueForAll(Context[i], w => found[w]))
                 {
-                    foreach (int i in ByWord[w])
-                    {
-                        on[i] = true;
-                    }
+                    enabled.Add(Detectors[i]);
                 }
+                last = i;
             }
-            for (int i = 0; i < on.Length; i++)
-            {
-                if (on[i] && Array.TrueForAll(Context[i], w => found[w]))
-                {
-                    yield return Detectors[i];
-                }
-            }
+            return enabled;
         }
     }
 
