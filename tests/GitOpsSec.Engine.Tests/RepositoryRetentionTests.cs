@@ -100,12 +100,9 @@ public sealed class RepositoryRetentionTests
         {
             analyzer.Reread = () => objects;
         }
-        foreach (var chunk in objects.Chunk(32))
+        foreach (var (_, findings) in analyzer.AnalyzeStream(objects))
         {
-            foreach (var (_, findings) in analyzer.AnalyzeEach(chunk))
-            {
-                _ = findings.ToList();
-            }
+            _ = findings.ToList();
         }
         var errorsBefore = host.Errors.Count;
         var repository = analyzer.AnalyzeRepository().Select(f => string.Join(" | ", f.RuleId, f.Severity, f.Message, f.Resource, f.Path, f.Line, f.Column, f.Field,
@@ -198,12 +195,9 @@ public sealed class RepositoryRetentionTests
     {
         var host = new Interleaved();
         var analyzer = new ManifestAnalyzer(new RuleSelection(), host) { Reread = () => objects };
-        foreach (var chunk in objects.Chunk(64))
+        foreach (var (_, findings) in analyzer.AnalyzeStream(objects))
         {
-            foreach (var (_, findings) in analyzer.AnalyzeEach(chunk))
-            {
-                _ = findings.ToList();
-            }
+            _ = findings.ToList();
         }
         host.Events.Clear();
         ManifestAnalyzer.OneRunAtATime = oneAtATime;

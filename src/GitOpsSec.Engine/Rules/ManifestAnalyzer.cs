@@ -95,31 +95,95 @@ public sealed class ManifestAnalyzer
     }
 
     /// <summary>
-    /// <see cref="Analyze(ManifestObject)"/> for a batch of objects, evaluated on every core: per object, in
-    /// order, its findings, preceded by the errors evaluating it reported (which reach the host on the thread
-    /// that enumerates, as a PowerShell host requires). The per-object rules read only their object.
+    /// <see cref="Analyze(ManifestObject)"/> for a stream of objects, checked on the thread pool a batch at a time
+    /// while this thread takes the next objects from <paramref name="objects"/> (a loader attaching each to its
+    /// application in order). Per object, in order: its findings, preceded by the errors checking it reported, which
+    /// reach the host on this thread, as a PowerShell host requires. A batch comes out as soon as it is checked; the
+    /// first batches are small, so the first findings are out while the scan has read little; at most
+    /// <see cref="Environment.ProcessorCount"/> batches are in flight. The per-object rules read only their object.
     /// </summary>
-    public IEnumerable<(ManifestObject Object, IEnumerable<Finding> Findings)> AnalyzeEach(IReadOnlyList<ManifestObject> objects)
+    public IEnumerable<(ManifestObject Object, IEnumerable<Finding> Findings)> AnalyzeStream(IEnumerable<ManifestObject> objects)
     {
-        var results = new (List<Finding> Findings, List<ScanError> Errors)[objects.Count];
         bool remember = _rules.Any(r => r.Rule is IRepositoryRule);
-        var kept = new ManifestObject?[objects.Count];
-        Parallel.For(0, objects.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = _host.Cancellation }, i =>
+        var inFlight = new Queue<(List<ManifestObject> Batch, Task<Checked[]> Work)>();
+        int size = FirstBatch, most = Math.Max(1, Environment.ProcessorCount);
+        var batch = new List<ManifestObject>(size);
+        try
         {
-            var errors = new List<ScanError>();
-            results[i] = (Evaluate(objects[i], errors.Add).ToList(), errors);
-            kept[i] = !remember ? null : Reread is null ? objects[i] : RepositoryNeeds.Kept(objects[i]);
-        });
-        if (remember)
-        {
-            foreach (ManifestObject? k in kept)
+            foreach (ManifestObject obj in objects)
             {
-                Keep(k);
+                batch.Add(obj);
+                if (batch.Count == size)
+                {
+                    inFlight.Enqueue((batch, Start(batch, remember)));
+                    size = Math.Min(2 * size, LastBatch);
+                    batch = new List<ManifestObject>(size);
+                }
+                // What is checked comes out now; past the bound, this thread waits for the oldest batch.
+                while (inFlight.Count > 0 && (inFlight.Count > most || inFlight.Peek().Work.IsCompleted))
+                {
+                    foreach (var done in Finish(inFlight.Dequeue(), remember))
+                    {
+                        yield return done;
+                    }
+                }
+            }
+            if (batch.Count > 0)
+            {
+                inFlight.Enqueue((batch, Start(batch, remember)));
+            }
+            while (inFlight.Count > 0)
+            {
+                foreach (var done in Finish(inFlight.Dequeue(), remember))
+                {
+                    yield return done;
+                }
             }
         }
-        for (int i = 0; i < objects.Count; i++)
+        finally
         {
-            yield return (objects[i], Replay(results[i].Errors, results[i].Findings));
+            foreach (var (_, work) in inFlight)
+            {
+                try
+                {
+                    work.Wait(); // a stopped pipeline leaves no check running behind it
+                }
+                catch (Exception e) when (e is AggregateException or OperationCanceledException)
+                {
+                }
+            }
+        }
+    }
+
+    /// <summary>Objects in the first batch of <see cref="AnalyzeStream"/>; each next batch is twice as large, up to <see cref="LastBatch"/>.</summary>
+    internal const int FirstBatch = 8, LastBatch = 128;
+
+    /// <summary>One object checked on the thread pool: its findings, the errors checking it reported, and what the repository rules keep of it.</summary>
+    private readonly record struct Checked(List<Finding> Findings, List<ScanError> Errors, ManifestObject? Kept);
+
+    private Task<Checked[]> Start(List<ManifestObject> batch, bool remember) => Task.Run(() =>
+    {
+        var results = new Checked[batch.Count];
+        for (int i = 0; i < batch.Count; i++)
+        {
+            _host.Cancellation.ThrowIfCancellationRequested();
+            var errors = new List<ScanError>();
+            results[i] = new Checked(Evaluate(batch[i], errors.Add).ToList(), errors,
+                !remember ? null : Reread is null ? batch[i] : RepositoryNeeds.Kept(batch[i]));
+        }
+        return results;
+    }, _host.Cancellation);
+
+    private IEnumerable<(ManifestObject Object, IEnumerable<Finding> Findings)> Finish((List<ManifestObject> Batch, Task<Checked[]> Work) flight, bool remember)
+    {
+        Checked[] results = flight.Work.GetAwaiter().GetResult();
+        for (int i = 0; i < results.Length; i++)
+        {
+            if (remember)
+            {
+                Keep(results[i].Kept); // in object order, on this thread
+            }
+            yield return (flight.Batch[i], Replay(results[i].Errors, results[i].Findings));
         }
     }
 

@@ -122,37 +122,23 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
         bool literal = ParameterSetName == LiteralPathSet;
         _roots.AddRange(PathResolver.Resolve(this, new CollectingHost(), literal ? LiteralPath : Path ?? new[] { "." }, literal));
         int read = 0;
-        // Objects are read on this thread and checked on every core, a small batch at a time; findings come out in
-        // object order, each object's rule findings before its Kyverno findings, as they did one object at a time.
-        var batch = new List<ManifestObject>(BatchSize);
-        foreach (ManifestObject obj in ReadManifests())
+        // Objects are read on this thread and checked on the thread pool a batch at a time while the next are read;
+        // findings come out in object order, each object's rule findings before its Kyverno findings.
+        IEnumerable<ManifestObject> counted = ReadManifests().Select(obj =>
         {
             _scanned++;
             if (++read % 100 == 0)
             {
-                WriteProgress(new ProgressRecord(2, "Test-GitOpsRepo", $"{read} objects checked") { PercentComplete = -1 });
+                WriteProgress(new ProgressRecord(2, "Test-GitOpsRepo", $"{read} objects read") { PercentComplete = -1 });
             }
-            batch.Add(obj);
-            if (batch.Count == BatchSize)
-            {
-                Check(batch);
-            }
-        }
-        Check(batch);
-    });
-
-    /// <summary>Objects checked together: enough to keep every core busy, few enough that findings stream.</summary>
-    private const int BatchSize = 128;
-
-    private void Check(List<ManifestObject> batch)
-    {
-        foreach (var (obj, findings) in _analyzer!.AnalyzeEach(batch))
+            return obj;
+        });
+        foreach (var (obj, findings) in _analyzer!.AnalyzeStream(counted))
         {
             Emit(findings);
             Emit(KyvernoFindings(_analyzer, obj));
         }
-        batch.Clear();
-    }
+    });
 
     protected override void EndProcessing()
     {
