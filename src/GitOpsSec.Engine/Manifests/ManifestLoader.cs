@@ -153,28 +153,43 @@ public sealed class ManifestLoader
             yield break;
         }
         int window = 32 * Environment.ProcessorCount, next = 0;
-        var pending = new Queue<(string File, bool Render, Task<ReadResult>? Read)>();
+        // Renders start long before the caller needs them: kubectl kustomize takes a tenth of a second or more, which
+        // the window's few milliseconds of reading ahead would leave the caller waiting for. At most one per core is
+        // running or waiting to be taken, each on a thread of its own (it waits for kubectl, not on a pool thread).
+        List<int> renderAt = Enumerable.Range(0, units.Count).Where(i => units[i].Render).ToList();
+        int nextRender = 0;
+        var renders = new Dictionary<int, Task<ReadResult>>();
+        var pending = new Queue<(int Unit, Task<ReadResult>? Read)>();
         try
         {
             while (true)
             {
+                while (renders.Count < Environment.ProcessorCount && nextRender < renderAt.Count)
+                {
+                    var (file, _) = units[renderAt[nextRender]];
+                    renders[renderAt[nextRender++]] = Task.Factory.StartNew(() => Rendered(tree, plan, file), _host.Cancellation,
+                        TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                }
                 while (pending.Count < window && next < units.Count)
                 {
-                    var (file, render) = units[next++];
-                    // A kustomization is rendered ahead too: kubectl kustomize runs beside the parsing instead of before it.
-                    pending.Enqueue((file, render, Task.Run(() => render ? Rendered(tree, plan, file) : Prepared(tree, file), _host.Cancellation)));
+                    var (file, render) = units[next];
+                    pending.Enqueue((next++, render ? null : Task.Run(() => Prepared(tree, file), _host.Cancellation)));
                 }
                 if (pending.Count == 0)
                 {
                     yield break;
                 }
-                var (f, r, task) = pending.Dequeue();
-                yield return (f, r, task?.GetAwaiter().GetResult());
+                var (unit, read) = pending.Dequeue();
+                if (read is null && renders.Remove(unit, out Task<ReadResult>? rendered))
+                {
+                    read = rendered; // renders start in order and are taken in order: the first not taken has started
+                }
+                yield return (units[unit].File, units[unit].Render, read!.GetAwaiter().GetResult());
             }
         }
         finally
         {
-            foreach (var (_, _, task) in pending)
+            foreach (Task<ReadResult>? task in pending.Select(p => p.Read).Concat(renders.Values))
             {
                 try
                 {
