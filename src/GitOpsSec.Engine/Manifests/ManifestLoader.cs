@@ -159,7 +159,7 @@ public sealed class ManifestLoader
         List<int> renderAt = Enumerable.Range(0, units.Count).Where(i => units[i].Render).ToList();
         int nextRender = 0;
         var renders = new Dictionary<int, Task<ReadResult>>();
-        var pending = new Queue<(int Unit, Task<ReadResult>? Read)>();
+        var pending = new Queue<(int Unit, Claimable? Read)>();
         try
         {
             while (true)
@@ -173,23 +173,27 @@ public sealed class ManifestLoader
                 while (pending.Count < window && next < units.Count)
                 {
                     var (file, render) = units[next];
-                    pending.Enqueue((next++, render ? null : Task.Run(() => Prepared(tree, file), _host.Cancellation)));
+                    pending.Enqueue((next++, render ? null : new Claimable(() => Prepared(tree, file), _host.Cancellation)));
                 }
                 if (pending.Count == 0)
                 {
                     yield break;
                 }
                 var (unit, read) = pending.Dequeue();
-                if (read is null && renders.Remove(unit, out Task<ReadResult>? rendered))
+                if (read is not null)
                 {
-                    read = rendered; // renders start in order and are taken in order: the first not taken has started
+                    yield return (units[unit].File, false, read.Result());
+                    continue;
                 }
-                yield return (units[unit].File, units[unit].Render, read!.GetAwaiter().GetResult());
+                // Renders start in order and are taken in order: the first not taken has started.
+                Task<ReadResult> rendered = renders[unit];
+                renders.Remove(unit);
+                yield return (units[unit].File, true, rendered.GetAwaiter().GetResult());
             }
         }
         finally
         {
-            foreach (Task<ReadResult>? task in pending.Select(p => p.Read).Concat(renders.Values))
+            foreach (Task? task in pending.Select(p => p.Read?.Task).Concat(renders.Values))
             {
                 try
                 {
@@ -199,6 +203,41 @@ public sealed class ManifestLoader
                 {
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// A file's read queued on the thread pool that the caller runs itself when no worker has begun it by the time the
+    /// caller needs it: the caller then works instead of waiting behind checks and other reads in the pool's queue.
+    /// </summary>
+    private sealed class Claimable
+    {
+        private readonly Func<ReadResult> _work;
+        private int _claimed;
+        private ReadResult? _result;
+
+        public Claimable(Func<ReadResult> work, CancellationToken cancellation)
+        {
+            _work = work;
+            Task = Task.Run(() =>
+            {
+                if (Interlocked.Exchange(ref _claimed, 1) == 0)
+                {
+                    _result = _work();
+                }
+            }, cancellation);
+        }
+
+        public Task Task { get; }
+
+        public ReadResult Result()
+        {
+            if (Interlocked.Exchange(ref _claimed, 1) == 0)
+            {
+                return _work();
+            }
+            Task.GetAwaiter().GetResult();
+            return _result!;
         }
     }
 
