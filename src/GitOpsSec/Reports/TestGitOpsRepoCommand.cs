@@ -142,6 +142,13 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
 
     protected override void EndProcessing()
     {
+        if (_analyzer!.NotKept + _analyzer.Compacted > 10_000)
+        {
+            // A monorepo's objects have streamed through; what the repository rules read is what was kept. The garbage
+            // of the stream (files read and parsed ahead, checks in flight) is given back before those rules allocate,
+            // rather than let them grow the process past it (100,000 manifests: a peak of 265-270 MB instead of 300).
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        }
         RunCancellable(() =>
         {
             Emit(_analyzer!.AnalyzeRepository());
