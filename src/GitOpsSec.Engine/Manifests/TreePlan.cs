@@ -12,7 +12,8 @@ internal sealed class TreePlan
     private readonly IManifestTree _tree;
     private readonly IScanHost _host;
     private readonly LoadLimits _limits;
-    private readonly List<string> _chartDirs = new();
+    /// <summary>Folders holding a Chart.yaml ("" for the root).</summary>
+    private readonly HashSet<string> _chartDirs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Kustomization?> _kustomizations = new(StringComparer.Ordinal);
     private readonly HashSet<string> _roots = new(StringComparer.Ordinal);
     private readonly HashSet<string> _owned = new(StringComparer.Ordinal);
@@ -47,6 +48,7 @@ internal sealed class TreePlan
         }
 
         var referenced = new HashSet<string>(StringComparer.Ordinal);
+        ILookup<string, string> byFolder = files.ToLookup(TreePath.DirectoryOf, StringComparer.Ordinal); // not a pass over every file per kustomization
         foreach (string dir in kustomizationDirs)
         {
             Kustomization? k = Get(dir);
@@ -62,7 +64,7 @@ internal sealed class TreePlan
             {
                 _owned.Add(file);
             }
-            foreach (string file in files.Where(f => TreePath.DirectoryOf(f) == dir))
+            foreach (string file in byFolder[dir])
             {
                 _owned.Add(file);
             }
@@ -81,8 +83,26 @@ internal sealed class TreePlan
 
     public bool IsOwnedByKustomize(string file) => _owned.Contains(file);
 
-    public bool IsInHelmChart(string file) =>
-        _chartDirs.Any(c => c.Length == 0 || file.StartsWith(c + "/", StringComparison.Ordinal));
+    /// <summary>Whether a folder above the file holds a Chart.yaml: a lookup per folder on its path, not a test per chart.</summary>
+    public bool IsInHelmChart(string file)
+    {
+        if (_chartDirs.Count == 0)
+        {
+            return false;
+        }
+        if (_chartDirs.Contains(string.Empty))
+        {
+            return true;
+        }
+        for (int slash = file.LastIndexOf('/'); slash > 0; slash = file.LastIndexOf('/', slash - 1))
+        {
+            if (_chartDirs.Contains(file[..slash]))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /// <summary>Every resource file a kustomization reaches, through the kustomizations it uses.</summary>
     public IEnumerable<string> Closure(string dir) => Walk(dir, k => k.Files);
