@@ -11,9 +11,18 @@ internal sealed class NamespaceWithoutDefaultDenyRule : IRepositoryRule
     public IEnumerable<(ManifestObject, Violation)> Evaluate(RepositoryContext repository)
     {
         NetworkPolicyAnalyzer analyzer = repository.Network;
+        // The first Namespace object of each name, found in one pass (not a pass over every object per namespace).
+        var declared = new Dictionary<string, ManifestObject>(StringComparer.Ordinal);
+        foreach (ManifestObject o in repository.Objects)
+        {
+            if (o.Kind == "Namespace" && o.Name is not null)
+            {
+                declared.TryAdd(o.Name, o);
+            }
+        }
         foreach (NamespaceNetworkCoverage ns in analyzer.Namespaces().Where(n => n.Workloads > 0 && !n.DefaultDenyIngress))
         {
-            ManifestObject? where = repository.Objects.FirstOrDefault(o => o.Kind == "Namespace" && o.Name == ns.Namespace) ?? analyzer.FirstWorkload(ns.Namespace);
+            ManifestObject? where = declared.GetValueOrDefault(ns.Namespace) ?? analyzer.FirstWorkload(ns.Namespace);
             if (where is not null)
             {
                 string missing = ns.DefaultDenyEgress ? "ingress" : "ingress or egress";

@@ -263,8 +263,7 @@ internal sealed class SingleReplicaWithoutPdbRule : IRepositoryRule
     {
         var budgets = repository.Objects
             .Where(o => o.Kind == "PodDisruptionBudget" && o.Node.Map("spec")?.Map("selector") is not null)
-            .Select(o => (Namespace: o.Namespace ?? "default", Selector: GitOpsSec.Rbac.LabelSelector.FromNode(o.Node.Map("spec")!.Map("selector")!)))
-            .ToList();
+            .ToLookup(o => o.Namespace ?? "default", o => GitOpsSec.Rbac.LabelSelector.FromNode(o.Node.Map("spec")!.Map("selector")!), StringComparer.Ordinal);
         foreach (ManifestObject obj in repository.Objects.Where(o => o.Kind is "Deployment" or "StatefulSet"))
         {
             YScalar? replicas = obj.Node.Map("spec")?.Scalar("replicas");
@@ -274,7 +273,7 @@ internal sealed class SingleReplicaWithoutPdbRule : IRepositoryRule
             }
             var labels = obj.Node.Map("spec")?.Map("template")?.Map("metadata")?.Map("labels").StringValues();
             string ns = obj.Namespace ?? "default";
-            if (labels is not null && budgets.Any(b => b.Namespace == ns && b.Selector.Matches(labels)))
+            if (labels is not null && budgets[ns].Any(selector => selector.Matches(labels)))
             {
                 continue;
             }
