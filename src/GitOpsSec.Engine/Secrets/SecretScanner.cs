@@ -175,9 +175,8 @@ public sealed class SecretScanner
         {
             _keywords.FindMore(text.AsSpan(start, length), found);
         }
-        if (_idleWithoutWords && Array.IndexOf(found, true) < 0 && !(IsManifestPath(path) && MayDeclareSecret(text)))
+        if (Quiet(found, text, path))
         {
-            // No keyword, so no detector is on, and no Secret document: most short texts redaction asks about.
             return Array.Empty<SecretHit>();
         }
         var candidates = new List<Candidate>();
@@ -244,6 +243,22 @@ public sealed class SecretScanner
             };
         }).ToList();
     }
+
+    /// <summary>
+    /// Whether <see cref="Scan(string, string?)"/> of a whole text finds nothing for certain before any pattern runs: no
+    /// detector's keyword occurs in it (so none is on) and it declares no Secret. Redaction asks this first, so that
+    /// the many texts with nothing to redact (names, fields) cost one pass over their characters and no cache entry.
+    /// </summary>
+    internal bool CannotFind(string text, string? path = null)
+    {
+        bool[] found = new bool[_keywords.Count];
+        _keywords.FindMore(text, found);
+        return Quiet(found, text, path);
+    }
+
+    /// <summary>No keyword, so no detector is on, and no Secret document: nothing to find.</summary>
+    private bool Quiet(bool[] found, string text, string? path) =>
+        _idleWithoutWords && Array.IndexOf(found, true) < 0 && !(IsManifestPath(path) && MayDeclareSecret(text));
 
     /// <summary>
     /// A kind field that can be a document's own (the first key of a line at any indentation, since a root

@@ -93,6 +93,10 @@ public static class SecretText
         {
             return Redacted(text);
         }
+        if (SecretScanner.Default.CannotFind(text))
+        {
+            return text; // nothing any detector could find: no scan and no cache entry (each unique name would take one)
+        }
         // Rule values repeat across objects ("privileged: true", "Container 'web'"): each is scanned once. The
         // cache is bounded by a counter of its own: ConcurrentDictionary.Count takes every lock of the table, and
         // asking it per piece made redaction ten times slower than the scan it caches.
