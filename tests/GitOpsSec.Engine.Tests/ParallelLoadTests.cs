@@ -61,7 +61,7 @@ public sealed class ParallelLoadTests
         var (disk, diskHost) = Scan.Load(repo.Path, options: options);
         var (revision, revisionHost) = Scan.Load(repo.Path, "HEAD", options);
         Assert.Equal(revision.Select(o => (o.Path, o.Line, o.Kind, o.Name, o.RenderedFrom)), disk.Select(o => (o.Path, o.Line, o.Kind, o.Name, o.RenderedFrom)));
-        Assert.Equal(23, disk.Count(o => o.RenderedFrom is not null && o.Name.StartsWith("prod-cm-", StringComparison.Ordinal)));
+        Assert.Equal(23, disk.Count(o => o.RenderedFrom is not null && (o.Name?.StartsWith("prod-cm-", StringComparison.Ordinal) ?? false)));
         Assert.Equal(24 * 15, disk.Count(o => o.Kind == "Service"));
         Assert.Equal(revisionHost.Errors.Select(e => (e.ErrorId, e.Target)), diskHost.Errors.Select(e => (e.ErrorId, e.Target)));
         Assert.Contains(diskHost.Errors, e => e.Target!.Contains("app-13", StringComparison.Ordinal));

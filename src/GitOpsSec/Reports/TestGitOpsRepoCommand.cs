@@ -142,13 +142,9 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
 
     protected override void EndProcessing()
     {
-        if (_analyzer!.NotKept + _analyzer.Compacted > 10_000)
-        {
-            // A monorepo's objects have streamed through; what the repository rules read is what was kept. The garbage
-            // of the stream (files read and parsed ahead, checks in flight) is given back before those rules allocate,
-            // rather than let them grow the process past it (100,000 manifests: a peak of 265-270 MB instead of 300).
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-        }
+        // The objects have streamed through; what the repository rules read is what was kept. The garbage of the
+        // stream (files read and parsed ahead, checks in flight) is given back before those rules allocate.
+        GiveBackBetweenPhases();
         RunCancellable(() =>
         {
             Emit(_analyzer!.AnalyzeRepository());
@@ -157,12 +153,8 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
                 (_analyzer.ReadAgain ? "; the repository holds admission or image-verification policies, so every object was read again for them." : "."));
             Emit(DeferredKyvernoFindings(_analyzer));
         });
-        if (_analyzer!.NotKept + _analyzer.Compacted > 10_000)
-        {
-            // A monorepo's repository rules are done with what they kept: give that memory back before the secret scan
-            // (which allocates as it reads every file) rather than let the process grow past the peak of the rules.
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-        }
+        // The repository rules are done with what they kept: given back before the secret scan allocates as it reads every file.
+        GiveBackBetweenPhases();
         if (!NoSecretScan && Revision is null)
         {
             RunCancellable(ScanSecrets);
@@ -195,6 +187,19 @@ public sealed class TestGitOpsRepoCommand : RuleSelectionCmdlet
         CompletePolicy(summary.PolicyFailed, () =>
             (summary.Failing > 0 ? $"{summary.Failing} open finding(s) at or above {threshold}" : "nothing was scanned, so the policy cannot be met") + $": {summary}",
             summary, EnableExit);
+    }
+
+    /// <summary>
+    /// On a monorepo (more than 10,000 objects streamed), one compacting collection between phases, so that the next
+    /// phase does not grow the process past the garbage the last one left (100,000 manifests: a peak of 257-268 MB
+    /// instead of 288-297 MB without the secret scan; 0.05-0.17 s each).
+    /// </summary>
+    private void GiveBackBetweenPhases()
+    {
+        if (_analyzer!.NotKept + _analyzer.Compacted > 10_000)
+        {
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        }
     }
 
     /// <summary>Every setting of the working tree's config that is weaker than the protected one, as a GOS4005 finding.</summary>
