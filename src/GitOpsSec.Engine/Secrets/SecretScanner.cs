@@ -170,25 +170,28 @@ public sealed class SecretScanner
             return Array.Empty<SecretHit>();
         }
         regions ??= new[] { (0, text.Length) };
-        bool[] found = new bool[_keywords.Count];
+        bool[] found = RentFound();
         foreach (var (start, length) in regions)
         {
             _keywords.FindMore(text.AsSpan(start, length), found);
         }
         if (Quiet(found, text, path))
         {
+            ReturnFound(found);
             return Array.Empty<SecretHit>();
         }
+        List<SecretDetector> specific = _specificGroup.Enabled(found), generic = _genericGroup.Enabled(found);
+        ReturnFound(found);
         var candidates = new List<Candidate>();
         var ignored = new List<(int Start, int End)>();
         var judged = new List<(int Start, int End)>(); // Secret values the Kubernetes pass decided on: not for the generic detector
-        Match(text, regions, _specificGroup.Enabled(found), 0, candidates, judged);
+        Match(text, regions, specific, 0, candidates, judged);
         List<(int From, int To, int LinesBefore)>? sealedOnly = null;
         if (IsManifestPath(path) && MayDeclareSecret(text))
         {
             sealedOnly = KubernetesSecrets(text, path ?? "text", regions, candidates, ignored, judged);
         }
-        Match(text, regions, _genericGroup.Enabled(found), 2, candidates);
+        Match(text, regions, generic, 2, candidates);
         // A SealedSecret document only hides its ciphertext from the patterns: it is read when a pattern matched in it.
         foreach (var (from, to, linesBefore) in sealedOnly ?? new())
         {
@@ -251,10 +254,36 @@ public sealed class SecretScanner
     /// </summary>
     internal bool CannotFind(string text, string? path = null)
     {
-        bool[] found = new bool[_keywords.Count];
+        bool[] found = RentFound();
         _keywords.FindMore(text, found);
-        return Quiet(found, text, path);
+        bool quiet = Quiet(found, text, path);
+        ReturnFound(found);
+        return quiet;
     }
+
+    /// <summary>
+    /// A cleared array of one flag per keyword: the thread's own when it has one of this scanner's size, else a new
+    /// one. Redaction asks twice per finding of a monorepo scan; an array each time was a tenth of what the scan allocated.
+    /// </summary>
+    private bool[] RentFound()
+    {
+        bool[]? found = t_found;
+        if (found is null || found.Length != _keywords.Count)
+        {
+            return new bool[_keywords.Count];
+        }
+        t_found = null; // taken: a scan inside a scan on this thread gets an array of its own
+        return found;
+    }
+
+    private static void ReturnFound(bool[] found)
+    {
+        Array.Clear(found);
+        t_found = found;
+    }
+
+    [ThreadStatic]
+    private static bool[]? t_found;
 
     /// <summary>No keyword, so no detector is on, and no Secret document: nothing to find.</summary>
     private bool Quiet(bool[] found, string text, string? path) =>
