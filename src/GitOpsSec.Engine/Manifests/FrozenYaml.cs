@@ -114,7 +114,7 @@ internal sealed class FrozenYaml
                 return map;
             default:
                 int items = ReadVarint(ref at);
-                var seq = new YSequence(line, column);
+                var seq = new YSequence(line, column, items);
                 for (int i = 0; i < items; i++)
                 {
                     seq.Add(Read(ref at));

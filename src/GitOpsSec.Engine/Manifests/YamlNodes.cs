@@ -53,10 +53,13 @@ public sealed class YScalar : YNode
 /// <summary>A sequence of nodes.</summary>
 public sealed class YSequence : YNode
 {
-    private readonly List<YNode> _items = new();
+    private readonly List<YNode> _items;
     private long _size = 1;
 
-    public YSequence(int line, int column) : base(line, column) { }
+    public YSequence(int line, int column) : base(line, column) => _items = new();
+
+    /// <summary>A sequence sized for <paramref name="capacity"/> items (a copy whose size is known).</summary>
+    internal YSequence(int line, int column, int capacity) : base(line, column) => _items = new(capacity);
 
     public IReadOnlyList<YNode> Items => _items;
     public override long Size => _size;
@@ -77,11 +80,11 @@ public sealed class YSequence : YNode
 public sealed class YMapping : YNode
 {
     private const int IndexFrom = 9;
-    private readonly List<KeyValuePair<YScalar, YNode>> _entries = new(4);
+    private readonly List<KeyValuePair<YScalar, YNode>> _entries;
     private Dictionary<string, int>? _index;
     private long _size = 1;
 
-    public YMapping(int line, int column) : base(line, column) { }
+    public YMapping(int line, int column) : base(line, column) => _entries = new(4);
 
     /// <summary>A mapping sized for <paramref name="capacity"/> entries (a copy whose size is known).</summary>
     internal YMapping(int line, int column, int capacity) : base(line, column) => _entries = new(capacity);
