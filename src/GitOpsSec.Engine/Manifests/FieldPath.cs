@@ -9,13 +9,49 @@ namespace GitOpsSec.Manifests;
 /// </summary>
 public sealed class FieldPath
 {
-    private readonly Segment[] _segments;
+    // A path is its parent and one more segment: appending is one small object, not a copy of every segment
+    // before it (checks build a path per container per field). The segments as an array are made when read.
+    private readonly FieldPath? _parent;
+    private readonly Segment _last;
+    private readonly int _count;
+    private Segment[]? _segments;
 
-    private FieldPath(Segment[] segments) => _segments = segments;
+    private FieldPath(Segment[] segments)
+    {
+        _segments = segments;
+        _count = segments.Length;
+    }
+
+    private FieldPath(FieldPath parent, Segment last)
+    {
+        _parent = parent;
+        _last = last;
+        _count = parent._count + 1;
+    }
 
     public static FieldPath Root { get; } = new(Array.Empty<Segment>());
 
-    public IReadOnlyList<Segment> Segments => _segments;
+    public IReadOnlyList<Segment> Segments => Materialized();
+
+    private Segment[] Materialized()
+    {
+        if (_segments is Segment[] made)
+        {
+            return made;
+        }
+        var segments = new Segment[_count];
+        int i = _count;
+        for (FieldPath p = this; i > 0; p = p._parent!)
+        {
+            if (p._segments is Segment[] before)
+            {
+                before.AsSpan(0, i).CopyTo(segments);
+                break;
+            }
+            segments[--i] = p._last;
+        }
+        return _segments = segments;
+    }
 
     public FieldPath Key(string key) => Append(new Segment(key, -1, null));
 
@@ -33,13 +69,7 @@ public sealed class FieldPath
         return p;
     }
 
-    private FieldPath Append(Segment s)
-    {
-        var next = new Segment[_segments.Length + 1];
-        _segments.CopyTo(next, 0);
-        next[^1] = s;
-        return new FieldPath(next);
-    }
+    private FieldPath Append(Segment s) => new(this, s);
 
     /// <summary>
     /// The node to point a person at for this path in <paramref name="root"/>: the key of the deepest
@@ -56,7 +86,7 @@ public sealed class FieldPath
     {
         YNode current = root;
         display = root;
-        foreach (Segment s in _segments)
+        foreach (Segment s in Materialized())
         {
             YNode? next = null;
             if (s.Key is not null && current is YMapping map && map.KeyNode(s.Key) is YScalar keyNode)
@@ -83,7 +113,7 @@ public sealed class FieldPath
     public override string ToString()
     {
         var sb = new StringBuilder();
-        foreach (Segment s in _segments)
+        foreach (Segment s in Materialized())
         {
             if (s.Key is not null)
             {
