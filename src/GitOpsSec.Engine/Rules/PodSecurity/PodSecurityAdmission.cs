@@ -29,9 +29,33 @@ public static class PodSecurityAdmission
         var configured = Configured.GetOrAdd((level, version), key =>
             Controls.Value.Where(c => c.Info.Level <= key.Item1).Select(c => (c.Info, c.Rule.At(key.Item1, key.Item2))).ToList());
         // A compact copy has no pod spec to evaluate: it carries the verdicts its pod spec got (PodSecurityVerdicts).
-        return obj.PodSecurityVerdicts is Verdicts verdicts
-            ? configured.SelectMany(c => verdicts.Of(c.Info, level, version).Select(v => (c.Info, v)))
-            : configured.SelectMany(c => c.Rule.Evaluate(obj).Select(v => (c.Info, v)));
+        return obj.PodSecurityVerdicts is Verdicts verdicts ? Recorded(configured, verdicts, level, version) : Evaluated(configured, obj);
+    }
+
+    // Iterators rather than a SelectMany of lambdas: the repository rules ask this of every workload at each policy,
+    // and a closure and delegate per control per call were a twentieth of what they allocated on a monorepo.
+    private static IEnumerable<(RuleInfo Info, Violation Violation)> Recorded(List<(RuleInfo Info, PodSecurityRule Rule)> configured, Verdicts verdicts,
+        PodSecurityLevel level, PodSecurityVersion version)
+    {
+        foreach (var (info, _) in configured)
+        {
+            IReadOnlyList<Violation> violations = verdicts.Of(info, level, version);
+            for (int i = 0; i < violations.Count; i++)
+            {
+                yield return (info, violations[i]);
+            }
+        }
+    }
+
+    private static IEnumerable<(RuleInfo Info, Violation Violation)> Evaluated(List<(RuleInfo Info, PodSecurityRule Rule)> configured, ManifestObject obj)
+    {
+        foreach (var (info, rule) in configured)
+        {
+            foreach (Violation v in rule.Evaluate(obj))
+            {
+                yield return (info, v);
+            }
+        }
     }
 
     /// <summary>
@@ -80,7 +104,8 @@ public static class PodSecurityAdmission
         public static Verdicts Of(PodSpec pod)
         {
             var violated = new Dictionary<(string, PodSecurityLevel), Violation[][]>();
-            var checks = new Dictionary<(string, PodSecurityVersion), Violation[]>(); // each check once per pod (or per version it reads)
+            // Each check once per pod (or per version it reads); sized once, not grown through four resizes per workload.
+            var checks = new Dictionary<(string, PodSecurityVersion), Violation[]>(EveryVersion.Value.Count);
             foreach (var (key, configuration) in EveryVersion.Value)
             {
                 var results = new Violation[configuration.AtMinor.Length + 1][];
