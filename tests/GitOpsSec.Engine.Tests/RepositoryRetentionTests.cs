@@ -58,7 +58,7 @@ public sealed class RepositoryRetentionTests
         spec: {path: ./apps, sourceRef: {kind: GitRepository, name: repo}}
         """;
 
-    private static string Workload(string kind, string name, string ns, bool restricted, int? replicas, string annotations = "")
+    private static string Workload(string kind, string name, string ns, bool restricted, int? replicas, string annotations = "", bool objectSuppression = true)
     {
         string security = restricted
             ? "      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\n      containers:\n        - name: app\n          image: registry.example.com/app:1.0\n          securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}\n"
@@ -68,7 +68,8 @@ public sealed class RepositoryRetentionTests
         {
             "CronJob" => $"apiVersion: batch/v1\nkind: CronJob\nmetadata: {{name: {name}, namespace: {ns}}}\nspec:\n  schedule: '* * * * *'\n  jobTemplate:\n    spec:\n" +
                          string.Join('\n', template.Split('\n').Select(l => l.Length > 0 ? "    " + l : l)),
-            _ => $"apiVersion: apps/v1\nkind: {kind}\nmetadata:\n  name: {name}\n  namespace: {ns}\n  annotations: {{gitopssec.io/suppress.GOS5003: egress is open on purpose, other: kept}}\n" +
+            _ => $"apiVersion: apps/v1\nkind: {kind}\nmetadata:\n  name: {name}\n  namespace: {ns}\n" +
+                 (objectSuppression ? "  annotations: {gitopssec.io/suppress.GOS5003: egress is open on purpose, other: kept}\n" : "  annotations: {other: kept}\n") +
                  $"spec:\n{(replicas is int r ? $"  replicas: {r}\n" : string.Empty)}  selector: {{matchLabels: {{app: {name}}}}}\n{template}",
         };
     }
@@ -84,7 +85,9 @@ public sealed class RepositoryRetentionTests
                 foreach (bool restricted in new[] { true, false })
                 {
                     string annotations = i % 3 == 0 ? "      annotations: {gitopssec.io/suppress.GOS5002: ingress via mesh}\n" : i % 3 == 1 ? "      annotations: {gitopssec.io/suppress.GOS6111: \"\"}\n" : string.Empty;
-                    dir.Write($"apps/{ns}/{kind.ToLowerInvariant()}-{restricted}.yaml", Workload(kind, i % 2 == 0 ? "web" : $"w{i}", ns, restricted, i % 4 == 0 ? null : 1 + i % 3, annotations));
+                    // Suppressions on the object, on its pods, on both and on neither (i % 2 and i % 3 cycle apart).
+                    dir.Write($"apps/{ns}/{kind.ToLowerInvariant()}-{restricted}.yaml", Workload(kind, i % 2 == 0 ? "web" : $"w{i}", ns, restricted, i % 4 == 0 ? null : 1 + i % 3, annotations,
+                        objectSuppression: i % 2 == 0));
                     i++;
                 }
             }
@@ -139,6 +142,8 @@ public sealed class RepositoryRetentionTests
         Assert.Superset(new HashSet<string> { "GOS1201", "GOS1203", "GOS5001", "GOS5002", "GOS5003", "GOS6005", "GOS6111", "GOS7104" },
             kept.Findings.Select(f => f.Split(" | ")[0]).ToHashSet());
         Assert.Contains(kept.Findings, f => f.Contains("ingress via mesh", StringComparison.Ordinal));
+        Assert.Contains(kept.Findings, f => f.Contains("egress is open on purpose", StringComparison.Ordinal));
+        Assert.Contains(kept.Findings, f => f.StartsWith("GOS5003", StringComparison.Ordinal) && f.Contains(" | False |  | ", StringComparison.Ordinal)); // not suppressed
         Assert.Contains(kept.Errors, e => e.Contains(GitOpsSec.Diagnostics.ErrorIds.SuppressionWithoutReason, StringComparison.Ordinal));
         Assert.Equal(24, kept.Analyzer.Compacted); // every workload, the privileged ones with their verdicts
         Assert.Equal(2, kept.Analyzer.NotKept); // the Service and the plain ConfigMap; the SOPS ConfigMap is kept for GOS7104
@@ -301,6 +306,44 @@ public sealed class RepositoryRetentionTests
         }
         Assert.True(workloads.Count > 150, $"{workloads.Count} workloads");
         Assert.InRange(violated, 1, compared - 1);
+    }
+
+    /// <summary>
+    /// What a compact copy answers without thawing its tree is what its tree says: it has a pod spec, it is not
+    /// SOPS-encrypted, and it keeps a suppression annotation exactly when the object or its pods have one. Cases:
+    /// every workload of the hand repository (suppressions on the object, the pods, both, neither), the examples and
+    /// the rule fixtures.
+    /// </summary>
+    [Fact]
+    public void A_compact_copy_knows_without_thawing_what_its_tree_says()
+    {
+        using var dir = new TempDir();
+        var objects = Scan.Load(HandRepository(dir)).Objects
+            .Concat(Directory.GetDirectories(TestPaths.Examples).SelectMany(d => Scan.Load(d).Objects))
+            .Concat(Scan.Load(Path.Combine(TestPaths.RepoRoot, "tests", "data", "rules")).Objects).ToList();
+        int compacted = 0, suppressing = 0;
+        foreach (ManifestObject obj in objects)
+        {
+            Assert.Equal(PodSpec.Of(obj) is not null, PodSpec.Exists(obj));
+            if (RepositoryNeeds.Kept(obj) is not ManifestObject kept || !kept.IsCompact)
+            {
+                continue;
+            }
+            compacted++;
+            Assert.True(PodSpec.Exists(kept));
+            Assert.NotNull(PodSpec.Of(kept));
+            Assert.False(kept.Node.ContainsKey("sops"));
+            PodSpec pod = PodSpec.Of(kept)!;
+            bool any = new[] { kept.Node.Map("metadata")?.Map("annotations"), pod.Metadata?.Map("annotations") }
+                .Any(a => a?.Entries.Any(e => e.Key.Value.StartsWith(ManifestAnalyzer.SuppressionPrefix, StringComparison.Ordinal)) == true);
+            bool original = new[] { obj.Node.Map("metadata")?.Map("annotations"), PodSpec.Of(obj)!.Metadata?.Map("annotations") }
+                .Any(a => a?.Entries.Any(e => e.Key.Value.StartsWith(ManifestAnalyzer.SuppressionPrefix, StringComparison.Ordinal)) == true);
+            Assert.Equal(original, any);
+            Assert.Equal(original, kept.KeptSuppressions);
+            suppressing += original ? 1 : 0;
+        }
+        Assert.True(compacted > 40, $"{compacted} compacted");
+        Assert.InRange(suppressing, 10, compacted - 10);
     }
 
     [Fact]

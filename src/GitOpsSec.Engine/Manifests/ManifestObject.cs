@@ -168,6 +168,16 @@ public sealed class ManifestObject
     internal int FrozenBytes => _frozen?.Bytes ?? 0;
 
     /// <summary>
+    /// A compact copy (<see cref="Compact"/>) of a workload: it has a pod spec (it was made for one), no SOPS metadata
+    /// (an encrypted object is kept whole), and <see cref="KeptSuppressions"/> says whether it has suppression annotations.
+    /// Rules ask these of every workload; answering them here saves thawing the tree for them.
+    /// </summary>
+    internal bool IsCompact => _frozen is not null;
+
+    /// <summary>On a compact copy: whether the object or its pods carry a suppression annotation (kept in the copy).</summary>
+    internal bool KeptSuppressions { get; private init; }
+
+    /// <summary>
     /// On a repository rule's compact copy (<see cref="Compact"/>) of a workload: what Pod Security says of its pod
     /// spec at every level and version (PodSecurityAdmission.Verdicts), which was dropped, so that nothing evaluates
     /// Pod Security on what is left.
@@ -179,10 +189,11 @@ public sealed class ManifestObject
     /// repository rules read of a workload: labels, replicas, images), frozen, and the Pod Security verdicts of the
     /// pod spec it no longer holds.
     /// </summary>
-    internal ManifestObject Compact(YMapping node, object podSecurityVerdicts) => new(node, Path, Line, DocumentIndex)
+    internal ManifestObject Compact(YMapping node, object podSecurityVerdicts, bool keptSuppressions) => new(node, Path, Line, DocumentIndex)
     {
         Frozen = node,
         PodSecurityVerdicts = podSecurityVerdicts,
+        KeptSuppressions = keptSuppressions,
         Namespace = Namespace,
         NamespaceOrigin = NamespaceOrigin,
         Applications = Applications,

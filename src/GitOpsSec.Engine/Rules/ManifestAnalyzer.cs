@@ -224,7 +224,7 @@ public sealed class ManifestAnalyzer
             NotKept++;
             return;
         }
-        Compacted += kept.FrozenBytes > 0 ? 1 : 0;
+        Compacted += kept.IsCompact ? 1 : 0;
         _seen.Add(kept);
     }
 
@@ -520,6 +520,10 @@ public sealed class ManifestAnalyzer
     private Dictionary<string, string> Suppressions(ManifestObject obj, Action<ScanError> error)
     {
         var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (obj.IsCompact && !obj.KeptSuppressions)
+        {
+            return result; // known when the copy was made: its tree is not thawed to find none
+        }
         var sources = new List<YMapping?> { obj.Node.Map("metadata")?.Map("annotations") };
         if (PodSpec.Of(obj) is PodSpec pod && !ReferenceEquals(pod.Metadata, obj.Node.Map("metadata")))
         {

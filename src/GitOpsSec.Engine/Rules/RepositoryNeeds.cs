@@ -78,26 +78,30 @@ internal static class RepositoryNeeds
         keep.Add("apiVersion").Add("kind");
         Keep metadata = keep.Child("metadata");
         metadata.Add("name").Add("generateName").Add("namespace");
-        Suppressions(obj.Node.Map("metadata"), metadata);
+        bool suppressions = Suppressions(obj.Node.Map("metadata"), metadata);
         keep.Child("spec").Add("replicas");
         Keep podMetadata = keep.Path(podMetadataKeys!);
         podMetadata.Add("labels");
-        Suppressions(pod.Metadata, podMetadata);
+        suppressions |= Suppressions(pod.Metadata, podMetadata);
         keep.Path(specKeys!).Containers = true;
-        return obj.Compact(Prune(obj.Node, keep), PodSecurityAdmission.Verdicts.Of(pod));
+        return obj.Compact(Prune(obj.Node, keep), PodSecurityAdmission.Verdicts.Of(pod), suppressions);
     }
 
-    private static void Suppressions(YMapping? metadata, Keep keep)
+    /// <summary>Keeps the suppression annotations of <paramref name="metadata"/>; true when there is one.</summary>
+    private static bool Suppressions(YMapping? metadata, Keep keep)
     {
         if (metadata?.Map("annotations") is not YMapping annotations)
         {
-            return;
+            return false;
         }
         Keep kept = keep.Child("annotations");
+        bool any = false;
         foreach (var (key, _) in annotations.Entries.Where(e => e.Key.Value.StartsWith(ManifestAnalyzer.SuppressionPrefix, StringComparison.Ordinal)))
         {
             kept.Add(key.Value);
+            any = true;
         }
+        return any;
     }
 
     /// <summary>Which keys of a mapping to keep: a key without children keeps its value whole.</summary>

@@ -98,7 +98,8 @@ internal sealed class FluxSopsDecryptionRule : IRepositoryRule
 
     public IEnumerable<(ManifestObject Object, Violation Violation)> Evaluate(RepositoryContext repository)
     {
-        var encrypted = repository.Objects.Where(o => o.Node.Map("sops") is YMapping sops && sops["mac"] is not null).ToList();
+        // A compact copy is never of an encrypted object (RepositoryNeeds keeps those whole): its tree is not thawed to look.
+        var encrypted = repository.Objects.Where(o => !o.IsCompact && o.Node.Map("sops") is YMapping sops && sops["mac"] is not null).ToList();
         if (encrypted.Count == 0)
         {
             yield break;

@@ -12,7 +12,7 @@ internal static class WorkloadNamespaces
 
     /// <summary>Every pod-bearing object with the namespace it will land in (metadata.namespace, which kustomize's namespace: sets, else default).</summary>
     public static IEnumerable<(ManifestObject Workload, string Namespace)> Of(RepositoryContext repository) =>
-        repository.Objects.Where(o => Workloads.Contains(o.Kind) && PodSpec.Of(o) is not null).Select(o => (o, o.Namespace ?? "default"));
+        repository.Objects.Where(o => Workloads.Contains(o.Kind) && PodSpec.Exists(o)).Select(o => (o, o.Namespace ?? "default"));
 
     /// <summary>
     /// Every workload with its namespace, the namespace's policy per mode (resolved once per namespace) and whether

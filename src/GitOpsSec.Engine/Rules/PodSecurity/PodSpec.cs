@@ -88,7 +88,7 @@ internal sealed class PodSpec
     /// </remarks>
     public static PodSpec? Of(ManifestObject obj)
     {
-        if (obj.FrozenBytes > 0)
+        if (obj.IsCompact)
         {
             return Find(obj);
         }
@@ -100,6 +100,12 @@ internal sealed class PodSpec
     }
 
     private static readonly object None = new();
+
+    /// <summary>
+    /// Whether the object has a pod spec (<see cref="Of"/> is not null). A compact copy has one: it is made only of a
+    /// workload with a pod spec, and keeps its path (RepositoryNeeds.Compact); its tree is not thawed to say so.
+    /// </summary>
+    public static bool Exists(ManifestObject obj) => obj.IsCompact || Of(obj) is not null;
 
     private sealed record Paths(FieldPath Spec, FieldPath Metadata);
 
