@@ -155,8 +155,12 @@ public sealed class ManifestAnalyzer
         }
     }
 
-    /// <summary>Objects in the first batch of <see cref="AnalyzeStream"/>; each next batch is twice as large, up to <see cref="LastBatch"/>.</summary>
-    internal const int FirstBatch = 8, LastBatch = 128;
+    /// <summary>
+    /// Objects in the first batch of <see cref="AnalyzeStream"/>; each next batch is twice as large, up to <see cref="LastBatch"/>.
+    /// Batches in flight are alive through every young-generation collection, which copies them: batches of 128
+    /// objects made the collector's pauses 1.9-2.1 s of a 100,000-manifest scan, batches of 32 1.3-1.4 s.
+    /// </summary>
+    internal const int FirstBatch = 8, LastBatch = 32;
 
     /// <summary>One object checked on the thread pool: its findings, the errors checking it reported, and what the repository rules keep of it.</summary>
     private readonly record struct Checked(List<Finding> Findings, List<ScanError> Errors, ManifestObject? Kept);
