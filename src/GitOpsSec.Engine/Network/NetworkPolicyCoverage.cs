@@ -103,11 +103,23 @@ public sealed class NetworkPolicyAnalyzer
                                                     (p.Map("namespaceSelector") is YMapping nsSel && nsSel.Entries.Count == 0 &&
                                                      (p.Map("podSelector") is not YMapping ps || ps.Entries.Count == 0))))) == true;
 
-    public IEnumerable<WorkloadNetworkCoverage> Workloads()
+    /// <summary>The policies of each namespace, in order (a monorepo has hundreds of namespaces: no pass over every policy per workload).</summary>
+    private ILookup<string, (ManifestObject Object, string Namespace, LabelSelector Selector, bool Ingress, bool Egress, bool AllIngress, bool AllEgress, bool DenyIngress, bool DenyEgress)> PoliciesByNamespace =>
+        _policiesByNamespace ??= _policies.ToLookup(p => p.Namespace, StringComparer.Ordinal);
+
+    private ILookup<string, (ManifestObject Object, string Namespace, LabelSelector Selector, bool Ingress, bool Egress, bool AllIngress, bool AllEgress, bool DenyIngress, bool DenyEgress)>? _policiesByNamespace;
+
+    /// <summary>How the policies cover each workload, in order (computed once: three rules and the namespace view read it).</summary>
+    public IEnumerable<WorkloadNetworkCoverage> Workloads() => _coverage ??= Coverage().ToList();
+
+    private List<WorkloadNetworkCoverage>? _coverage;
+
+    private IEnumerable<WorkloadNetworkCoverage> Coverage()
     {
+        var byNamespace = PoliciesByNamespace;
         foreach (var (obj, ns, labels) in _workloads)
         {
-            var selecting = _policies.Where(p => p.Namespace == ns && p.Selector.Matches(labels)).ToList();
+            var selecting = byNamespace[ns].Where(p => p.Selector.Matches(labels)).ToList();
             yield return new WorkloadNetworkCoverage
             {
                 Kind = obj.Kind, Namespace = ns, Name = obj.Name ?? "(unnamed)", Path = obj.Path, Line = obj.Line, Source = obj,
@@ -123,11 +135,11 @@ public sealed class NetworkPolicyAnalyzer
     /// <summary>Every namespace that has workloads or policies.</summary>
     public IEnumerable<NamespaceNetworkCoverage> Namespaces()
     {
-        var workloads = Workloads().ToList();
+        var workloads = Workloads().ToLookup(w => w.Namespace, StringComparer.Ordinal);
         foreach (string ns in _workloads.Select(w => w.Namespace).Concat(_policies.Select(p => p.Namespace)).Distinct().Order(StringComparer.Ordinal))
         {
-            var policies = _policies.Where(p => p.Namespace == ns).ToList();
-            var inNamespace = workloads.Where(w => w.Namespace == ns).ToList();
+            var policies = PoliciesByNamespace[ns].ToList();
+            var inNamespace = workloads[ns].ToList();
             yield return new NamespaceNetworkCoverage
             {
                 Namespace = ns,
@@ -142,5 +154,19 @@ public sealed class NetworkPolicyAnalyzer
     }
 
     /// <summary>The first workload object of a namespace (where a namespace-level finding is reported).</summary>
-    internal ManifestObject? FirstWorkload(string ns) => _workloads.FirstOrDefault(w => w.Namespace == ns).Object;
+    internal ManifestObject? FirstWorkload(string ns)
+    {
+        if (_firstWorkload is null)
+        {
+            var first = new Dictionary<string, ManifestObject>(StringComparer.Ordinal);
+            foreach (var (obj, workloadNamespace, _) in _workloads)
+            {
+                first.TryAdd(workloadNamespace, obj);
+            }
+            _firstWorkload = first;
+        }
+        return _firstWorkload.GetValueOrDefault(ns);
+    }
+
+    private Dictionary<string, ManifestObject>? _firstWorkload;
 }
