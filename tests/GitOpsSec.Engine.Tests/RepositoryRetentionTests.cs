@@ -196,7 +196,9 @@ public sealed class RepositoryRetentionTests
         public void Progress(string activity, string status, int percentComplete) { }
     }
 
-    private static List<string> RepositoryEvents(IReadOnlyList<ManifestObject> objects, bool oneAtATime)
+    private static List<string> RepositoryEvents(IReadOnlyList<ManifestObject> objects, bool oneAtATime) => RepositoryEvents(objects, oneAtATime, out _);
+
+    private static List<string> RepositoryEvents(IReadOnlyList<ManifestObject> objects, bool oneAtATime, out RepositoryModels warmed)
     {
         var host = new Interleaved();
         var analyzer = new ManifestAnalyzer(new RuleSelection(), host) { Reread = () => objects };
@@ -217,13 +219,16 @@ public sealed class RepositoryRetentionTests
         {
             ManifestAnalyzer.OneRunAtATime = false;
         }
+        warmed = analyzer.Warmed;
         return host.Events;
     }
 
     /// <summary>
-    /// Repository findings are made a batch at a time on every core: the findings, the errors reading suppressions
-    /// reports, and how they interleave are those of one violation at a time, on a repository with suppressions with
-    /// and without reasons and on a generated monorepo (runs of many violations per object across batch ends).
+    /// Repository findings are made a batch at a time on every core, and on a monorepo the RBAC, network and signature
+    /// models are built on the thread pool beside the first rules (one violation at a time builds each when a rule
+    /// first reads it): the findings, the errors reading suppressions reports, and how they interleave are the same,
+    /// on a repository with suppressions with and without reasons and on a generated monorepo (runs of many
+    /// violations per object across batch ends).
     /// </summary>
     [Fact]
     public void Repository_findings_made_on_every_core_come_out_as_made_one_at_a_time()
@@ -235,9 +240,14 @@ public sealed class RepositoryRetentionTests
         foreach (string root in new[] { HandRepository(hand), repo })
         {
             var (objects, _) = Scan.Load(root);
-            List<string> parallel = RepositoryEvents(objects, oneAtATime: false);
-            List<string> sequential = RepositoryEvents(objects, oneAtATime: true);
+            List<string> parallel = RepositoryEvents(objects, oneAtATime: false, out RepositoryModels warmed);
+            List<string> sequential = RepositoryEvents(objects, oneAtATime: true, out RepositoryModels built);
             Assert.Equal(sequential, parallel);
+            Assert.Equal(RepositoryModels.None, built);
+            if (root == repo && Environment.ProcessorCount > 1)
+            {
+                Assert.Equal(RepositoryModels.Rbac | RepositoryModels.Network | RepositoryModels.Signatures, warmed);
+            }
             Assert.True(parallel.Count(e => e.StartsWith("finding", StringComparison.Ordinal)) > (root == repo ? 1000 : 20), $"{parallel.Count} events");
             if (root != repo)
             {

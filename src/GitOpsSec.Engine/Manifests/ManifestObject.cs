@@ -129,13 +129,18 @@ public sealed class ManifestObject
             {
                 return _node;
             }
-            // A compact copy thaws its tree when a rule reads it, and keeps it only while someone holds it.
-            if (_thawed is not null && _thawed.TryGetTarget(out YMapping? thawed))
+            // A compact copy thaws its tree when a rule reads it, and keeps it only while someone holds it. Threads that
+            // read it at once (a model built ahead beside a rule) get the same tree.
+            YMapping? thawed;
+            lock (_frozen!)
             {
-                return thawed;
+                if (_thawed is not null && _thawed.TryGetTarget(out thawed))
+                {
+                    return thawed;
+                }
+                thawed = _frozen.Thaw();
+                (_thawed ??= new WeakReference<YMapping>(thawed)).SetTarget(thawed);
             }
-            thawed = _frozen!.Thaw();
-            (_thawed ??= new WeakReference<YMapping>(thawed)).SetTarget(thawed);
             // The last tree thawed on this thread stays alive, so that the reads of one object by one rule (the node
             // and its pod spec, read apart) see the same nodes even when a collection runs between them.
             _lastThawed = thawed;

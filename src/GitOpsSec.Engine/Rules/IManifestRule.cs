@@ -24,6 +24,19 @@ internal interface IConfigurableRule : IRule
 internal interface IRepositoryRule : IRule
 {
     IEnumerable<(ManifestObject Object, Violation Violation)> Evaluate(RepositoryContext repository);
+
+    /// <summary>The models of <see cref="RepositoryContext"/> the rule reads, which a scan may build ahead (<see cref="RepositoryContext.Warm"/>).</summary>
+    RepositoryModels Reads => RepositoryModels.None;
+}
+
+/// <summary>The models a repository context builds once for the rules that read them (none of them reports to the host).</summary>
+[Flags]
+internal enum RepositoryModels
+{
+    None = 0,
+    Rbac = 1,
+    Network = 2,
+    Signatures = 4,
 }
 
 /// <summary>
@@ -63,6 +76,42 @@ internal sealed class RepositoryContext
 
     /// <summary>Which image-verification policy covers each deployed image, in its namespace.</summary>
     public GitOpsSec.Rules.Images.ImageSignatureAnalyzer Signatures => _signatures.Value;
+
+    /// <summary>
+    /// Starts building <paramref name="models"/> on the thread pool, so that a monorepo's RBAC model, network coverage
+    /// and image-signature uses are built beside the rules that come before the first that reads them, instead of
+    /// one after another on the caller's thread. A rule takes the model as it would have (Lazy: it waits for the build
+    /// in progress, and a build that failed throws to it as before). The admission verdicts are not built ahead:
+    /// they report to the host, which takes reports on the caller's thread only.
+    /// </summary>
+    public Task Warm(RepositoryModels models)
+    {
+        var builds = new List<Task>();
+        void Start<T>(Lazy<T> model) => builds.Add(Task.Run(() =>
+        {
+            try
+            {
+                _ = model.Value;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // kept by the Lazy: the rule that reads the model gets it
+            }
+        }));
+        if (models.HasFlag(RepositoryModels.Rbac))
+        {
+            Start(_rbac);
+        }
+        if (models.HasFlag(RepositoryModels.Network))
+        {
+            Start(_network);
+        }
+        if (models.HasFlag(RepositoryModels.Signatures))
+        {
+            Start(_signatures);
+        }
+        return Task.WhenAll(builds);
+    }
 
     /// <summary>The verdicts of the repository's CEL admission policies (ValidatingAdmissionPolicy, Kyverno ValidatingPolicy, Gatekeeper CEL) on its objects.</summary>
     public IReadOnlyList<GitOpsSec.Admission.AdmissionPolicyResult> AdmissionResults => _admission.Value;

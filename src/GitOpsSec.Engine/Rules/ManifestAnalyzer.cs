@@ -276,56 +276,73 @@ public sealed class ManifestAnalyzer
         }
         var repository = new RepositoryContext(objects, _selection, _host);
         var batch = new List<(ManifestObject Obj, Violation V)>(RepositoryBatch);
-        foreach (var (info, rule) in _rules)
+        // On a monorepo the models the rules read are built on the thread pool while the first rules run.
+        RepositoryModels models = _rules.Select(r => r.Rule).OfType<IRepositoryRule>().Aggregate(RepositoryModels.None, (all, r) => all | r.Reads);
+        Warmed = objects.Count >= WarmFrom && Environment.ProcessorCount > 1 && !OneRunAtATime ? models : RepositoryModels.None;
+        Task warming = repository.Warm(Warmed);
+        try
         {
-            if (rule is not IRepositoryRule repositoryRule)
+            foreach (var (info, rule) in _rules)
             {
-                continue;
-            }
-            if (OneRunAtATime)
-            {
-                foreach (var (obj, v) in repositoryRule.Evaluate(repository))
+                if (rule is not IRepositoryRule repositoryRule)
                 {
-                    if (!ReferenceEquals(obj, last))
+                    continue;
+                }
+                if (OneRunAtATime)
+                {
+                    foreach (var (obj, v) in repositoryRule.Evaluate(repository))
                     {
-                        (last, forLast) = (obj, Suppressions(obj, ReportOnce));
+                        if (!ReferenceEquals(obj, last))
+                        {
+                            (last, forLast) = (obj, Suppressions(obj, ReportOnce));
+                        }
+                        yield return ToFinding(info, obj, v, forLast);
                     }
-                    yield return ToFinding(info, obj, v, forLast);
+                    continue;
                 }
-                continue;
-            }
-            using IEnumerator<(ManifestObject, Violation)> found = repositoryRule.Evaluate(repository).GetEnumerator();
-            while (true)
-            {
-                // A full batch, or the rule's last one, is made into findings.
-                bool more = found.MoveNext();
-                if (more)
+                using IEnumerator<(ManifestObject, Violation)> found = repositoryRule.Evaluate(repository).GetEnumerator();
+                while (true)
                 {
-                    batch.Add(found.Current);
-                    if (batch.Count < RepositoryBatch)
+                    // A full batch, or the rule's last one, is made into findings.
+                    bool more = found.MoveNext();
+                    if (more)
                     {
-                        continue;
+                        batch.Add(found.Current);
+                        if (batch.Count < RepositoryBatch)
+                        {
+                            continue;
+                        }
                     }
-                }
-                foreach (var (reports, findings) in Findings(info, batch, ref last, ref forLast))
-                {
-                    reports?.ForEach(ReportOnce);
-                    foreach (Finding finding in findings)
+                    foreach (var (reports, findings) in Findings(info, batch, ref last, ref forLast))
                     {
-                        yield return finding;
+                        reports?.ForEach(ReportOnce);
+                        foreach (Finding finding in findings)
+                        {
+                            yield return finding;
+                        }
                     }
-                }
-                batch.Clear();
-                if (!more)
-                {
-                    break;
+                    batch.Clear();
+                    if (!more)
+                    {
+                        break;
+                    }
                 }
             }
+        }
+        finally
+        {
+            warming.Wait(); // a stopped pipeline leaves no build running behind it
         }
         // Called once: what was kept for the repository rules is not held through the rest of the run (the secret scan).
         _seen.Clear();
         _seen.TrimExcess();
     }
+
+    /// <summary>Objects from which <see cref="AnalyzeRepository"/> builds the rules' models ahead (below, building them costs more than it saves).</summary>
+    private const int WarmFrom = 1000;
+
+    /// <summary>The models <see cref="AnalyzeRepository"/> built ahead (for tests).</summary>
+    internal RepositoryModels Warmed { get; private set; }
 
     /// <summary>Violations a repository rule found, turned into findings a batch at a time.</summary>
     private const int RepositoryBatch = 256;

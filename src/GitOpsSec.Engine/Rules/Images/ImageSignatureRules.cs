@@ -16,6 +16,7 @@ internal static class SignatureFindings
 internal sealed class ImageSignatureNotVerifiedRule : IRepositoryRule
 {
     public string Id => "GOS6005";
+    public RepositoryModels Reads => RepositoryModels.Signatures;
 
     public IEnumerable<(ManifestObject, Violation)> Evaluate(RepositoryContext repository) =>
         SignatureFindings.Where(repository, use => use.Enforced || use.AuditOnly ? null : $"is admitted unsigned in namespace {use.Namespace}: {use.Why()}");
@@ -25,6 +26,7 @@ internal sealed class ImageSignatureNotVerifiedRule : IRepositoryRule
 internal sealed class ImageSignatureAuditOnlyRule : IRepositoryRule
 {
     public string Id => "GOS6006";
+    public RepositoryModels Reads => RepositoryModels.Signatures;
 
     public IEnumerable<(ManifestObject, Violation)> Evaluate(RepositoryContext repository) =>
         SignatureFindings.Where(repository, use => use.AuditOnly
@@ -37,6 +39,7 @@ internal sealed class ImageSignatureAuditOnlyRule : IRepositoryRule
 internal sealed class ImageSignatureIdentityUnconstrainedRule : IRepositoryRule
 {
     public string Id => "GOS6007";
+    public RepositoryModels Reads => RepositoryModels.Signatures;
 
     public IEnumerable<(ManifestObject, Violation)> Evaluate(RepositoryContext repository) =>
         SignatureFindings.Where(repository, use => use.Enforced && use.Trust == SignatureTrust.Unconstrained
@@ -48,6 +51,7 @@ internal sealed class ImageSignatureIdentityUnconstrainedRule : IRepositoryRule
 internal sealed class ImageSignatureDigestNotEnforcedRule : IRepositoryRule
 {
     public string Id => "GOS6008";
+    public RepositoryModels Reads => RepositoryModels.Signatures;
 
     public IEnumerable<(ManifestObject, Violation)> Evaluate(RepositoryContext repository) =>
         SignatureFindings.Where(repository, use => use.Enforced && use.Trust is SignatureTrust.Unconstrained or SignatureTrust.Constrained && !use.DigestEnforced

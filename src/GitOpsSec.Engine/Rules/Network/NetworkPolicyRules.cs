@@ -7,6 +7,7 @@ namespace GitOpsSec.Rules.Network;
 internal sealed class NamespaceWithoutDefaultDenyRule : IRepositoryRule
 {
     public string Id => "GOS5001";
+    public RepositoryModels Reads => RepositoryModels.Network;
 
     public IEnumerable<(ManifestObject, Violation)> Evaluate(RepositoryContext repository)
     {
@@ -40,6 +41,7 @@ internal sealed class NamespaceWithoutDefaultDenyRule : IRepositoryRule
 internal sealed class WorkloadIngressNotRestrictedRule : IRepositoryRule
 {
     public string Id => "GOS5002";
+    public RepositoryModels Reads => RepositoryModels.Network;
 
     public IEnumerable<(ManifestObject, Violation)> Evaluate(RepositoryContext repository) =>
         WorkloadDirection.Open(repository, ingress: true);
@@ -49,6 +51,7 @@ internal sealed class WorkloadIngressNotRestrictedRule : IRepositoryRule
 internal sealed class WorkloadEgressNotRestrictedRule : IRepositoryRule
 {
     public string Id => "GOS5003";
+    public RepositoryModels Reads => RepositoryModels.Network;
 
     public IEnumerable<(ManifestObject, Violation)> Evaluate(RepositoryContext repository) =>
         WorkloadDirection.Open(repository, ingress: false);

@@ -22,6 +22,7 @@ internal sealed class ClusterBindingForNamespacedRoleRule : IRepositoryRule
     };
 
     public string Id => "GOS3001";
+    public RepositoryModels Reads => RepositoryModels.Rbac;
 
     public IEnumerable<(ManifestObject, Violation)> Evaluate(RepositoryContext repository)
     {

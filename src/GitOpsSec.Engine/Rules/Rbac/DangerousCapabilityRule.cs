@@ -10,6 +10,7 @@ namespace GitOpsSec.Rules.Rbac;
 internal sealed class DangerousCapabilityRule : IRepositoryRule
 {
     public string Id => "GOS3100";
+    public RepositoryModels Reads => RepositoryModels.Rbac;
 
     public IEnumerable<(ManifestObject, Violation)> Evaluate(RepositoryContext repository)
     {
