@@ -117,3 +117,98 @@ public class FileSystemTreeTests
         Assert.NotSame(again, tree.ReadFile("f3.yaml", limits, new CollectingHost()));
     }
 }
+
+/// <summary>
+/// The folder listing through readdir on Linux (<see cref="PosixDirectory"/>): the entries and types find reports,
+/// and a walk that finds, skips and reports exactly what the .NET listing does.
+/// </summary>
+[Collection("PosixDirectory")] // the .NET reference is switched on for the whole process
+public class PosixDirectoryTests
+{
+    private static string Odd(TempDir dir)
+    {
+        dir.Write("plain.yaml", "a: 1\n");
+        dir.Write(".hidden.yaml", "a: 1\n");
+        dir.Write("sub/inner.yaml", "a: 1\n");
+        dir.Write("with space é ü.yaml", "a: 1\n");
+        dir.Write("sub/.git/HEAD", "ref: refs/heads/main\n");
+        dir.Write("bare/HEAD", "ref: refs/heads/main\n"); // a bare repository inside the tree: git's files, not manifests
+        Directory.CreateDirectory(Path.Combine(dir.Path, "bare", "objects"));
+        Directory.CreateDirectory(Path.Combine(dir.Path, "bare", "refs"));
+        dir.Write("bare/objects/not-a-manifest.yaml", "a: 1\n");
+        File.CreateSymbolicLink(Path.Combine(dir.Path, "to-file.yaml"), Path.Combine(dir.Path, "plain.yaml"));
+        File.CreateSymbolicLink(Path.Combine(dir.Path, "to-folder"), Path.Combine(dir.Path, "sub"));
+        File.CreateSymbolicLink(Path.Combine(dir.Path, "dangling.yaml"), Path.Combine(dir.Path, "missing.yaml"));
+        File.CreateSymbolicLink(Path.Combine(dir.Path, "outside.yaml"), "/etc/hostname");
+        Proc.Check("mkfifo", new[] { Path.Combine(dir.Path, "pipe.yaml") });
+        return dir.Path;
+    }
+
+    [Fact]
+    public void Entries_and_their_types_are_those_find_reports()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+        using var dir = new TempDir();
+        string root = Odd(dir);
+        Assert.True(PosixDirectory.Available);
+        foreach (string folder in new[] { root, Path.Combine(root, "sub"), Path.Combine(root, "bare") })
+        {
+            var find = Process.Start(new ProcessStartInfo("find", new[] { folder, "-mindepth", "1", "-maxdepth", "1", "-printf", "%y\t%f\n" }) { RedirectStandardOutput = true })!;
+            var expected = find.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(l => l.Split('\t')).Select(p => (p[1], p[0] switch { "d" => PosixDirectory.EntryType.Directory, "l" => PosixDirectory.EntryType.Link, _ => PosixDirectory.EntryType.Other }))
+                .OrderBy(e => e.Item1, StringComparer.Ordinal).ToList();
+            find.WaitForExit();
+            var listed = PosixDirectory.TryList(folder)!.Select(e => (e.Name, e.Type)).OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
+            Assert.Equal(expected, listed);
+        }
+        Assert.Null(PosixDirectory.TryList(Path.Combine(root, "plain.yaml"))); // not a folder: the .NET way reports it
+        Assert.Null(PosixDirectory.TryList(Path.Combine(root, "missing")));
+    }
+
+    private sealed class Recording : IScanHost
+    {
+        public List<string> Events { get; } = new();
+        public CancellationToken Cancellation => CancellationToken.None;
+        public void Error(ScanError error) => Events.Add("error " + error.ErrorId + " " + error.Target);
+        public void Warning(string message) => Events.Add("warning " + message);
+        public void Verbose(string message) => Events.Add("verbose " + message);
+        public void Progress(string activity, string status, int percentComplete) { }
+    }
+
+    [Fact]
+    public void A_walk_finds_skips_and_reports_what_the_dotnet_listing_does()
+    {
+        using var dir = new TempDir();
+        string root = Odd(dir);
+        var random = new Random(5);
+        for (int i = 0; i < 300; i++)
+        {
+            dir.Write(Path.Combine(string.Join('/', Enumerable.Range(0, random.Next(0, 4)).Select(_ => "d" + random.Next(5))), $"f{i}.yaml"), "a: 1\n");
+        }
+        (List<string> Files, List<string> Events) Walk()
+        {
+            var host = new Recording();
+            return (new FileSystemTree(root).EnumerateFiles(host).ToList(), host.Events);
+        }
+        var native = Walk();
+        PosixDirectory.Disabled = true;
+        try
+        {
+            var dotnet = Walk();
+            Assert.Equal(dotnet.Files, native.Files);
+            Assert.Equal(dotnet.Events, native.Events);
+        }
+        finally
+        {
+            PosixDirectory.Disabled = false;
+        }
+        Assert.Contains("pipe.yaml", native.Files); // listed; reading it is declined later
+        Assert.Contains("dangling.yaml", native.Files);
+        Assert.DoesNotContain(native.Files, f => f.StartsWith("bare/", StringComparison.Ordinal) || f.Contains(".git/", StringComparison.Ordinal) || f.StartsWith("to-folder/", StringComparison.Ordinal));
+        Assert.Contains(native.Events, e => e.StartsWith("verbose Not following symlinked folder to-folder", StringComparison.Ordinal));
+        Assert.Contains(native.Events, e => e == "error " + ErrorIds.OutsideRoot + " outside.yaml");
+    }
+}

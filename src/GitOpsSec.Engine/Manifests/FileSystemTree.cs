@@ -124,6 +124,19 @@ public sealed class FileSystemTree : IManifestTree
     private Listing List(string rel)
     {
         string dir = rel.Length == 0 ? _root : Path.Combine(_root, rel);
+        if (PosixDirectory.TryList(dir) is List<PosixDirectory.Entry> listed)
+        {
+            // The same entries as below, with one readlink (and one stat, for whether it leads to a folder) per link only.
+            var found = new List<Entry>(listed.Count);
+            foreach (var (name, type) in listed)
+            {
+                string full = Path.Combine(dir, name);
+                bool isDirectory = type == PosixDirectory.EntryType.Directory || type == PosixDirectory.EntryType.Link && Directory.Exists(full);
+                string? link = type == PosixDirectory.EntryType.Link ? new FileInfo(full).LinkTarget : null;
+                found.Add(new Entry(name, isDirectory, link, isDirectory && (name == ".git" || GitOpsSec.Git.GitHistory.IsGitDirectory(full))));
+            }
+            return new Listing(found, null);
+        }
         List<(string Name, bool Directory)> names;
         try
         {
