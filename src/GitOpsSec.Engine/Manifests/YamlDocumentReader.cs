@@ -407,30 +407,48 @@ internal static class StringPool
 {
     private const int MaxLength = 32;
     private const int Capacity = 100_000;
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Pool = new(StringComparer.Ordinal);
 
-    public static string Share(string value)
-    {
-        if (value.Length > MaxLength)
-        {
-            return value;
-        }
-        if (Pool.TryGetValue(value, out string? shared))
-        {
-            return shared;
-        }
-        // ConcurrentDictionary.Count takes every lock of the table: asked per miss, it serialised the parsing threads.
-        if (Volatile.Read(ref _count) >= Capacity)
-        {
-            return value;
-        }
-        string pooled = Pool.GetOrAdd(value, value);
-        if (ReferenceEquals(pooled, value))
-        {
-            Interlocked.Increment(ref _count);
-        }
-        return pooled;
-    }
-
+    // Open addressing over a fixed table (a quarter full at capacity): a string is found by the characters it is
+    // made of, so a parser asks with a slice of its text and allocates a string only for a text the pool does
+    // not have. Readers take no lock; a new string goes into an empty slot with one compare-and-swap, and a
+    // thread that loses the race takes the winner's string when it is the same text.
+    private const int Slots = 1 << 19, MaxProbes = 16;
+    private static readonly string?[] Table = new string?[Slots];
     private static int _count;
+
+    /// <summary>Whether the pool stopped taking new strings (for tests).</summary>
+    internal static bool Full => Volatile.Read(ref _count) >= Capacity;
+
+    public static string Share(string value) => value.Length > MaxLength ? value : Find(value.AsSpan(), value);
+
+    /// <summary>The pooled string with the characters of <paramref name="text"/>, or a new one (pooled while there is room).</summary>
+    public static string Share(ReadOnlySpan<char> text) => text.Length > MaxLength ? new string(text) : Find(text, null);
+
+    private static string Find(ReadOnlySpan<char> text, string? made)
+    {
+        int slot = string.GetHashCode(text) & (Slots - 1);
+        for (int probe = 0; probe < MaxProbes; probe++, slot = (slot + 1) & (Slots - 1))
+        {
+            string? there = Volatile.Read(ref Table[slot]);
+            if (there is null)
+            {
+                made ??= new string(text);
+                if (Volatile.Read(ref _count) >= Capacity)
+                {
+                    return made;
+                }
+                there = Interlocked.CompareExchange(ref Table[slot], made, null);
+                if (there is null)
+                {
+                    Interlocked.Increment(ref _count);
+                    return made;
+                }
+            }
+            if (text.SequenceEqual(there))
+            {
+                return there;
+            }
+        }
+        return made ?? new string(text); // a crowded run of slots: not pooled
+    }
 }

@@ -414,7 +414,7 @@ internal sealed class YamlFastPath
             last--;
         }
         _pos = _keyColon;
-        return new YScalar(StringPool.Share(_s.Substring(start, last - start)), true, null, _line, Column(start));
+        return new YScalar(StringPool.Share(_s.AsSpan(start, last - start)), true, null, _line, Column(start));
     }
 
     /// <summary>A single- or double-quoted scalar at the cursor that closes on its line; the cursor moves past it.</summary>
@@ -508,7 +508,7 @@ internal sealed class YamlFastPath
                         last = i + 1;
                     }
                 }
-                node = new YScalar(StringPool.Share(_s.Substring(start, last - start)), true, null, line, column);
+                node = new YScalar(StringPool.Share(_s.AsSpan(start, last - start)), true, null, line, column);
                 _pos = last;
                 break;
             }
@@ -693,7 +693,7 @@ internal sealed class YamlFastPath
             }
         }
         _pos = last;
-        return new YScalar(StringPool.Share(_s.Substring(start, last - start)), true, null, _line, Column(start));
+        return new YScalar(StringPool.Share(_s.AsSpan(start, last - start)), true, null, _line, Column(start));
     }
 
     /// <summary>A literal (|) or folded (>) block scalar with an optional chomping indicator.</summary>
