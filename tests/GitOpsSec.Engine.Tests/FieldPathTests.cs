@@ -48,6 +48,31 @@ public sealed class FieldPathTests
         Assert.Contains(made, m => m.Expected.Count >= 8);
     }
 
+    /// <summary>A path read lets go of its parent for its own segments; threads reading a family of paths at once all read them right.</summary>
+    [Fact]
+    public void Paths_read_from_many_threads_at_once_read_back_as_their_own_segments()
+    {
+        for (int round = 0; round < 20; round++)
+        {
+            var made = new List<(FieldPath Path, string Expected)> { (FieldPath.Root, string.Empty) };
+            var random = new Random(round);
+            for (int i = 0; i < 2000; i++)
+            {
+                var (parent, expected) = made[random.Next(Math.Min(made.Count, 1 + i / 4))]; // deep chains
+                string key = "k" + i;
+                made.Add((parent.Key(key), expected.Length == 0 ? key : expected + "." + key));
+            }
+            var shuffled = made.OrderBy(_ => random.Next()).ToList();
+            Parallel.For(0, 4, t =>
+            {
+                foreach (var (path, expected) in t % 2 == 0 ? shuffled : Enumerable.Reverse(shuffled))
+                {
+                    Assert.Equal(expected, path.ToString());
+                }
+            });
+        }
+    }
+
     [Fact]
     public void A_path_names_list_items_and_finds_the_line_it_points_at()
     {

@@ -10,8 +10,10 @@ namespace GitOpsSec.Manifests;
 public sealed class FieldPath
 {
     // A path is its parent and one more segment: appending is one small object, not a copy of every segment
-    // before it (checks build a path per container per field). The segments as an array are made when read.
-    private readonly FieldPath? _parent;
+    // before it (checks build a path per container per field). The segments as an array are made when read, and
+    // from then on the path holds them instead of its parent: a path kept (a compact copy's Pod Security verdicts
+    // keep theirs) keeps no chain of the paths it was built from.
+    private FieldPath? _parent;
     private readonly Segment _last;
     private readonly int _count;
     private Segment[]? _segments;
@@ -35,22 +37,26 @@ public sealed class FieldPath
 
     private Segment[] Materialized()
     {
-        if (_segments is Segment[] made)
+        if (Volatile.Read(ref _segments) is Segment[] made)
         {
             return made;
         }
         var segments = new Segment[_count];
         int i = _count;
-        for (FieldPath p = this; i > 0; p = p._parent!)
+        for (FieldPath p = this; i > 0;)
         {
-            if (p._segments is Segment[] before)
+            if (Volatile.Read(ref p._segments) is Segment[] before)
             {
                 before.AsSpan(0, i).CopyTo(segments);
                 break;
             }
             segments[--i] = p._last;
+            // A path that let go of its parent has its segments (they are written first): read them next time round.
+            p = Volatile.Read(ref p._parent) ?? p;
         }
-        return _segments = segments;
+        Volatile.Write(ref _segments, segments);
+        Volatile.Write(ref _parent, null);
+        return segments;
     }
 
     public FieldPath Key(string key) => Append(new Segment(key, -1, null));
