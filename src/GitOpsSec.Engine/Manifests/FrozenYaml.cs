@@ -27,9 +27,34 @@ internal sealed class FrozenYaml
 
     public static FrozenYaml Freeze(YMapping root)
     {
-        var writer = new ArrayBufferWriter<byte>(256);
-        var strings = new List<string>();
-        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        // The buffers are the thread's own, cleared after each tree (a monorepo freezes a tree per workload).
+        Buffers buffers = t_buffers ?? new Buffers();
+        t_buffers = null;
+        try
+        {
+            return Freeze(root, buffers.Writer, buffers.Strings, buffers.Index);
+        }
+        finally
+        {
+            buffers.Writer.ResetWrittenCount();
+            buffers.Strings.Clear();
+            buffers.Index.Clear();
+            t_buffers = buffers;
+        }
+    }
+
+    private sealed class Buffers
+    {
+        public ArrayBufferWriter<byte> Writer { get; } = new(256);
+        public List<string> Strings { get; } = new();
+        public Dictionary<string, int> Index { get; } = new(StringComparer.Ordinal);
+    }
+
+    [ThreadStatic]
+    private static Buffers? t_buffers;
+
+    private static FrozenYaml Freeze(YMapping root, ArrayBufferWriter<byte> writer, List<string> strings, Dictionary<string, int> index)
+    {
         int Text(string s)
         {
             if (!index.TryGetValue(s, out int i))

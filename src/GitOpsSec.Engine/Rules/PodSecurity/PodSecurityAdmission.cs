@@ -103,20 +103,47 @@ public static class PodSecurityAdmission
 
         public static Verdicts Of(PodSpec pod)
         {
+            // Each check once per pod (or per version it reads), in a table that is the thread's own, cleared after each
+            // pod; each control's answers at every version in a scratch row, copied only when one of them is a violation.
+            Scratch scratch = t_scratch ?? new Scratch();
+            t_scratch = null;
+            try
+            {
+                return Of(pod, scratch);
+            }
+            finally
+            {
+                scratch.Checks.Clear();
+                Array.Clear(scratch.Row);
+                t_scratch = scratch;
+            }
+        }
+
+        private sealed class Scratch
+        {
+            public Dictionary<(string, PodSecurityVersion), Violation[]> Checks { get; } = new(EveryVersion.Value.Count);
+            public Violation[][] Row { get; } = new Violation[EveryVersion.Value.Values.Max(c => c.AtMinor.Length) + 1][];
+        }
+
+        [ThreadStatic]
+        private static Scratch? t_scratch;
+
+        private static Verdicts Of(PodSpec pod, Scratch scratch)
+        {
             var violated = new Dictionary<(string, PodSecurityLevel), Violation[][]>();
-            // Each check once per pod (or per version it reads); sized once, not grown through four resizes per workload.
-            var checks = new Dictionary<(string, PodSecurityVersion), Violation[]>(EveryVersion.Value.Count);
             foreach (var (key, configuration) in EveryVersion.Value)
             {
-                var results = new Violation[configuration.AtMinor.Length + 1][];
+                int versions = configuration.AtMinor.Length + 1;
+                Violation[][] row = scratch.Row;
                 bool any = false;
-                for (int i = 0; i < results.Length; i++)
+                for (int i = 0; i < versions; i++)
                 {
-                    results[i] = (i < configuration.AtMinor.Length ? configuration.AtMinor[i] : configuration.AtLatest).Evaluate(pod, checks);
-                    any |= results[i].Length > 0;
+                    row[i] = (i < configuration.AtMinor.Length ? configuration.AtMinor[i] : configuration.AtLatest).Evaluate(pod, scratch.Checks);
+                    any |= row[i].Length > 0;
                 }
                 if (any)
                 {
+                    var results = row[..versions];
                     // Most controls say the same at every version: one array serves the versions that agree.
                     for (int i = 1; i < results.Length; i++)
                     {
