@@ -124,36 +124,34 @@ public sealed class FileSystemTree : IManifestTree
     private Listing List(string rel)
     {
         string dir = rel.Length == 0 ? _root : Path.Combine(_root, rel);
+        // Each entry: its name, whether it leads to a folder, and whether it may be a link (then one readlink says).
+        List<(string Name, bool Directory, bool MayBeLink)> names;
         if (PosixDirectory.TryList(dir) is List<PosixDirectory.Entry> listed)
         {
-            // The same entries as below, with one readlink (and one stat, for whether it leads to a folder) per link only.
-            var found = new List<Entry>(listed.Count);
-            foreach (var (name, type) in listed)
+            // The folder records each entry's type: only links cost a readlink (and a stat, for whether it leads to a folder).
+            names = listed.Select(e => (e.Name,
+                e.Type == PosixDirectory.EntryType.Directory || e.Type == PosixDirectory.EntryType.Link && Directory.Exists(Path.Combine(dir, e.Name)),
+                e.Type == PosixDirectory.EntryType.Link)).ToList();
+        }
+        else
+        {
+            try
             {
-                string full = Path.Combine(dir, name);
-                bool isDirectory = type == PosixDirectory.EntryType.Directory || type == PosixDirectory.EntryType.Link && Directory.Exists(full);
-                string? link = type == PosixDirectory.EntryType.Link ? new FileInfo(full).LinkTarget : null;
-                found.Add(new Entry(name, isDirectory, link, isDirectory && (name == ".git" || GitOpsSec.Git.GitHistory.IsGitDirectory(full))));
+                // The entry's type comes from the directory listing itself: asking a FileInfo for its attributes costs an
+                // lstat and a geteuid per file, most of the system time of a 100,000-file scan. Whether it is a link is
+                // not given without an lstat: one readlink per entry (EINVAL for anything that is not a link) says.
+                names = new FileSystemEnumerable<(string, bool, bool)>(dir, (ref FileSystemEntry e) => (e.FileName.ToString(), e.IsDirectory, true), ListingOptions).ToList();
             }
-            return new Listing(found, null);
-        }
-        List<(string Name, bool Directory)> names;
-        try
-        {
-            // The entry's type comes from the directory listing itself: asking a FileInfo for its attributes costs an
-            // lstat and a geteuid per file, most of the system time of a 100,000-file scan.
-            names = new FileSystemEnumerable<(string, bool)>(dir, (ref FileSystemEntry e) => (e.FileName.ToString(), e.IsDirectory), ListingOptions).ToList();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return new Listing(null, e);
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return new Listing(null, e);
+            }
         }
         var entries = new List<Entry>(names.Count);
-        foreach (var (name, isDirectory) in names)
+        foreach (var (name, isDirectory, mayBeLink) in names)
         {
             string full = Path.Combine(dir, name);
-            // One readlink per entry (EINVAL for anything that is not a link) tells links from the rest.
-            string? link = new FileInfo(full).LinkTarget;
+            string? link = mayBeLink ? new FileInfo(full).LinkTarget : null;
             bool git = isDirectory && (name == ".git" || GitOpsSec.Git.GitHistory.IsGitDirectory(full));
             entries.Add(new Entry(name, isDirectory, link, git));
         }
