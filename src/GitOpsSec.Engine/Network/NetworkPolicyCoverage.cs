@@ -1,6 +1,8 @@
 using GitOpsSec.Manifests;
 using GitOpsSec.Rbac;
 using GitOpsSec.Rules.PodSecurity;
+using Policy = (GitOpsSec.Manifests.ManifestObject Object, string Namespace, GitOpsSec.Rbac.LabelSelector Selector, bool Ingress, bool Egress,
+    bool AllIngress, bool AllEgress, bool DenyIngress, bool DenyEgress);
 
 namespace GitOpsSec.Network;
 
@@ -53,7 +55,10 @@ public sealed class NamespaceNetworkCoverage
 /// </summary>
 public sealed class NetworkPolicyAnalyzer
 {
-    private readonly List<(ManifestObject Object, string Namespace, LabelSelector Selector, bool Ingress, bool Egress, bool AllIngress, bool AllEgress, bool DenyIngress, bool DenyEgress)> _policies = new();
+    private readonly List<Policy> _policies = new();
+
+    /// <summary>The policies of each namespace, in order (a monorepo has hundreds of namespaces: no pass over every policy per workload).</summary>
+    private readonly ILookup<string, Policy> _policiesByNamespace;
     private readonly List<(ManifestObject Object, string Namespace, IReadOnlyDictionary<string, string> Labels)> _workloads = new();
 
     public NetworkPolicyAnalyzer(IEnumerable<ManifestObject> objects)
@@ -67,8 +72,10 @@ public sealed class NetworkPolicyAnalyzer
             else if (obj.Kind != "PodTemplate" && PodSpec.Of(obj) is PodSpec pod && obj.Namespace is string ns)
             {
                 _workloads.Add((obj, ns, (pod.Metadata?.Map("labels")).StringValues()));
+                _firstWorkload.TryAdd(ns, obj);
             }
         }
+        _policiesByNamespace = _policies.ToLookup(p => p.Namespace, StringComparer.Ordinal);
     }
 
     private void AddPolicy(ManifestObject obj)
@@ -103,12 +110,6 @@ public sealed class NetworkPolicyAnalyzer
                                                     (p.Map("namespaceSelector") is YMapping nsSel && nsSel.Entries.Count == 0 &&
                                                      (p.Map("podSelector") is not YMapping ps || ps.Entries.Count == 0))))) == true;
 
-    /// <summary>The policies of each namespace, in order (a monorepo has hundreds of namespaces: no pass over every policy per workload).</summary>
-    private ILookup<string, (ManifestObject Object, string Namespace, LabelSelector Selector, bool Ingress, bool Egress, bool AllIngress, bool AllEgress, bool DenyIngress, bool DenyEgress)> PoliciesByNamespace =>
-        _policiesByNamespace ??= _policies.ToLookup(p => p.Namespace, StringComparer.Ordinal);
-
-    private ILookup<string, (ManifestObject Object, string Namespace, LabelSelector Selector, bool Ingress, bool Egress, bool AllIngress, bool AllEgress, bool DenyIngress, bool DenyEgress)>? _policiesByNamespace;
-
     /// <summary>How the policies cover each workload, in order (computed once: three rules and the namespace view read it).</summary>
     public IEnumerable<WorkloadNetworkCoverage> Workloads() => _coverage ??= Coverage().ToList();
 
@@ -116,10 +117,9 @@ public sealed class NetworkPolicyAnalyzer
 
     private IEnumerable<WorkloadNetworkCoverage> Coverage()
     {
-        var byNamespace = PoliciesByNamespace;
         foreach (var (obj, ns, labels) in _workloads)
         {
-            var selecting = byNamespace[ns].Where(p => p.Selector.Matches(labels)).ToList();
+            var selecting = _policiesByNamespace[ns].Where(p => p.Selector.Matches(labels)).ToList();
             yield return new WorkloadNetworkCoverage
             {
                 Kind = obj.Kind, Namespace = ns, Name = obj.Name ?? "(unnamed)", Path = obj.Path, Line = obj.Line, Source = obj,
@@ -138,7 +138,7 @@ public sealed class NetworkPolicyAnalyzer
         var workloads = Workloads().ToLookup(w => w.Namespace, StringComparer.Ordinal);
         foreach (string ns in _workloads.Select(w => w.Namespace).Concat(_policies.Select(p => p.Namespace)).Distinct().Order(StringComparer.Ordinal))
         {
-            var policies = PoliciesByNamespace[ns].ToList();
+            var policies = _policiesByNamespace[ns].ToList();
             var inNamespace = workloads[ns].ToList();
             yield return new NamespaceNetworkCoverage
             {
@@ -154,19 +154,7 @@ public sealed class NetworkPolicyAnalyzer
     }
 
     /// <summary>The first workload object of a namespace (where a namespace-level finding is reported).</summary>
-    internal ManifestObject? FirstWorkload(string ns)
-    {
-        if (_firstWorkload is null)
-        {
-            var first = new Dictionary<string, ManifestObject>(StringComparer.Ordinal);
-            foreach (var (obj, workloadNamespace, _) in _workloads)
-            {
-                first.TryAdd(workloadNamespace, obj);
-            }
-            _firstWorkload = first;
-        }
-        return _firstWorkload.GetValueOrDefault(ns);
-    }
+    internal ManifestObject? FirstWorkload(string ns) => _firstWorkload.GetValueOrDefault(ns);
 
-    private Dictionary<string, ManifestObject>? _firstWorkload;
+    private readonly Dictionary<string, ManifestObject> _firstWorkload = new(StringComparer.Ordinal);
 }
