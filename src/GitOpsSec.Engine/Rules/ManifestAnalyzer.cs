@@ -104,7 +104,7 @@ public sealed class ManifestAnalyzer
     /// </summary>
     public IEnumerable<(ManifestObject Object, IEnumerable<Finding> Findings)> AnalyzeStream(IEnumerable<ManifestObject> objects)
     {
-        bool remember = _rules.Any(r => r.Rule is IRepositoryRule);
+        bool remember = HasRepositoryRules;
         var inFlight = new Queue<(List<ManifestObject> Batch, Task<Checked[]> Work)>();
         int size = FirstBatch, most = Math.Max(1, Environment.ProcessorCount);
         var batch = new List<ManifestObject>(size);
@@ -173,7 +173,7 @@ public sealed class ManifestAnalyzer
             _host.Cancellation.ThrowIfCancellationRequested();
             var errors = new List<ScanError>();
             results[i] = new Checked(Evaluate(batch[i], errors.Add).ToList(), errors,
-                !remember ? null : Reread is null ? batch[i] : RepositoryNeeds.Kept(batch[i]));
+                remember ? ToKeep(batch[i]) : null);
         }
         return results;
     }, _host.Cancellation);
@@ -214,12 +214,16 @@ public sealed class ManifestAnalyzer
 
     private void Remember(ManifestObject obj)
     {
-        if (!_rules.Any(r => r.Rule is IRepositoryRule))
+        if (HasRepositoryRules)
         {
-            return;
+            Keep(ToKeep(obj));
         }
-        Keep(Reread is null ? obj : RepositoryNeeds.Kept(obj));
     }
+
+    private bool HasRepositoryRules => _rules.Any(r => r.Rule is IRepositoryRule);
+
+    /// <summary>What the repository rules keep of an object: the object, or with <see cref="Reread"/> set only what they read (<see cref="RepositoryNeeds.Kept"/>).</summary>
+    private ManifestObject? ToKeep(ManifestObject obj) => Reread is null ? obj : RepositoryNeeds.Kept(obj);
 
     private void Keep(ManifestObject? kept)
     {
